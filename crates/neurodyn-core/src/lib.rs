@@ -1,0 +1,22 @@
+//! The vocabulary of neurodyn: the time grid, seeds and per-task generator
+//! derivation, the push-model [`Recorder`] a simulation streams into, and the
+//! shared error type.
+//!
+//! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod record;
+pub mod seed;
+pub mod time;
+
+pub use error::{Error, Result};
+pub use record::{
+    Column, ColumnType, Field, MemoryRecorder, NullRecorder, OwnedColumn, Recorder, TableId,
+    TableSchema,
+};
+pub use seed::{Rng, Seed};
+pub use time::TimeGrid;
+
+/// The version of neurodyn written into every output file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
