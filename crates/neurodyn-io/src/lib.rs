@@ -1,0 +1,43 @@
+//! File output of neurodyn: atomic file replacement, and Parquet tables with
+//! provenance metadata.
+//!
+//! - [`atomic`]: [`AtomicFile`](atomic::AtomicFile), [`write_atomic`](atomic::write_atomic)
+//!   and [`remove_stale_temps`](atomic::remove_stale_temps): output becomes
+//!   visible complete or not at all.
+//! - [`ParquetRecorder`]: the [`neurodyn_core::Recorder`] writing one Parquet
+//!   file per table, with memory bounded by one row group per table.
+//! - [`FileMeta`] and [`meta`]: the `neurodyn.*` key-value metadata of every file.
+//! - [`read_table`] and [`read_key_value_metadata`]: reading such files back.
+//!
+//! Errors are [`neurodyn_core::Error`]; those from the file system, Arrow or
+//! Parquet are [`Error::Io`] naming the file.
+#![warn(missing_docs)]
+
+pub mod atomic;
+pub mod meta;
+mod read;
+mod recorder;
+
+use std::path::Path;
+
+use neurodyn_core::Error;
+
+pub use meta::FileMeta;
+pub use read::{for_each_batch, read_key_value_metadata, read_table};
+pub use recorder::{Compression, ParquetRecorder, RecorderOptions, arrow_type};
+
+/// A Parquet failure concerning `path`, as [`Error::Io`].
+fn parquet_io(path: &Path, e: parquet::errors::ParquetError) -> Error {
+    other_io(path, e)
+}
+
+/// Any library failure concerning `path`, as [`Error::Io`].
+fn other_io<E>(path: &Path, e: E) -> Error
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    Error::io(path, std::io::Error::other(e))
+}
+
+#[cfg(test)]
+mod tests;

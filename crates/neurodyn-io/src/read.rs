@@ -1,0 +1,215 @@
+//! Reading Parquet files written by [`crate::ParquetRecorder`] back into
+//! memory.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, UInt32Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::metadata::KeyValue;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+
+use neurodyn_core::OwnedColumn;
+use neurodyn_core::{ColumnType, Error, Field, Result, TableSchema, record::MemoryTable};
+
+use crate::meta::{KEY_UNITS, parse_units};
+use crate::{other_io, parquet_io};
+
+/// Read a whole Parquet file into a [`MemoryTable`].
+///
+/// The table is named after the file stem (`spikes.parquet` -> `spikes`);
+/// field units come from the `neurodyn.units` metadata when present. Columns
+/// must be `UInt32`, `Int64`, `Float64`, `Boolean` or a string type
+/// (`Utf8`, `LargeUtf8`, `Utf8View`), non-null except floats, whose nulls
+/// are read as NaN (as pandas does). The whole table is loaded: meant for
+/// tests and small tables, not for streaming large ones.
+pub fn read_table(path: &Path) -> Result<MemoryTable> {
+    let mut whole: Option<MemoryTable> = None;
+    for_each_batch(path, |batch| {
+        match &mut whole {
+            None => whole = Some(batch.clone()),
+            Some(t) => {
+                for (c, b) in t.columns.iter_mut().zip(&batch.columns) {
+                    append_owned(c, b);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    match whole {
+        Some(t) => Ok(t),
+        None => {
+            let (fields, _) = open(path)?;
+            let columns = fields.iter().map(|f| empty_column(f.ty)).collect();
+            Ok(MemoryTable {
+                schema: TableSchema {
+                    name: table_name(path),
+                    fields,
+                },
+                columns,
+            })
+        }
+    }
+}
+
+fn append_owned(a: &mut OwnedColumn, b: &OwnedColumn) {
+    match (a, b) {
+        (OwnedColumn::U32(a), OwnedColumn::U32(b)) => a.extend_from_slice(b),
+        (OwnedColumn::I64(a), OwnedColumn::I64(b)) => a.extend_from_slice(b),
+        (OwnedColumn::F64(a), OwnedColumn::F64(b)) => a.extend_from_slice(b),
+        (OwnedColumn::Bool(a), OwnedColumn::Bool(b)) => a.extend_from_slice(b),
+        (OwnedColumn::Str(a), OwnedColumn::Str(b)) => a.extend_from_slice(b),
+        _ => unreachable!("batches of one file share a schema"),
+    }
+}
+
+fn table_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+type Reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+
+fn open(path: &Path) -> Result<(Vec<Field>, Reader)> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_io(path, e))?;
+    let key_values = to_map(builder.metadata().file_metadata().key_value_metadata());
+    let units = match key_values.get(KEY_UNITS) {
+        Some(json) => {
+            parse_units(json).map_err(|e| Error::Other(format!("{}: {e}", path.display())))?
+        }
+        None => BTreeMap::new(),
+    };
+    let mut fields = Vec::new();
+    for f in builder.schema().fields() {
+        let ty = column_type(f.data_type()).ok_or_else(|| {
+            Error::Other(format!(
+                "{}: column `{}` has Arrow type {}, which neurodyn tables do not use",
+                path.display(),
+                f.name(),
+                f.data_type()
+            ))
+        })?;
+        fields.push(Field::new(
+            f.name(),
+            ty,
+            units.get(f.name()).map(String::as_str),
+        ));
+    }
+    let reader = builder
+        .with_batch_size(BATCH_ROWS)
+        .build()
+        .map_err(|e| parquet_io(path, e))?;
+    Ok((fields, reader))
+}
+
+/// Rows per batch handed to [`for_each_batch`].
+pub const BATCH_ROWS: usize = 65_536;
+
+/// Stream a Parquet file batch by batch (at most [`BATCH_ROWS`] rows each),
+/// each as a [`MemoryTable`]: memory is bounded by one batch, whatever the
+/// file's size. Same column rules as [`read_table`].
+pub fn for_each_batch(path: &Path, mut f: impl FnMut(&MemoryTable) -> Result<()>) -> Result<()> {
+    let (fields, reader) = open(path)?;
+    let name = table_name(path);
+    for batch in reader {
+        let batch = batch.map_err(|e| other_io(path, e))?;
+        let mut columns: Vec<OwnedColumn> = fields.iter().map(|fl| empty_column(fl.ty)).collect();
+        for ((array, column), field) in batch.columns().iter().zip(&mut columns).zip(&fields) {
+            if array.null_count() > 0 && field.ty != ColumnType::F64 {
+                return Err(Error::Other(format!(
+                    "{}: column `{}` has null values",
+                    path.display(),
+                    field.name
+                )));
+            }
+            extend(column, array.as_ref());
+        }
+        f(&MemoryTable {
+            schema: TableSchema {
+                name: name.clone(),
+                fields: fields.clone(),
+            },
+            columns,
+        })?;
+    }
+    Ok(())
+}
+
+/// The file's key-value metadata (the `neurodyn.*` keys, and others such as
+/// `ARROW:schema`). Only the footer is read.
+pub fn read_key_value_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| parquet_io(path, e))?;
+    Ok(to_map(
+        reader.metadata().file_metadata().key_value_metadata(),
+    ))
+}
+
+fn to_map(kv: Option<&Vec<KeyValue>>) -> BTreeMap<String, String> {
+    kv.into_iter()
+        .flatten()
+        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+        .collect()
+}
+
+/// The column type an Arrow type is read as.
+fn column_type(dt: &DataType) -> Option<ColumnType> {
+    Some(match dt {
+        DataType::UInt32 => ColumnType::U32,
+        DataType::Int64 => ColumnType::I64,
+        DataType::Float64 => ColumnType::F64,
+        DataType::Boolean => ColumnType::Bool,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ColumnType::Str,
+        _ => return None,
+    })
+}
+
+fn empty_column(ty: ColumnType) -> OwnedColumn {
+    match ty {
+        ColumnType::U32 => OwnedColumn::U32(Vec::new()),
+        ColumnType::I64 => OwnedColumn::I64(Vec::new()),
+        ColumnType::F64 => OwnedColumn::F64(Vec::new()),
+        ColumnType::Bool => OwnedColumn::Bool(Vec::new()),
+        ColumnType::Str => OwnedColumn::Str(Vec::new()),
+    }
+}
+
+/// Append a null-free array to its column; the column was made from the
+/// schema's type, which every batch of the file has.
+fn extend(column: &mut OwnedColumn, array: &dyn Array) {
+    match column {
+        OwnedColumn::U32(v) => v.extend_from_slice(array.as_primitive::<UInt32Type>().values()),
+        OwnedColumn::I64(v) => v.extend_from_slice(array.as_primitive::<Int64Type>().values()),
+        OwnedColumn::F64(v) => {
+            let a = array.as_primitive::<Float64Type>();
+            if a.null_count() == 0 {
+                v.extend_from_slice(a.values());
+            } else {
+                v.extend(a.iter().map(|x| x.unwrap_or(f64::NAN)));
+            }
+        }
+        OwnedColumn::Bool(v) => v.extend(array.as_boolean().values().iter()),
+        OwnedColumn::Str(v) => match array.data_type() {
+            DataType::Utf8 => v.extend(
+                array
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_string),
+            ),
+            DataType::LargeUtf8 => v.extend(
+                array
+                    .as_string::<i64>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_string),
+            ),
+            _ => v.extend(array.as_string_view().iter().flatten().map(str::to_string)),
+        },
+    }
+}
