@@ -1,0 +1,7 @@
+//! Analyses of simulated (or recorded) activity: plain slices in, numbers out.
+//!
+//! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
+#![warn(missing_docs)]
+
+pub mod lyapunov;
+pub mod stats;

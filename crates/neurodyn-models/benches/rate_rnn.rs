@@ -1,0 +1,55 @@
+//! Micro-benchmarks of the rate RNN's hot loop, each beside its baseline:
+//! our tanh against the platform's, and one sweep point of rnn-chaos.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use neurodyn_core::{NullRecorder, Seed};
+use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
+use std::hint::black_box;
+
+fn tanh(c: &mut Criterion) {
+    let xs: Vec<f64> = (0..8000).map(|i| (i as f64 - 4000.0) * 1e-3).collect();
+    let mut buf = xs.clone();
+    c.bench_function("tanh 8000 values: neurodyn", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(&xs);
+            neurodyn_models::math::tanh_in_place(black_box(&mut buf));
+        })
+    });
+    c.bench_function("tanh 8000 values: f64::tanh (baseline)", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(&xs);
+            for x in black_box(&mut buf).iter_mut() {
+                *x = x.tanh();
+            }
+        })
+    });
+}
+
+fn twins(c: &mut Criterion) {
+    let params = RnnParams::try_new(200, 0.1, 10.0, 20.0, 1.0, RnnForm::Seed).unwrap();
+    let seed = Seed::derive(1234, "bench", &[]);
+    let mut rng = seed.rng();
+    let w = rate_rnn::connectivity(&params, &mut rng);
+    let init = rate_rnn::initial_states(200, 20, &mut rng);
+    let tan = rate_rnn::initial_tangents(200, 20, &mut rng);
+    let rec = ActivityRecord {
+        units: vec![],
+        trials: vec![],
+        every: 1,
+    };
+    let mut g = c.benchmark_group("rnn twins");
+    g.sample_size(10);
+    g.bench_function(
+        "20 trials x 1000 steps, N=200 p=0.1 (ref + twin + tangent)",
+        |b| {
+            b.iter(|| {
+                let mut sink = NullRecorder::default();
+                rate_rnn::run_twins(&params, &w, &init, &tan, 1e-4, 1000, &rec, &mut sink).unwrap()
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, tanh, twins);
+criterion_main!(benches);

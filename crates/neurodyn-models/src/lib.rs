@@ -1,0 +1,12 @@
+//! Neuron and network models. One module per model: validated parameters,
+//! state, and a step; simulations push their recordings into a
+//! [`neurodyn_core::Recorder`].
+//!
+//! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
+#![warn(missing_docs)]
+
+pub mod math;
+pub mod rate_rnn;
+pub mod sparse;
+
+pub use sparse::Csr;
