@@ -1,0 +1,698 @@
+//! neurodyn-plot: small, dependency-light plotting helpers.
+//!
+//! Plain data in ([`Chart`], [`Series`]), PNG + SVG files out ([`save_chart`],
+//! [`save_panels`]). All text uses the bundled DejaVu Sans font (registered as
+//! `"sans-serif"` through plotters' `ab_glyph` support), so no system
+//! fontconfig/freetype is needed. Files are written atomically: each is drawn
+//! to a hidden temporary file in the destination folder and then renamed.
+#![warn(missing_docs)]
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+/// Font family name used for all text.
+const FONT: &str = "sans-serif";
+static FONT_BYTES: &[u8] = include_bytes!("../../../data/fonts/DejaVuSans.ttf");
+
+/// Fixed colour palette (matplotlib "tab10"), cycled per series.
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+const REF_GREY: RGBColor = RGBColor(150, 150, 150);
+
+/// Errors from writing a figure; every variant names the output path concerned.
+#[derive(Debug)]
+pub enum PlotError {
+    /// Nothing plottable (no series, or no finite / positive-for-log points).
+    NoData {
+        /// Output base path of the figure.
+        path: PathBuf,
+    },
+    /// Inconsistent input (length mismatch, zero size, zero columns, bad path).
+    InvalidInput {
+        /// Output path concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Filesystem error (creating the folder, writing or renaming a file).
+    Io {
+        /// Path being written.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The plotting backend failed (drawing, font, or encoding).
+    Draw {
+        /// Output file being drawn.
+        path: PathBuf,
+        /// Backend error message.
+        message: String,
+    },
+}
+
+impl fmt::Display for PlotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlotError::NoData { path } => {
+                write!(f, "plot {}: no finite data to plot", path.display())
+            }
+            PlotError::InvalidInput { path, message } => {
+                write!(f, "plot {}: invalid input: {message}", path.display())
+            }
+            PlotError::Io { path, source } => {
+                write!(f, "plot {}: I/O error: {source}", path.display())
+            }
+            PlotError::Draw { path, message } => {
+                write!(f, "plot {}: drawing failed: {message}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlotError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PlotError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeriesStyle {
+    /// Connected line (broken at skipped non-finite points).
+    #[default]
+    Line,
+    /// Filled circular markers only.
+    Markers,
+    /// Line with markers.
+    LineMarkers,
+}
+
+/// One data series: `x`/`y` of equal length, optional symmetric `y_err`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend label (empty: unlabelled).
+    pub label: String,
+    /// X values.
+    pub x: Vec<f64>,
+    /// Y values.
+    pub y: Vec<f64>,
+    /// Optional symmetric error (half-length of the whisker) per point.
+    pub y_err: Option<Vec<f64>>,
+    /// Drawing style.
+    pub style: SeriesStyle,
+}
+
+impl Series {
+    /// A line series.
+    pub fn line(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            label: label.into(),
+            x,
+            y,
+            y_err: None,
+            style: SeriesStyle::Line,
+        }
+    }
+
+    /// A marker-only series.
+    pub fn markers(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            style: SeriesStyle::Markers,
+            ..Self::line(label, x, y)
+        }
+    }
+
+    /// A line-with-markers series.
+    pub fn line_markers(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            style: SeriesStyle::LineMarkers,
+            ..Self::line(label, x, y)
+        }
+    }
+
+    /// Attach symmetric error bars (drawn as vertical whiskers).
+    pub fn with_errors(mut self, err: Vec<f64>) -> Self {
+        self.y_err = Some(err);
+        self
+    }
+
+    /// Change the drawing style.
+    pub fn with_style(mut self, style: SeriesStyle) -> Self {
+        self.style = style;
+        self
+    }
+}
+
+/// A single 2-D chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// Caption above the plot.
+    pub title: String,
+    /// X axis description.
+    pub x_label: String,
+    /// Y axis description.
+    pub y_label: String,
+    /// Data series, drawn in order with palette colours.
+    pub series: Vec<Series>,
+    /// Logarithmic y axis (only positive values are plotted).
+    pub log_y: bool,
+    /// Dashed grey horizontal reference lines (e.g. `y = 0`).
+    pub hlines: Vec<f64>,
+    /// Image size in pixels (width, height); also the cell size in [`save_panels`].
+    pub size: (u32, u32),
+}
+
+impl Default for Chart {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: Vec::new(),
+            log_y: false,
+            hlines: Vec::new(),
+            size: (900, 600),
+        }
+    }
+}
+
+impl Chart {
+    /// A chart with a title and no series, size 900x600.
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Set the axis descriptions.
+    pub fn labels(mut self, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+        self.x_label = x_label.into();
+        self.y_label = y_label.into();
+        self
+    }
+
+    /// Add a series.
+    pub fn series(mut self, series: Series) -> Self {
+        self.series.push(series);
+        self
+    }
+
+    /// Use a logarithmic y axis.
+    pub fn log_y(mut self, log_y: bool) -> Self {
+        self.log_y = log_y;
+        self
+    }
+
+    /// Add a dashed grey horizontal reference line at `y`.
+    pub fn hline(mut self, y: f64) -> Self {
+        self.hlines.push(y);
+        self
+    }
+
+    /// Set the image size in pixels.
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width, height);
+        self
+    }
+}
+
+/// Write `chart` to `<base>.png` and `<base>.svg` (parent folder created).
+///
+/// Returns the two paths `[png, svg]`. Fails with [`PlotError::NoData`] (and
+/// writes nothing) when no series has a plottable point.
+pub fn save_chart(chart: &Chart, base: &Path) -> Result<[PathBuf; 2], PlotError> {
+    validate(chart, base)?;
+    if data_ranges(chart).is_none() {
+        return Err(PlotError::NoData {
+            path: base.to_path_buf(),
+        });
+    }
+    write_both(base, chart.size, &Figure::Single(chart))
+}
+
+/// Write small multiples: `panels` in a grid of `columns` columns under a
+/// common `title`, to `<base>.png` and `<base>.svg`.
+///
+/// Each cell has the size of the first panel's `size` (set e.g. 450x300 for
+/// compact grids). Panels without plottable data are drawn empty; an error
+/// [`PlotError::NoData`] is returned only if no panel has data.
+pub fn save_panels(
+    panels: &[Chart],
+    columns: usize,
+    base: &Path,
+    title: &str,
+) -> Result<[PathBuf; 2], PlotError> {
+    if columns == 0 {
+        return Err(invalid(base, "columns must be at least 1".into()));
+    }
+    for p in panels {
+        validate(p, base)?;
+    }
+    if panels.iter().all(|p| data_ranges(p).is_none()) {
+        return Err(PlotError::NoData {
+            path: base.to_path_buf(),
+        });
+    }
+    let columns = columns.min(panels.len());
+    let rows = panels.len().div_ceil(columns);
+    let (cw, ch) = panels[0].size;
+    let title_h = if title.is_empty() { 0 } else { 50 };
+    let size = (
+        cw.saturating_mul(columns as u32),
+        ch.saturating_mul(rows as u32) + title_h,
+    );
+    write_both(
+        base,
+        size,
+        &Figure::Panels {
+            panels,
+            rows,
+            columns,
+            title,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------
+
+enum Figure<'a> {
+    Single(&'a Chart),
+    Panels {
+        panels: &'a [Chart],
+        rows: usize,
+        columns: usize,
+        title: &'a str,
+    },
+}
+
+fn invalid(path: &Path, message: String) -> PlotError {
+    PlotError::InvalidInput {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+fn validate(chart: &Chart, base: &Path) -> Result<(), PlotError> {
+    if chart.size.0 == 0 || chart.size.1 == 0 {
+        return Err(invalid(
+            base,
+            format!("chart '{}' has a zero size", chart.title),
+        ));
+    }
+    for s in &chart.series {
+        if s.x.len() != s.y.len() {
+            let m = format!(
+                "series '{}': x has {} values, y has {}",
+                s.label,
+                s.x.len(),
+                s.y.len()
+            );
+            return Err(invalid(base, m));
+        }
+        if let Some(e) = &s.y_err
+            && e.len() != s.y.len()
+        {
+            let m = format!(
+                "series '{}': y_err has {} values, y has {}",
+                s.label,
+                e.len(),
+                s.y.len()
+            );
+            return Err(invalid(base, m));
+        }
+    }
+    Ok(())
+}
+
+fn font_registered() -> bool {
+    static OK: OnceLock<bool> = OnceLock::new();
+    *OK.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok())
+}
+
+fn plottable(log_y: bool, x: f64, y: f64) -> bool {
+    x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
+}
+
+/// Error-bar extent `(lo, hi)` of point `i`, if any.
+fn err_span(s: &Series, i: usize) -> Option<(f64, f64)> {
+    let e = s.y_err.as_ref()?.get(i)?.abs();
+    e.is_finite().then(|| (s.y[i] - e, s.y[i] + e))
+}
+
+/// Axis ranges with margins, or `None` when nothing is plottable.
+fn data_ranges(chart: &Chart) -> Option<(Range<f64>, Range<f64>)> {
+    let log = chart.log_y;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for s in &chart.series {
+        for (i, (&x, &y)) in s.x.iter().zip(&s.y).enumerate() {
+            if !plottable(log, x, y) {
+                continue;
+            }
+            xs.push(x);
+            ys.push(y);
+            if let Some((lo, hi)) = err_span(s, i) {
+                ys.extend([lo, hi].into_iter().filter(|&v| !log || v > 0.0));
+            }
+        }
+    }
+    if xs.is_empty() {
+        return None;
+    }
+    ys.extend(
+        chart
+            .hlines
+            .iter()
+            .copied()
+            .filter(|&h| h.is_finite() && (!log || h > 0.0)),
+    );
+    let xr = padded(&xs);
+    let yr = if log {
+        let l: Vec<f64> = ys.iter().map(|v| v.log10()).collect();
+        let r = padded(&l);
+        10f64.powf(r.start)..10f64.powf(r.end)
+    } else {
+        padded(&ys)
+    };
+    Some((xr, yr))
+}
+
+/// Min..max with a 5% margin; constant data is expanded around its value.
+fn padded(v: &[f64]) -> Range<f64> {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let span = hi - lo;
+    if span <= 1e-12 * lo.abs().max(hi.abs()).max(1e-300) {
+        let d = if lo == 0.0 { 1.0 } else { 0.1 * lo.abs() };
+        (lo - d)..(hi + d)
+    } else {
+        (lo - 0.05 * span)..(hi + 0.05 * span)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// File output.
+
+/// Removes the temporary file on drop unless disarmed.
+struct TempGuard(PathBuf, bool);
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if !self.1 {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+fn write_both(base: &Path, size: (u32, u32), fig: &Figure<'_>) -> Result<[PathBuf; 2], PlotError> {
+    let name = base
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| invalid(base, "base path has no (UTF-8) file name".into()))?;
+    if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| PlotError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    if !font_registered() {
+        return Err(PlotError::Draw {
+            path: base.to_path_buf(),
+            message: "bundled font is invalid".into(),
+        });
+    }
+    let png = base.with_file_name(format!("{name}.png"));
+    let svg = base.with_file_name(format!("{name}.svg"));
+    atomic_write(&png, |tmp| {
+        // The bitmap encoder picks the format from the extension, so the
+        // temporary name keeps a trailing `.png`.
+        let root = BitMapBackend::new(tmp, size).into_drawing_area();
+        draw_figure(&root, fig)?;
+        Ok(root.present()?)
+    })?;
+    atomic_write(&svg, |tmp| {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            draw_figure(&root, fig)?;
+            root.present()?;
+        }
+        std::fs::write(tmp, text).map_err(IoOrDraw::Io)
+    })?;
+    Ok([png, svg])
+}
+
+/// Failure inside [`atomic_write`]'s drawing closure.
+enum IoOrDraw {
+    Io(std::io::Error),
+    Draw(String),
+}
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for IoOrDraw {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        IoOrDraw::Draw(e.to_string())
+    }
+}
+
+fn atomic_write(
+    dest: &Path,
+    draw: impl FnOnce(&Path) -> Result<(), IoOrDraw>,
+) -> Result<(), PlotError> {
+    let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
+    let ext = dest.extension().and_then(|e| e.to_str()).unwrap_or("tmp");
+    let tmp = dest.with_file_name(format!(".{name}.tmp-{}.{ext}", std::process::id()));
+    let mut guard = TempGuard(tmp, false);
+    match draw(&guard.0) {
+        Ok(()) => {}
+        Err(IoOrDraw::Io(source)) => {
+            return Err(PlotError::Io {
+                path: guard.0.clone(),
+                source,
+            });
+        }
+        Err(IoOrDraw::Draw(message)) => {
+            return Err(PlotError::Draw {
+                path: dest.to_path_buf(),
+                message,
+            });
+        }
+    }
+    std::fs::rename(&guard.0, dest).map_err(|source| PlotError::Io {
+        path: dest.to_path_buf(),
+        source,
+    })?;
+    guard.1 = true;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Drawing.
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    fig: &Figure<'_>,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    match fig {
+        Figure::Single(chart) => draw_chart(root, chart),
+        Figure::Panels {
+            panels,
+            rows,
+            columns,
+            title,
+        } => {
+            let area = if title.is_empty() {
+                root.clone()
+            } else {
+                root.titled(title, (FONT, 30).into_font())?
+            };
+            for (cell, chart) in area
+                .split_evenly((*rows, *columns))
+                .iter()
+                .zip(panels.iter())
+            {
+                draw_chart(cell, chart)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
+    let (xr, yr) =
+        data_ranges(chart).unwrap_or((0.0..1.0, if chart.log_y { 0.1..10.0 } else { 0.0..1.0 }));
+    let bounds = (yr.start, yr.end);
+    if chart.log_y {
+        plot_in(area, chart, xr, yr.log_scale(), bounds)
+    } else {
+        plot_in(area, chart, xr, yr, bounds)
+    }
+}
+
+/// Tick text: decimals suited to the axis span, no "-0"; plain numbers on log axes.
+fn tick_label(v: f64, lo: f64, hi: f64, log: bool) -> String {
+    if log {
+        let a = v.abs();
+        return if (1e-4..1e6).contains(&a) {
+            format!("{}", (v * 1e6).round() / 1e6)
+        } else {
+            format!("{v:.0e}")
+        };
+    }
+    let span = (hi - lo).abs().max(f64::MIN_POSITIVE);
+    if v.abs() < span * 1e-9 {
+        return "0".into();
+    }
+    // One decimal more than a tenth of the span needs, trailing zeros trimmed.
+    let decimals = (1.0 - (span / 10.0).log10().floor()).clamp(0.0, 12.0) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+fn plot_in<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    xr: Range<f64>,
+    ys: Y,
+    (y_floor, y_ceil): (f64, f64),
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let log = chart.log_y;
+    let (x0, x1) = (xr.start, xr.end);
+    let y_span = (y_floor, y_ceil);
+    let fmt_x = |v: &f64| tick_label(*v, x0, x1, false);
+    let fmt_y = |v: &f64| tick_label(*v, y_span.0, y_span.1, log);
+    let mut ctx = ChartBuilder::on(area)
+        .caption(&chart.title, (FONT, 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xr, ys)?;
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_label_formatter(&fmt_x)
+        .y_label_formatter(&fmt_y)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 15))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(210, 210, 210))
+        .draw()?;
+
+    for &h in chart
+        .hlines
+        .iter()
+        .filter(|&&h| h.is_finite() && (!log || h > 0.0))
+    {
+        ctx.draw_series(DashedLineSeries::new(
+            vec![(x0, h), (x1, h)],
+            8,
+            5,
+            REF_GREY.stroke_width(1),
+        ))?;
+    }
+
+    let many = chart.series.len() > 1;
+    let mut any_label = false;
+    for (k, s) in chart.series.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let line = color.stroke_width(2);
+        let fill = color.filled();
+        let ok = |i: usize| plottable(log, s.x[i], s.y[i]);
+
+        // Error whiskers with small caps.
+        for i in (0..s.y.len()).filter(|&i| ok(i)) {
+            if let Some((lo, hi)) = err_span(s, i) {
+                let lo = if log { lo.max(y_floor) } else { lo };
+                let cap = |y: f64| {
+                    EmptyElement::at((s.x[i], y)) + PathElement::new(vec![(-4, 0), (4, 0)], color)
+                };
+                ctx.draw_series([PathElement::new(vec![(s.x[i], lo), (s.x[i], hi)], color)])?;
+                ctx.draw_series([cap(lo), cap(hi)])?;
+            }
+        }
+        let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LineMarkers);
+        let with_marks = matches!(s.style, SeriesStyle::Markers | SeriesStyle::LineMarkers);
+        if with_line {
+            // Contiguous runs of plottable points, so gaps stay gaps.
+            let mut run: Vec<(f64, f64)> = Vec::new();
+            for i in 0..=s.y.len() {
+                if i < s.y.len() && ok(i) {
+                    run.push((s.x[i], s.y[i]));
+                } else if !run.is_empty() {
+                    ctx.draw_series(LineSeries::new(std::mem::take(&mut run), line))?;
+                }
+            }
+        }
+        if with_marks {
+            let pts = (0..s.y.len())
+                .filter(|&i| ok(i))
+                .map(|i| Circle::new((s.x[i], s.y[i]), 3, fill));
+            ctx.draw_series(pts)?;
+        }
+
+        let label = match (s.label.is_empty(), many) {
+            (false, _) => s.label.clone(),
+            (true, true) => format!("series {}", k + 1),
+            (true, false) => continue,
+        };
+        any_label = true;
+        // Register the legend entry on an empty series.
+        let anno = ctx
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
+            .label(label);
+        match s.style {
+            SeriesStyle::Line => {
+                anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line))
+            }
+            SeriesStyle::Markers => anno
+                .legend(move |(x, y)| EmptyElement::at((x + 10, y)) + Circle::new((0, 0), 3, fill)),
+            SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
+                EmptyElement::at((x + 10, y))
+                    + Circle::new((0, 0), 3, fill)
+                    + PathElement::new(vec![(-10, 0), (10, 0)], line)
+            }),
+        };
+    }
+    if any_label {
+        ctx.configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
