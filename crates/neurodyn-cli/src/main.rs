@@ -1,0 +1,214 @@
+//! `neurodyn`: run, inspect and clean pipelines.
+//!
+//! Exit codes: 0 success, 1 a run failed, 2 a bad pipeline file or bad arguments.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use neurodyn_pipeline::{Pipeline, PipelineError, Plan, RunOptions, Status, runner};
+
+#[derive(Parser)]
+#[command(
+    name = "neurodyn",
+    version,
+    about = "Reproducible neural-dynamics pipelines"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline: only what is missing or stale is computed.
+    Run {
+        /// A pipeline file, or a name in pipelines/ (`rnn-chaos`).
+        pipeline: String,
+        /// Rerun this stage even if fresh (repeatable).
+        #[arg(long)]
+        force: Vec<String>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output root.
+        #[arg(long, default_value = "data/out")]
+        out: PathBuf,
+        /// No progress output.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show which stage instances are fresh, stale (and why) or missing.
+    Status {
+        /// A pipeline file, or a name in pipelines/.
+        pipeline: String,
+        /// Output root.
+        #[arg(long, default_value = "data/out")]
+        out: PathBuf,
+        /// List every instance, not only a summary per stage.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// List the pipelines in pipelines/ and the studies neurodyn knows.
+    List {
+        /// Folder of pipeline files.
+        #[arg(long, default_value = "pipelines")]
+        dir: PathBuf,
+    },
+    /// Delete a pipeline's outputs.
+    Clean {
+        /// A pipeline file, or a name in pipelines/.
+        pipeline: String,
+        /// Output root.
+        #[arg(long, default_value = "data/out")]
+        out: PathBuf,
+    },
+}
+
+fn resolve(pipeline: &str) -> PathBuf {
+    let p = Path::new(pipeline);
+    if p.extension().is_some() || p.components().count() > 1 {
+        p.to_path_buf()
+    } else {
+        Path::new("pipelines").join(format!("{pipeline}.toml"))
+    }
+}
+
+fn load(pipeline: &str) -> Result<Pipeline, PipelineError> {
+    Ok(Pipeline::load(&resolve(pipeline))?)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let spec = e
+                .downcast_ref::<PipelineError>()
+                .is_some_and(|p| matches!(p, PipelineError::Spec(_)));
+            eprintln!("error: {e:#}");
+            ExitCode::from(if spec { 2 } else { 1 })
+        }
+    }
+}
+
+fn dispatch(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Run {
+            pipeline,
+            force,
+            threads,
+            out,
+            quiet,
+        } => {
+            let p = load(&pipeline)?;
+            let plan = Plan::new(&p, &out);
+            let report = runner::run(
+                &plan,
+                &RunOptions {
+                    force,
+                    threads,
+                    quiet,
+                },
+            )?;
+            for (stage, ran, fresh) in &report.stages {
+                println!("{stage:>12}: {ran} ran, {fresh} fresh");
+            }
+            if report.pruned > 0 {
+                println!(
+                    "removed {} partitions no longer in the sweep",
+                    report.pruned
+                );
+            }
+            println!(
+                "{} done in {:.2} s; outputs in {}",
+                p.name,
+                report.elapsed_s,
+                plan.pipeline_dir.display()
+            );
+        }
+        Command::Status {
+            pipeline,
+            out,
+            verbose,
+        } => {
+            let p = load(&pipeline)?;
+            let plan = Plan::new(&p, &out);
+            for (si, (def, _)) in p.stages.iter().enumerate() {
+                let (mut fresh, mut stale, mut missing) = (0, 0, 0);
+                let mut reasons: Vec<String> = Vec::new();
+                for inst in plan.instances.iter().filter(|i| i.stage == si) {
+                    let label = inst
+                        .point
+                        .as_ref()
+                        .map(|p| p.label())
+                        .unwrap_or_else(|| "(all)".into());
+                    match plan.status(inst) {
+                        Status::Fresh => fresh += 1,
+                        Status::Missing => {
+                            missing += 1;
+                            if verbose {
+                                println!("  {}: {label}: missing", def.name);
+                            }
+                        }
+                        Status::Stale(why) => {
+                            stale += 1;
+                            let w = why.join("; ");
+                            if verbose {
+                                println!("  {}: {label}: stale: {w}", def.name);
+                            }
+                            if !reasons.contains(&w) {
+                                reasons.push(w);
+                            }
+                        }
+                    }
+                }
+                println!(
+                    "{:>12}: {fresh} fresh, {stale} stale, {missing} missing",
+                    def.name
+                );
+                for r in reasons {
+                    println!("{:>12}  stale because {r}", "");
+                }
+            }
+        }
+        Command::List { dir } => {
+            println!("studies:");
+            for s in neurodyn_pipeline::study::studies() {
+                println!("  {:<22} {}", s.name(), s.description());
+            }
+            println!("pipelines in {}:", dir.display());
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for f in files {
+                match Pipeline::load(&f) {
+                    Ok(p) => println!(
+                        "  {:<22} study {}, {} sweep points, {} stages",
+                        f.file_stem().unwrap_or_default().to_string_lossy(),
+                        p.study.name(),
+                        p.points().len(),
+                        p.stages.len()
+                    ),
+                    Err(e) => println!("  {:<22} invalid: {e}", f.display()),
+                }
+            }
+        }
+        Command::Clean { pipeline, out } => {
+            let p = load(&pipeline)?;
+            let dir = out.join(&p.name);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+                println!("removed {}", dir.display());
+            } else {
+                println!("nothing to clean at {}", dir.display());
+            }
+        }
+    }
+    Ok(())
+}

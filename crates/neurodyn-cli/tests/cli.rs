@@ -1,0 +1,222 @@
+//! The `neurodyn` binary: exit codes, error messages, and recovery from kill -9.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_neurodyn"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap().to_string_lossy().ends_with(ext) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_bad_pipeline_file_exits_2_names_the_place_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = 200\ntau = 3\n",
+            "bad.toml:6:1: key `simulate.tau`: unknown key",
+        ),
+        (
+            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = \"many\"\n",
+            "bad.toml:5:5: key `simulate.n`: expected an integer in [2, 100000], found a string",
+        ),
+        (
+            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\np = 1.5\n",
+            "bad.toml:5:5: key `simulate.p`: 1.5 is out of range: expected a number in (0, 1]",
+        ),
+        (
+            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [1.0, -2.0]\n",
+            "bad.toml:5:11: key `sweep.g`: -2 is out of range",
+        ),
+        (
+            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = 10\n[simulate.record]\nunits = [12]\n",
+            "key `simulate.record.units`: unit 12 is not below n = 10",
+        ),
+    ];
+    for (text, want) in cases {
+        let f = write(tmp.path(), "bad.toml", text);
+        let out = bin()
+            .args(["run", f.to_str().unwrap(), "--out"])
+            .arg(tmp.path().join("out"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(want), "expected `{want}` in `{err}`");
+        assert!(!tmp.path().join("out").exists(), "something was written");
+    }
+}
+
+fn run(spec: &Path, out: &Path) -> String {
+    let o = bin()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn tables(dir: &Path) -> BTreeMap<String, neurodyn_core::record::MemoryTable> {
+    files(dir, ".parquet")
+        .into_iter()
+        .map(|p| {
+            let t = neurodyn_io::read_table(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.strip_prefix(dir).unwrap().display().to_string(), t)
+        })
+        .collect()
+}
+
+#[test]
+fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write(
+        tmp.path(),
+        "big.toml",
+        "[pipeline]\nname = \"big\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
+         [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n",
+    );
+    let out = tmp.path().join("out");
+    let mut child = bin()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let sim = out.join("big/simulate");
+    let t0 = Instant::now();
+    loop {
+        let done = files(&sim, "_manifest.json").len();
+        if done >= 3 {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(300), "no progress");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let completed = files(&sim, "_manifest.json").len();
+    assert!(completed < 24, "the sweep finished before the kill");
+    // every visible Parquet file is complete and readable
+    let visible = tables(&out.join("big"));
+    assert!(!visible.is_empty());
+    // interrupted writes stay under hidden temporary names that no reader lists
+    for t in files(&out, ".parquet") {
+        assert!(!t.file_name().unwrap().to_string_lossy().starts_with('.'));
+    }
+
+    let stdout = run(&spec, &out);
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("simulate:"))
+        .unwrap();
+    let ran: usize = line
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .trim()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ran, 24 - completed, "{stdout}");
+    assert!(
+        files(&out, ".tmp-").is_empty(),
+        "temporary files left behind"
+    );
+
+    let clean = tmp.path().join("clean");
+    run(&spec, &clean);
+    let a = tables(&out.join("big"));
+    let b = tables(&clean.join("big"));
+    assert_eq!(a.len(), b.len());
+    for (k, v) in &a {
+        assert!(
+            b.get(k).is_some_and(|w| w.same_bits(v)),
+            "{k} differs from an uninterrupted run"
+        );
+    }
+}
+
+#[test]
+fn status_reports_fresh_stale_and_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[pipeline]\nname = \"st\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [1.0]\nsession = [1, 2]\n[simulate]\nn = 20\nsteps = 200\ntrials = 2\n[lyapunov]\nbenettin_transient_steps = 50\n";
+    let spec = write(tmp.path(), "st.toml", text);
+    let out = tmp.path().join("out");
+    let status = |spec: &Path| {
+        let o = bin()
+            .args(["status", spec.to_str().unwrap(), "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    assert!(status(&spec).contains("simulate: 0 fresh, 0 stale, 2 missing"));
+    run(&spec, &out);
+    assert!(status(&spec).contains("lyapunov: 2 fresh, 0 stale, 0 missing"));
+    let spec2 = write(
+        tmp.path(),
+        "st.toml",
+        &text.replace(
+            "benettin_transient_steps = 50",
+            "benettin_transient_steps = 60",
+        ),
+    );
+    let s = status(&spec2);
+    assert!(s.contains("simulate: 2 fresh, 0 stale, 0 missing"), "{s}");
+    assert!(s.contains("lyapunov: 0 fresh, 2 stale, 0 missing"), "{s}");
+    assert!(
+        s.contains("stale because parameters changed: benettin_transient_steps"),
+        "{s}"
+    );
+    assert!(s.contains("stale because inputs changed: lyapunov"), "{s}");
+}

@@ -1,0 +1,330 @@
+//! Loading a pipeline file: header, sweep, and each stage's parameters.
+
+use std::path::Path;
+
+use crate::params::{Params, validate_stage};
+use crate::spec::{Node, NodeKind, Source, SpecError, get};
+use crate::study::{AxisDef, AxisValue, Point, StageDef, Study, studies};
+
+/// A validated pipeline, ready to plan.
+pub struct Pipeline {
+    /// Pipeline name (output folder name).
+    pub name: String,
+    /// The study it runs.
+    pub study: Box<dyn Study>,
+    /// Master seed.
+    pub seed: u64,
+    /// Sweep axes with their values, in the study's axis order.
+    pub axes: Vec<(&'static str, Vec<AxisValue>)>,
+    /// Stages with their validated parameters, in topological order.
+    pub stages: Vec<(StageDef, Params)>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("name", &self.name)
+            .field("study", &self.study.name())
+            .field("seed", &self.seed)
+            .field("axes", &self.axes)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// Read and validate a pipeline file.
+    pub fn load(path: &Path) -> Result<Self, SpecError> {
+        let src = Source::read(path)?;
+        Self::from_source(&src)
+    }
+
+    /// Validate a pipeline from its source text.
+    pub fn from_source(src: &Source) -> Result<Self, SpecError> {
+        let doc = src.parse()?;
+        let (_, header) = get(&doc, "pipeline")
+            .ok_or_else(|| src.error(0, "pipeline", "missing the [pipeline] table"))?;
+        let mut name = None;
+        let mut study_name = None;
+        let mut seed = 0u64;
+        let NodeKind::Table(entries) = &header.kind else {
+            return Err(src.error(header.span.start, "pipeline", "expected a table"));
+        };
+        for (k, span, v) in entries {
+            let key = format!("pipeline.{k}");
+            match (k.as_str(), &v.kind) {
+                ("name", NodeKind::Str(s)) => {
+                    if s.is_empty()
+                        || !s
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    {
+                        return Err(src.error(
+                            v.span.start,
+                            &key,
+                            "expected a non-empty name of letters, digits, '-' and '_'",
+                        ));
+                    }
+                    name = Some(s.clone());
+                }
+                ("study", NodeKind::Str(s)) => study_name = Some((s.clone(), v.span.start)),
+                ("seed", NodeKind::Int(i)) if *i >= 0 => seed = *i as u64,
+                ("description", NodeKind::Str(_)) => {}
+                ("name" | "study" | "description", other) => {
+                    return Err(src.error(
+                        v.span.start,
+                        &key,
+                        format!("expected a string, found {}", other.type_name()),
+                    ));
+                }
+                ("seed", _) => {
+                    return Err(src.error(v.span.start, &key, "expected an integer >= 0"));
+                }
+                _ => {
+                    return Err(src.error(
+                        span.start,
+                        &key,
+                        "unknown key; [pipeline] accepts: name, study, seed, description",
+                    ));
+                }
+            }
+        }
+        let name = name
+            .ok_or_else(|| src.error(header.span.start, "pipeline.name", "missing (a string)"))?;
+        let (study_name, at) = study_name
+            .ok_or_else(|| src.error(header.span.start, "pipeline.study", "missing (a string)"))?;
+        let known = studies();
+        let names: Vec<&str> = known.iter().map(|s| s.name()).collect();
+        let study = known
+            .into_iter()
+            .find(|s| s.name() == study_name)
+            .ok_or_else(|| {
+                src.error(
+                    at,
+                    "pipeline.study",
+                    format!(
+                        "unknown study \"{study_name}\"; known: {}",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+
+        let stage_defs = study.stages();
+        let NodeKind::Table(top) = &doc.kind else {
+            unreachable!("a document is a table")
+        };
+        for (k, span, _) in top {
+            if k != "pipeline" && k != "sweep" && !stage_defs.iter().any(|s| s.name == k) {
+                let allowed: Vec<&str> = stage_defs.iter().map(|s| s.name).collect();
+                return Err(src.error(
+                    span.start,
+                    k,
+                    format!(
+                        "unknown table; allowed: pipeline, sweep, {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        let axes = parse_sweep(src, &study.axes(), get(&doc, "sweep").map(|x| x.1))?;
+        let mut stages = Vec::new();
+        for def in stage_defs {
+            let table = get(&doc, def.name).map(|x| x.1);
+            let params = validate_stage(src, def.name, &def.params, table)?;
+            if let Err((key, msg)) = (def.check)(&params) {
+                // point at the key if the file sets it, else at the stage table
+                let mut leaves = Vec::new();
+                if let Some(t) = table {
+                    crate::params::flatten("", t, &mut leaves);
+                }
+                let at = leaves
+                    .iter()
+                    .find(|(k, _, _)| k == key)
+                    .map(|(_, _, n)| n.span.start)
+                    .or(table.map(|t| t.span.start))
+                    .unwrap_or(0);
+                return Err(src.error(at, &format!("{}.{key}", def.name), msg));
+            }
+            stages.push((def, params));
+        }
+        Ok(Pipeline {
+            name,
+            study,
+            seed,
+            axes,
+            stages,
+        })
+    }
+
+    /// Every sweep point, last axis varying fastest.
+    pub fn points(&self) -> Vec<Point> {
+        let mut pts = vec![Point(Vec::new())];
+        for (name, values) in &self.axes {
+            let mut next = Vec::with_capacity(pts.len() * values.len());
+            for p in &pts {
+                for v in values {
+                    let mut q = p.clone();
+                    q.0.push((name, *v));
+                    next.push(q);
+                }
+            }
+            pts = next;
+        }
+        pts
+    }
+}
+
+fn axis_value(src: &Source, key: &str, def: &AxisDef, node: &Node) -> Result<AxisValue, SpecError> {
+    let v = match (&node.kind, def.integer) {
+        (NodeKind::Int(i), true) => AxisValue::Int(*i),
+        (NodeKind::Int(i), false) => AxisValue::Float(*i as f64),
+        (NodeKind::Float(f), false) => AxisValue::Float(*f),
+        (k, _) => {
+            return Err(src.error(
+                node.span.start,
+                key,
+                format!(
+                    "expected {}, found {}",
+                    if def.integer {
+                        "an integer"
+                    } else {
+                        "a number"
+                    },
+                    k.type_name()
+                ),
+            ));
+        }
+    };
+    let x = v.as_f64();
+    if !(x.is_finite() && x >= def.min && x <= def.max) {
+        return Err(src.error(
+            node.span.start,
+            key,
+            format!(
+                "{x} is out of range: expected values in [{}, {}]",
+                def.min, def.max
+            ),
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_sweep(
+    src: &Source,
+    defs: &[AxisDef],
+    sweep: Option<&Node>,
+) -> Result<Vec<(&'static str, Vec<AxisValue>)>, SpecError> {
+    let allowed = defs.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
+    if let Some(NodeKind::Table(entries)) = sweep.map(|s| &s.kind) {
+        for (k, span, _) in entries {
+            if !defs.iter().any(|d| d.name == k) {
+                return Err(src.error(
+                    span.start,
+                    &format!("sweep.{k}"),
+                    format!("unknown sweep axis; this study sweeps: {allowed}"),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for def in defs {
+        let key = format!("sweep.{}", def.name);
+        let node = sweep.and_then(|s| get(s, def.name)).map(|x| x.1);
+        let values = match node {
+            None => def
+                .default
+                .iter()
+                .map(|&x| {
+                    if def.integer {
+                        AxisValue::Int(x as i64)
+                    } else {
+                        AxisValue::Float(x)
+                    }
+                })
+                .collect(),
+            Some(n) => match &n.kind {
+                NodeKind::Array(items) => items
+                    .iter()
+                    .map(|it| axis_value(src, &key, def, it))
+                    .collect::<Result<Vec<_>, _>>()?,
+                NodeKind::Table(_) => range(src, &key, def, n)?,
+                _ => vec![axis_value(src, &key, def, n)?],
+            },
+        };
+        if values.is_empty() {
+            return Err(src.error(
+                node.map_or(0, |n| n.span.start),
+                &key,
+                "the sweep axis has no values",
+            ));
+        }
+        for (i, v) in values.iter().enumerate() {
+            if values[..i].contains(v) {
+                return Err(src.error(
+                    node.map_or(0, |n| n.span.start),
+                    &key,
+                    format!("value {} appears twice", v.canonical()),
+                ));
+            }
+        }
+        out.push((def.name, values));
+    }
+    Ok(out)
+}
+
+/// `{ start = a, stop = b, step = s }`, stop inclusive (step defaults to 1).
+fn range(src: &Source, key: &str, def: &AxisDef, n: &Node) -> Result<Vec<AxisValue>, SpecError> {
+    let NodeKind::Table(entries) = &n.kind else {
+        unreachable!()
+    };
+    for (k, span, _) in entries {
+        if !["start", "stop", "step"].contains(&k.as_str()) {
+            return Err(src.error(
+                span.start,
+                &format!("{key}.{k}"),
+                "unknown key; a range accepts: start, stop, step (stop is inclusive)",
+            ));
+        }
+    }
+    let field = |name: &str| -> Result<Option<AxisValue>, SpecError> {
+        get(n, name)
+            .map(|(_, v)| axis_value(src, &format!("{key}.{name}"), def, v))
+            .transpose()
+    };
+    let start = field("start")?
+        .ok_or_else(|| src.error(n.span.start, key, "a range needs start and stop"))?;
+    let stop = field("stop")?
+        .ok_or_else(|| src.error(n.span.start, key, "a range needs start and stop"))?;
+    let step = match get(n, "step") {
+        None => 1.0,
+        Some((_, v)) => match v.kind {
+            NodeKind::Int(i) if i > 0 => i as f64,
+            NodeKind::Float(f) if f > 0.0 && f.is_finite() && !def.integer => f,
+            _ => {
+                return Err(src.error(
+                    v.span.start,
+                    &format!("{key}.step"),
+                    "expected a positive step (an integer for integer axes)",
+                ));
+            }
+        },
+    };
+    let (a, b) = (start.as_f64(), stop.as_f64());
+    if b < a {
+        return Err(src.error(n.span.start, key, "stop is below start"));
+    }
+    let count = ((b - a) / step + 1e-9).floor() as usize + 1;
+    if count > 100_000 {
+        return Err(src.error(n.span.start, key, "a range of more than 100000 values"));
+    }
+    Ok((0..count)
+        .map(|i| {
+            if def.integer {
+                AxisValue::Int(a as i64 + (i as f64 * step) as i64)
+            } else {
+                // round to 12 significant digits so 0.1 steps print as 0.3, not 0.30000000000000004
+                let x = a + i as f64 * step;
+                AxisValue::Float(format!("{x:.12e}").parse().expect("a float"))
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,482 @@
+//! The DAG of stage instances, their fingerprints and manifests, and the
+//! incremental parallel runner.
+//!
+//! An instance's fingerprint is the blake3 hash of its study, stage, code
+//! version, canonical parameters, master seed, sweep point (or the whole
+//! sweep for aggregate stages) and the fingerprints of its inputs. An
+//! instance whose manifest holds the same fingerprint and whose files all
+//! exist is fresh and skipped. Outputs are written atomically and the
+//! manifest last, so an interrupted run leaves no partial file visible and
+//! the next run completes only what is missing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::progress::Progress;
+use crate::study::{OutputFile, Point, Scope, StageContext};
+use crate::{Pipeline, PipelineError};
+
+/// Name of a PerPoint instance's manifest inside its partition folder.
+pub const MANIFEST: &str = "_manifest.json";
+
+/// One stage instance of the plan.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Index into the pipeline's stages.
+    pub stage: usize,
+    /// Sweep point (PerPoint) or None (Aggregate).
+    pub point: Option<Point>,
+    /// Output folder.
+    pub dir: PathBuf,
+    /// Manifest path.
+    pub manifest: PathBuf,
+    /// Fingerprint (hex).
+    pub fingerprint: String,
+    /// Upstream instances' (stage, fingerprint).
+    pub inputs: Vec<InputRef>,
+}
+
+/// An input of an instance, as recorded in its manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputRef {
+    /// Upstream stage.
+    pub stage: String,
+    /// Its instance's fingerprint.
+    pub fingerprint: String,
+}
+
+/// What a completed instance left behind (written last, atomically).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Stage name.
+    pub stage: String,
+    /// Sweep point label (empty for aggregate stages).
+    pub point: String,
+    /// Fingerprint.
+    pub fingerprint: String,
+    /// Code version of the stage.
+    pub code_version: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Canonical parameters.
+    pub params: serde_json::Value,
+    /// Inputs.
+    pub inputs: Vec<InputRef>,
+    /// Files written, relative to the instance folder.
+    pub files: Vec<OutputFile>,
+    /// neurodyn version that wrote it.
+    pub neurodyn_version: String,
+    /// Seconds the instance took.
+    pub elapsed_s: f64,
+}
+
+/// Freshness of an instance.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Up to date: would be skipped.
+    Fresh,
+    /// Never completed.
+    Missing,
+    /// Completed for other inputs, parameters or code; the reasons.
+    Stale(Vec<String>),
+}
+
+/// The pipeline's instances and where they write.
+pub struct Plan<'p> {
+    /// The pipeline.
+    pub pipeline: &'p Pipeline,
+    /// `<out>/<pipeline name>`.
+    pub pipeline_dir: PathBuf,
+    /// Every sweep point.
+    pub points: Vec<Point>,
+    /// Instances in an order where inputs come first.
+    pub instances: Vec<Instance>,
+}
+
+fn hash_fingerprint(parts: &[&str]) -> String {
+    let mut h = blake3::Hasher::new_derive_key("neurodyn fingerprint v1");
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize().to_hex()[..32].to_string()
+}
+
+impl<'p> Plan<'p> {
+    /// Lay out the instances of `pipeline` under `out_root`.
+    pub fn new(pipeline: &'p Pipeline, out_root: &Path) -> Self {
+        let pipeline_dir = out_root.join(&pipeline.name);
+        let points = pipeline.points();
+        let all_labels: String = points.iter().map(|p| p.label() + ";").collect();
+        let mut instances: Vec<Instance> = Vec::new();
+        for (si, (def, params)) in pipeline.stages.iter().enumerate() {
+            let json = params.canonical_json();
+            let seed = pipeline.seed.to_string();
+            let base = [
+                pipeline.study.name(),
+                def.name,
+                def.code_version,
+                json.as_str(),
+                seed.as_str(),
+            ];
+            match def.scope {
+                Scope::PerPoint => {
+                    for p in &points {
+                        let inputs: Vec<InputRef> = def
+                            .inputs
+                            .iter()
+                            .map(|up| {
+                                let u = instances
+                                    .iter()
+                                    .find(|i| {
+                                        pipeline.stages[i.stage].0.name == *up
+                                            && i.point.as_ref() == Some(p)
+                                    })
+                                    .expect("PerPoint inputs are earlier PerPoint stages");
+                                InputRef {
+                                    stage: up.to_string(),
+                                    fingerprint: u.fingerprint.clone(),
+                                }
+                            })
+                            .collect();
+                        let label = p.label();
+                        let mut parts: Vec<&str> = base.to_vec();
+                        parts.push(&label);
+                        parts.extend(inputs.iter().map(|i| i.fingerprint.as_str()));
+                        let dir = pipeline_dir.join(def.name).join(p.hive_path());
+                        instances.push(Instance {
+                            stage: si,
+                            point: Some(p.clone()),
+                            manifest: dir.join(MANIFEST),
+                            dir,
+                            fingerprint: hash_fingerprint(&parts),
+                            inputs,
+                        });
+                    }
+                }
+                Scope::Aggregate => {
+                    let inputs: Vec<InputRef> = instances
+                        .iter()
+                        .filter(|i| def.inputs.contains(&pipeline.stages[i.stage].0.name))
+                        .map(|i| InputRef {
+                            stage: pipeline.stages[i.stage].0.name.to_string(),
+                            fingerprint: i.fingerprint.clone(),
+                        })
+                        .collect();
+                    let mut parts: Vec<&str> = base.to_vec();
+                    parts.push(&all_labels);
+                    parts.extend(inputs.iter().map(|i| i.fingerprint.as_str()));
+                    instances.push(Instance {
+                        stage: si,
+                        point: None,
+                        manifest: pipeline_dir
+                            .join("_manifests")
+                            .join(format!("{}.json", def.name)),
+                        dir: pipeline_dir.clone(),
+                        fingerprint: hash_fingerprint(&parts),
+                        inputs,
+                    });
+                }
+            }
+        }
+        Plan {
+            pipeline,
+            pipeline_dir,
+            points,
+            instances,
+        }
+    }
+
+    fn read_manifest(path: &Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Freshness of one instance, with reasons when stale.
+    pub fn status(&self, inst: &Instance) -> Status {
+        let Some(m) = Self::read_manifest(&inst.manifest) else {
+            return Status::Missing;
+        };
+        let (def, params) = &self.pipeline.stages[inst.stage];
+        let missing: Vec<String> = m
+            .files
+            .iter()
+            .filter(|f| !inst.dir.join(&f.path).is_file())
+            .map(|f| format!("file {} is missing", f.path))
+            .collect();
+        if m.fingerprint == inst.fingerprint {
+            return if missing.is_empty() {
+                Status::Fresh
+            } else {
+                Status::Stale(missing)
+            };
+        }
+        let mut why = Vec::new();
+        if m.code_version != def.code_version {
+            why.push(format!(
+                "code version {} -> {}",
+                m.code_version, def.code_version
+            ));
+        }
+        let current: serde_json::Value =
+            serde_json::from_str(&params.canonical_json()).expect("canonical json");
+        if m.params != current {
+            let mut keys: Vec<String> = Vec::new();
+            if let (Some(a), Some(b)) = (m.params.as_object(), current.as_object()) {
+                for k in a.keys().chain(b.keys()) {
+                    if a.get(k) != b.get(k) && !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+            why.push(format!("parameters changed: {}", keys.join(", ")));
+        }
+        if m.seed != self.pipeline.seed {
+            why.push(format!("seed {} -> {}", m.seed, self.pipeline.seed));
+        }
+        if m.inputs != inst.inputs {
+            let mut stages: Vec<&str> = Vec::new();
+            for (k, i) in inst.inputs.iter().enumerate() {
+                if m.inputs.get(k) != Some(i) && !stages.contains(&i.stage.as_str()) {
+                    stages.push(&i.stage);
+                }
+            }
+            if stages.is_empty() {
+                why.push("the sweep changed".into());
+            } else {
+                why.push(format!("inputs changed: {}", stages.join(", ")));
+            }
+        }
+        if why.is_empty() {
+            why.push("the sweep changed".into());
+        }
+        why.extend(missing);
+        Status::Stale(why)
+    }
+
+    fn context(&self, inst: &Instance) -> StageContext {
+        let (def, params) = &self.pipeline.stages[inst.stage];
+        StageContext {
+            pipeline: self.pipeline.name.clone(),
+            stage: def.name,
+            master_seed: self.pipeline.seed,
+            params: params.clone(),
+            point: inst.point.clone(),
+            points: self.points.clone(),
+            dir: inst.dir.clone(),
+            pipeline_dir: self.pipeline_dir.clone(),
+            fingerprint: inst.fingerprint.clone(),
+            all_params: self
+                .pipeline
+                .stages
+                .iter()
+                .map(|(d, p)| (d.name, p.clone()))
+                .collect(),
+        }
+    }
+
+    fn run_instance(&self, inst: &Instance) -> Result<(), PipelineError> {
+        let (def, params) = &self.pipeline.stages[inst.stage];
+        let io = |e| PipelineError::Core(neurodyn_core::Error::io(&inst.manifest, e));
+        // An old manifest must not vouch for files being replaced.
+        match std::fs::remove_file(&inst.manifest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        std::fs::create_dir_all(&inst.dir).map_err(io)?;
+        let t0 = Instant::now();
+        let files = (def.run)(&self.context(inst))?;
+        let m = Manifest {
+            stage: def.name.to_string(),
+            point: inst.point.as_ref().map(Point::label).unwrap_or_default(),
+            fingerprint: inst.fingerprint.clone(),
+            code_version: def.code_version.to_string(),
+            seed: self.pipeline.seed,
+            params: serde_json::from_str(&params.canonical_json()).expect("canonical json"),
+            inputs: inst.inputs.clone(),
+            files,
+            neurodyn_version: neurodyn_core::VERSION.to_string(),
+            elapsed_s: t0.elapsed().as_secs_f64(),
+        };
+        let text = serde_json::to_string_pretty(&m).expect("serialisable");
+        neurodyn_io::atomic::write_atomic(&inst.manifest, text.as_bytes())?;
+        Ok(())
+    }
+
+    /// Remove partitions of PerPoint stages that are not in the current sweep
+    /// (so a stage folder read as a dataset holds exactly this sweep).
+    fn prune(&self) -> Result<usize, PipelineError> {
+        let mut removed = 0;
+        for (def, _) in &self.pipeline.stages {
+            if def.scope != Scope::PerPoint {
+                continue;
+            }
+            let root = self.pipeline_dir.join(def.name);
+            let keep: BTreeSet<PathBuf> = self
+                .points
+                .iter()
+                .map(|p| root.join(p.hive_path()))
+                .collect();
+            removed += prune_dir(&root, &keep)?;
+        }
+        Ok(removed)
+    }
+}
+
+fn prune_dir(dir: &Path, keep: &BTreeSet<PathBuf>) -> Result<usize, PipelineError> {
+    let io = |e| PipelineError::Core(neurodyn_core::Error::io(dir, e));
+    if keep.contains(dir) || !dir.is_dir() {
+        return Ok(0);
+    }
+    if !keep.iter().any(|k| k.starts_with(dir)) {
+        std::fs::remove_dir_all(dir).map_err(io)?;
+        return Ok(1);
+    }
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        let p = e.map_err(io)?.path();
+        if p.is_dir() {
+            n += prune_dir(&p, keep)?;
+        }
+    }
+    Ok(n)
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Stages to rerun even when fresh.
+    pub force: Vec<String>,
+    /// Worker threads (None: rayon's default, one per core).
+    pub threads: Option<usize>,
+    /// No progress output at all.
+    pub quiet: bool,
+}
+
+/// What a run did, per stage: (stage, instances run, instances fresh).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// Per stage.
+    pub stages: Vec<(String, usize, usize)>,
+    /// Partitions removed because they left the sweep.
+    pub pruned: usize,
+    /// Wall time in seconds.
+    pub elapsed_s: f64,
+}
+
+/// Run every instance that is not fresh; PerPoint chains run in parallel
+/// across sweep points, then the aggregate stages.
+pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineError> {
+    let t0 = Instant::now();
+    let stages = &plan.pipeline.stages;
+    for f in &opts.force {
+        if !stages.iter().any(|(d, _)| d.name == f) {
+            let names: Vec<&str> = stages.iter().map(|(d, _)| d.name).collect();
+            return Err(PipelineError::Other(format!(
+                "--force {f}: no such stage; stages: {}",
+                names.join(", ")
+            )));
+        }
+    }
+    std::fs::create_dir_all(&plan.pipeline_dir)
+        .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
+    neurodyn_io::atomic::remove_stale_temps(&plan.pipeline_dir)
+        .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
+    // First, so that aggregate stages read exactly this sweep.
+    let pruned = plan.prune()?;
+
+    let todo: Vec<bool> = plan
+        .instances
+        .iter()
+        .map(|i| {
+            opts.force.iter().any(|f| f == stages[i.stage].0.name)
+                || plan.status(i) != Status::Fresh
+        })
+        .collect();
+    let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
+    let totals: Vec<u64> = (0..stages.len())
+        .map(|s| plan.instances.iter().filter(|i| i.stage == s).count() as u64)
+        .collect();
+    let progress = Progress::new(names.clone(), totals, opts.quiet);
+    let mut ran = vec![0usize; stages.len()];
+    let mut fresh = vec![0usize; stages.len()];
+
+    // PerPoint chains, one task per sweep point.
+    let per_point: Vec<usize> = (0..stages.len())
+        .filter(|&s| stages[s].0.scope == Scope::PerPoint)
+        .collect();
+    let chain = |p: &Point| -> Result<Vec<(usize, bool)>, PipelineError> {
+        let mut out = Vec::new();
+        for &s in &per_point {
+            let (k, inst) = plan
+                .instances
+                .iter()
+                .enumerate()
+                .find(|(_, i)| i.stage == s && i.point.as_ref() == Some(p))
+                .expect("every PerPoint stage has an instance per point");
+            if todo[k] {
+                plan.run_instance(inst).map_err(|e| {
+                    PipelineError::Other(format!("stage {} at {}: {e}", names[s], p.label()))
+                })?;
+            }
+            progress.inc(s, &p.label(), todo[k]);
+            out.push((s, todo[k]));
+        }
+        Ok(out)
+    };
+    let results: Vec<Result<Vec<(usize, bool)>, PipelineError>> = match opts.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))?
+            .install(|| plan.points.par_iter().map(chain).collect()),
+        None => plan.points.par_iter().map(chain).collect(),
+    };
+    for r in results {
+        for (s, did) in r? {
+            if did {
+                ran[s] += 1;
+            } else {
+                fresh[s] += 1;
+            }
+        }
+    }
+
+    for (k, inst) in plan.instances.iter().enumerate() {
+        let s = inst.stage;
+        if stages[s].0.scope != Scope::Aggregate {
+            continue;
+        }
+        if todo[k] {
+            let run_it = || plan.run_instance(inst);
+            match opts.threads {
+                Some(n) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))?
+                    .install(run_it),
+                None => run_it(),
+            }
+            .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
+            ran[s] += 1;
+        } else {
+            fresh[s] += 1;
+        }
+        progress.inc(s, "", todo[k]);
+    }
+    progress.finish();
+    Ok(RunReport {
+        stages: names
+            .into_iter()
+            .enumerate()
+            .map(|(s, n)| (n, ran[s], fresh[s]))
+            .collect(),
+        pruned,
+        elapsed_s: t0.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,489 @@
+//! rnn-chaos: sparse rate RNNs swept over the synaptic gain `g` and the
+//! connectivity seed (`session`); largest Lyapunov exponents from twin
+//! trajectories (the reference study's estimator) and from the tangent
+//! dynamics (Benettin).
+//!
+//! Stages: `simulate` and `lyapunov` per sweep point, then `tables` and
+//! `figures` across the sweep.
+
+use std::path::Path;
+
+use neurodyn_analysis::lyapunov::fit_log_curve;
+use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
+use neurodyn_io::{ParquetRecorder, RecorderOptions};
+use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
+use neurodyn_plot::{Chart, Series};
+
+use super::{choice, int, int_list, positive};
+use crate::PipelineError;
+use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
+
+/// The rnn-chaos study.
+pub struct RnnChaos;
+
+impl Study for RnnChaos {
+    fn name(&self) -> &'static str {
+        "rnn-chaos"
+    }
+
+    fn description(&self) -> &'static str {
+        "sparse rate RNN chaos vs synaptic gain g; Lyapunov exponents (twin trajectories, Benettin)"
+    }
+
+    fn axes(&self) -> Vec<AxisDef> {
+        vec![
+            AxisDef {
+                name: "g",
+                integer: false,
+                min: 0.0,
+                max: 1e6,
+                default: &[1.0, 4.0, 7.0, 10.0, 13.0, 16.0, 19.0, 22.0],
+                doc: "synaptic gain",
+            },
+            AxisDef {
+                name: "session",
+                integer: true,
+                min: 0.0,
+                max: 1e9,
+                default: &[1.0, 2.0, 3.0, 4.0, 5.0],
+                doc: "connectivity seed: W and the initial states are drawn from (seed, session)",
+            },
+        ]
+    }
+
+    fn stages(&self) -> Vec<StageDef> {
+        vec![
+            StageDef {
+                name: "simulate",
+                scope: Scope::PerPoint,
+                inputs: &[],
+                code_version: "1",
+                params: vec![
+                    choice(
+                        "model",
+                        &["seed", "classic"],
+                        "seed",
+                        "seed: tau dr/dt = -r + tanh(g W r), weight sd 1/(Np), centred; classic: tau dx/dt = -x + g W tanh(x), weight variance 1/(Np)",
+                    ),
+                    int("n", 2, 100_000, 200, "number of units"),
+                    positive("p", 1.0, 0.1, "connection probability"),
+                    positive("tau_ms", 1e9, 20.0, "time constant (ms)"),
+                    positive("dt_ms", 1e9, 1.0, "Euler step (ms), at most tau_ms"),
+                    int("steps", 1, 100_000_000, 7000, "Euler steps per trial"),
+                    int("trials", 1, 100_000, 20, "twin trials per sweep point"),
+                    positive("perturbation", 1.0, 1e-4, "twin offset added to every unit"),
+                    int_list(
+                        "record.units",
+                        &[0, 1, 2, 3, 4],
+                        "units whose activity is recorded",
+                    ),
+                    int_list("record.trials", &[0], "trials whose activity is recorded"),
+                    int(
+                        "record.every_steps",
+                        1,
+                        i64::MAX,
+                        10,
+                        "record activity every k steps",
+                    ),
+                ],
+                doc: "twin trajectories and tangent dynamics of one network",
+                check: check_simulate,
+                run: simulate,
+            },
+            StageDef {
+                name: "lyapunov",
+                scope: Scope::PerPoint,
+                inputs: &["simulate"],
+                code_version: "1",
+                params: vec![
+                    int(
+                        "benettin_transient_steps",
+                        0,
+                        i64::MAX,
+                        2000,
+                        "log stretches of the first steps are discarded",
+                    ),
+                    positive(
+                        "min_final_distance",
+                        f64::INFINITY,
+                        1.0,
+                        "notebook estimator: trials whose final distance reaches this diverge",
+                    ),
+                    positive(
+                        "fit_fraction",
+                        1.0,
+                        0.8,
+                        "notebook estimator: fit ln(mean distance) up to this fraction of its maximum",
+                    ),
+                ],
+                doc: "Benettin exponent per trial, the notebook estimate per network",
+                check: |_| Ok(()),
+                run: lyapunov,
+            },
+            StageDef {
+                name: "tables",
+                scope: Scope::Aggregate,
+                inputs: &["lyapunov", "simulate"],
+                code_version: "1",
+                params: vec![int(
+                    "divergence_every_steps",
+                    1,
+                    i64::MAX,
+                    10,
+                    "decimation of the divergence curves table",
+                )],
+                doc: "summary tables across the sweep (polars)",
+                check: |_| Ok(()),
+                run: tables,
+            },
+            StageDef {
+                name: "figures",
+                scope: Scope::Aggregate,
+                inputs: &["tables"],
+                code_version: "1",
+                params: vec![int(
+                    "activity_window_steps",
+                    1,
+                    i64::MAX,
+                    1000,
+                    "steps of activity shown in the traces figure",
+                )],
+                doc: "lambda(g), divergence curves, activity traces",
+                check: |_| Ok(()),
+                run: figures,
+            },
+        ]
+    }
+}
+
+fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
+    let n = p.usize("n");
+    if p.f64("dt_ms") > p.f64("tau_ms") {
+        return Err((
+            "dt_ms",
+            format!("must be at most tau_ms = {}", p.f64("tau_ms")),
+        ));
+    }
+    if let Some(u) = p
+        .u32_list("record.units")
+        .iter()
+        .find(|&&u| u as usize >= n)
+    {
+        return Err(("record.units", format!("unit {u} is not below n = {n}")));
+    }
+    let trials = p.usize("trials");
+    if let Some(k) = p
+        .u32_list("record.trials")
+        .iter()
+        .find(|&&k| k as usize >= trials)
+    {
+        return Err((
+            "record.trials",
+            format!("trial {k} is not below trials = {trials}"),
+        ));
+    }
+    Ok(())
+}
+
+fn model_params(ctx: &StageContext, g: f64) -> Result<RnnParams, PipelineError> {
+    let p = &ctx.params;
+    Ok(RnnParams::try_new(
+        p.usize("n"),
+        p.f64("p"),
+        g,
+        p.f64("tau_ms"),
+        p.f64("dt_ms"),
+        RnnForm::parse(p.str("model"))?,
+    )?)
+}
+
+fn files(rec: &ParquetRecorder) -> Vec<OutputFile> {
+    rec.rows()
+        .into_iter()
+        .map(|(name, rows)| OutputFile {
+            path: format!("{name}.parquet"),
+            rows,
+        })
+        .collect()
+}
+
+fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let point = ctx.point.as_ref().expect("PerPoint");
+    let g = point.get("g").as_f64();
+    let params = model_params(ctx, g)?;
+    // W and the initial states depend on the session only: g scales one network.
+    let key = point.key(&["session"]);
+    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let seed = Seed::derive(ctx.master_seed, "rnn-chaos/network", &key);
+    let mut rng = seed.rng();
+    let w = rate_rnn::connectivity(&params, &mut rng);
+    let trials = ctx.params.usize("trials");
+    let init = rate_rnn::initial_states(params.n, trials, &mut rng);
+    let tangents =
+        rate_rnn::initial_tangents(params.n, trials, &mut seed.child("tangent", 0).rng());
+    let record = ActivityRecord {
+        units: ctx.params.u32_list("record.units"),
+        trials: ctx.params.u32_list("record.trials"),
+        every: ctx.params.usize("record.every_steps"),
+    };
+    let mut rec = ParquetRecorder::create(
+        &ctx.dir,
+        ctx.file_meta(seed.short()),
+        RecorderOptions::default(),
+    )?;
+    let ends = rate_rnn::run_twins(
+        &params,
+        &w,
+        &init,
+        &tangents,
+        ctx.params.f64("perturbation"),
+        ctx.params.usize("steps"),
+        &record,
+        &mut rec,
+    )?;
+    let t = rec.declare(TableSchema::new(
+        "ends",
+        vec![
+            Field::new("trial", ColumnType::U32, None),
+            Field::new("initial_distance", ColumnType::F64, None),
+            Field::new("final_distance", ColumnType::F64, None),
+        ],
+    ))?;
+    let idx: Vec<u32> = (0..ends.len() as u32).collect();
+    let d0: Vec<f64> = ends.iter().map(|e| e.initial_distance).collect();
+    let d1: Vec<f64> = ends.iter().map(|e| e.final_distance).collect();
+    rec.append(t, &[Column::U32(&idx), Column::F64(&d0), Column::F64(&d1)])?;
+    rec.finish()?;
+    Ok(files(&rec))
+}
+
+/// Stream a `(trial, step, value)` table row group by row group, calling
+/// `f(trial, step, value)` for each row: memory stays bounded whatever the
+/// simulated duration.
+fn stream_rows(
+    path: &Path,
+    value: &str,
+    mut f: impl FnMut(usize, usize, f64),
+) -> Result<(), PipelineError> {
+    neurodyn_io::for_each_batch(path, |t| {
+        let bad = || neurodyn_core::Error::Other(format!("{}: unexpected columns", path.display()));
+        let trial = t.column("trial").and_then(|c| c.as_u32()).ok_or_else(bad)?;
+        let step = t.column("step").and_then(|c| c.as_u32()).ok_or_else(bad)?;
+        let v = t.column(value).and_then(|c| c.as_f64()).ok_or_else(bad)?;
+        for ((&k, &s), &x) in trial.iter().zip(step).zip(v) {
+            f(k as usize, s as usize, x);
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The `simulate` parameters recorded in a file's metadata.
+fn simulate_params(path: &Path) -> Result<serde_json::Value, PipelineError> {
+    let kv = neurodyn_io::read_key_value_metadata(path)?;
+    let json = kv.get(neurodyn_io::meta::KEY_PARAMS).ok_or_else(|| {
+        PipelineError::Other(format!("{}: no parameters in metadata", path.display()))
+    })?;
+    serde_json::from_str(json)
+        .map_err(|e| PipelineError::Other(format!("{}: parameters: {e}", path.display())))
+}
+
+fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let sim = ctx.input_dir("simulate");
+    let dist_path = sim.join("distance.parquet");
+    let sp = simulate_params(&dist_path)?;
+    let dt_ms = sp["dt_ms"].as_f64().unwrap_or(f64::NAN);
+    let steps = sp["steps"].as_u64().unwrap_or(0) as usize;
+    let transient = ctx.params.usize("benettin_transient_steps");
+    if transient >= steps {
+        return Err(PipelineError::Other(format!(
+            "lyapunov.benettin_transient_steps = {transient} leaves no steps of simulate.steps = {steps}"
+        )));
+    }
+    let per_s = 1000.0 / dt_ms;
+    let ends = neurodyn_io::read_table(&sim.join("ends.parquet"))?;
+    let final_d = ends
+        .column("final_distance")
+        .and_then(|c| c.as_f64())
+        .ok_or_else(|| PipelineError::Other("ends.parquet: no final_distance".into()))?
+        .to_vec();
+    let min_final = ctx.params.f64("min_final_distance");
+    let div: Vec<bool> = final_d.iter().map(|&d| d >= min_final).collect();
+
+    // Benettin: mean log stretch after the transient, per trial.
+    let mut sum = vec![0.0; final_d.len()];
+    let mut count = vec![0usize; final_d.len()];
+    stream_rows(&sim.join("tangent.parquet"), "log_stretch", |k, s, x| {
+        if s >= transient && k < sum.len() {
+            sum[k] += x;
+            count[k] += 1;
+        }
+    })?;
+    let lam: Vec<f64> = sum
+        .iter()
+        .zip(&count)
+        .map(|(s, &c)| {
+            if c > 0 {
+                s / c as f64 * per_s
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+
+    // The notebook's estimator on the mean distance curve of the diverging
+    // trials (one curve in memory, not one per trial).
+    let mut curve = vec![0.0; steps];
+    stream_rows(&dist_path, "distance", |k, s, x| {
+        if div.get(k) == Some(&true) && s < steps {
+            curve[s] += x;
+        }
+    })?;
+    let n_div = div.iter().filter(|d| **d).count();
+    let est = if n_div == 0 {
+        None
+    } else {
+        curve.iter_mut().for_each(|c| *c /= n_div as f64);
+        fit_log_curve(&curve, ctx.params.f64("fit_fraction"))
+    };
+
+    let mut rec = ParquetRecorder::create(&ctx.dir, ctx.file_meta(0), RecorderOptions::default())?;
+    let t = rec.declare(TableSchema::new(
+        "trials",
+        vec![
+            Field::new("trial", ColumnType::U32, None),
+            Field::new("final_distance", ColumnType::F64, None),
+            Field::new("lambda_benettin_per_s", ColumnType::F64, Some("1/s")),
+            Field::new("diverged", ColumnType::Bool, None),
+        ],
+    ))?;
+    let idx: Vec<u32> = (0..final_d.len() as u32).collect();
+    rec.append(
+        t,
+        &[
+            Column::U32(&idx),
+            Column::F64(&final_d),
+            Column::F64(&lam),
+            Column::Bool(&div),
+        ],
+    )?;
+    let t = rec.declare(TableSchema::new(
+        "notebook",
+        vec![
+            Field::new("lambda_notebook_per_s", ColumnType::F64, Some("1/s")),
+            Field::new("n_diverging", ColumnType::U32, None),
+            Field::new("cut_step", ColumnType::U32, None),
+        ],
+    ))?;
+    let (l, nd, cut) = match est {
+        Some((slope, cut)) => (slope * per_s, n_div as u32, cut as u32),
+        None => (f64::NAN, n_div as u32, 0),
+    };
+    rec.append(
+        t,
+        &[Column::F64(&[l]), Column::U32(&[nd]), Column::U32(&[cut])],
+    )?;
+    rec.finish()?;
+    Ok(files(&rec))
+}
+
+fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let dt_ms = ctx.upstream("simulate").f64("dt_ms");
+    let written = neurodyn_tables::rnn_chaos::derive(
+        &ctx.pipeline_dir,
+        &ctx.file_meta(ctx.master_seed),
+        ctx.params.usize("divergence_every_steps"),
+        dt_ms,
+    )?;
+    Ok(written
+        .into_iter()
+        .map(|(path, rows)| OutputFile { path, rows })
+        .collect())
+}
+
+fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let dir = &ctx.pipeline_dir;
+    let fig = dir.join("figures");
+    let mut out = Vec::new();
+    let mut push = |paths: [std::path::PathBuf; 2]| {
+        for p in paths {
+            let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+            out.push(OutputFile { path: rel, rows: 0 });
+        }
+    };
+
+    let s = neurodyn_tables::read_f64_columns(
+        &dir.join("tables/summary.parquet"),
+        &[
+            "g",
+            "lambda_benettin_per_s_mean",
+            "lambda_benettin_per_s_sd",
+            "lambda_notebook_per_s_mean",
+        ],
+    )?;
+    let g: Vec<f64> = s[0].iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    let un = |c: &Vec<Option<f64>>| c.iter().map(|v| v.unwrap_or(f64::NAN)).collect::<Vec<_>>();
+    let mut chart =
+        Chart::new("Largest Lyapunov exponent vs synaptic gain").labels("g", "lambda (1/s)");
+    chart.series.push(
+        Series::line_markers("Benettin (mean +/- sd over trials)", g.clone(), un(&s[1]))
+            .with_errors(un(&s[2])),
+    );
+    let nb: Vec<(f64, f64)> = g
+        .iter()
+        .zip(&s[3])
+        .filter_map(|(&x, y)| y.map(|y| (x, y)))
+        .collect();
+    if !nb.is_empty() {
+        chart.series.push(Series::markers(
+            "notebook estimator (diverging trials)",
+            nb.iter().map(|p| p.0).collect(),
+            nb.iter().map(|p| p.1).collect(),
+        ));
+    }
+    chart.hlines.push(0.0);
+    push(neurodyn_plot::save_chart(&chart, &fig.join("lambda_vs_g"))?);
+
+    let d = neurodyn_tables::read_f64_columns(
+        &dir.join("tables/divergence.parquet"),
+        &["g", "t_ms", "ln_distance_mean"],
+    )?;
+    let mut chart = Chart::new("Twin-trajectory divergence").labels("t (ms)", "mean ln |delta(t)|");
+    for &gv in &g {
+        let (x, y): (Vec<f64>, Vec<f64>) = d[0]
+            .iter()
+            .zip(&d[1])
+            .zip(&d[2])
+            .filter(|((gg, _), _)| **gg == Some(gv))
+            .map(|((_, t), y)| (t.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
+            .unzip();
+        chart.series.push(Series::line(&format!("g = {gv}"), x, y));
+    }
+    push(neurodyn_plot::save_chart(&chart, &fig.join("divergence"))?);
+
+    let window = ctx.params.usize("activity_window_steps");
+    let dt_ms = ctx.upstream("simulate").f64("dt_ms");
+    let traces = neurodyn_tables::rnn_chaos::activity_traces(dir, window as u32)?;
+    let panels: Vec<Chart> = traces
+        .into_iter()
+        .map(|(gv, units)| {
+            let mut c = Chart::new(format!("g = {gv}"))
+                .labels("t (ms)", "r")
+                .size(450, 300);
+            for (unit, steps, r) in units {
+                let t: Vec<f64> = steps.iter().map(|&s| s as f64 * dt_ms).collect();
+                c.series.push(Series::line(&format!("unit {unit}"), t, r));
+            }
+            c
+        })
+        .collect();
+    if !panels.is_empty() {
+        push(neurodyn_plot::save_panels(
+            &panels,
+            panels.len().min(3),
+            &fig.join("activity"),
+            "Activity of recorded units (first session, first recorded trial)",
+        )?);
+    }
+    Ok(out)
+}

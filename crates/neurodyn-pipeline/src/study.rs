@@ -1,0 +1,209 @@
+//! Studies declare their sweep axes and stages; a pipeline file chooses values.
+
+use std::path::PathBuf;
+
+use neurodyn_io::FileMeta;
+
+use crate::PipelineError;
+use crate::params::{ParamDef, Params};
+
+/// How a stage is instantiated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One instance per sweep point; inputs are the same point's upstream instances.
+    PerPoint,
+    /// One instance for the whole sweep; inputs are all upstream instances.
+    Aggregate,
+}
+
+/// A sweep axis a study accepts.
+#[derive(Debug, Clone)]
+pub struct AxisDef {
+    /// Name (a column in every stage table read as a dataset).
+    pub name: &'static str,
+    /// Integer or float axis, with its range.
+    pub integer: bool,
+    /// Smallest allowed value.
+    pub min: f64,
+    /// Largest allowed value.
+    pub max: f64,
+    /// Default values when the file gives none.
+    pub default: &'static [f64],
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// One value on a sweep axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AxisValue {
+    /// Integer value.
+    Int(i64),
+    /// Float value.
+    Float(f64),
+}
+
+impl AxisValue {
+    /// The value as f64.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            AxisValue::Int(i) => i as f64,
+            AxisValue::Float(f) => f,
+        }
+    }
+
+    /// Canonical text, used in partition folder names and seeds: integers
+    /// plainly, floats always with a `.` or exponent (`1.0`, `0.25`), so a
+    /// reader infers one type per axis.
+    pub fn canonical(self) -> String {
+        match self {
+            AxisValue::Int(i) => i.to_string(),
+            AxisValue::Float(f) => format!("{f:?}"),
+        }
+    }
+}
+
+/// A point of the sweep: one value per axis, in the study's axis order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point(pub Vec<(&'static str, AxisValue)>);
+
+impl Point {
+    /// The hive-partition path `a=1/b=0.5`.
+    pub fn hive_path(&self) -> PathBuf {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.canonical()))
+            .collect()
+    }
+
+    /// `a=1 b=0.5`, for messages.
+    pub fn label(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.canonical()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Value of an axis.
+    pub fn get(&self, axis: &str) -> AxisValue {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == axis)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("axis `{axis}` is not part of the sweep"))
+    }
+
+    /// `(name, canonical value)` pairs for the given axes (seed derivation).
+    pub fn key(&self, axes: &[&str]) -> Vec<(&'static str, String)> {
+        self.0
+            .iter()
+            .filter(|(k, _)| axes.contains(k))
+            .map(|(k, v)| (*k, v.canonical()))
+            .collect()
+    }
+}
+
+/// Everything a stage instance needs to run.
+#[derive(Debug, Clone)]
+pub struct StageContext {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// Stage name.
+    pub stage: &'static str,
+    /// The pipeline's master seed.
+    pub master_seed: u64,
+    /// Validated parameters of this stage.
+    pub params: Params,
+    /// The sweep point (PerPoint stages) or None (Aggregate).
+    pub point: Option<Point>,
+    /// Every sweep point (Aggregate stages use it to find inputs).
+    pub points: Vec<Point>,
+    /// Where this instance writes: the partition folder (PerPoint) or the
+    /// pipeline's output folder (Aggregate, which writes `tables/` and `figures/`).
+    pub dir: PathBuf,
+    /// The pipeline's output folder `<out>/<pipeline>`.
+    pub pipeline_dir: PathBuf,
+    /// This instance's fingerprint (hex).
+    pub fingerprint: String,
+    /// Validated parameters of every stage of the pipeline.
+    pub all_params: Vec<(&'static str, Params)>,
+}
+
+impl StageContext {
+    /// Metadata for the files this instance writes.
+    pub fn file_meta(&self, seed: u64) -> FileMeta {
+        FileMeta {
+            pipeline: self.pipeline.clone(),
+            stage: self.stage.to_string(),
+            params_json: self.params.canonical_json(),
+            seed,
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+
+    /// Parameters of another stage of the pipeline (e.g. `dt_ms` of `simulate`).
+    pub fn upstream(&self, stage: &str) -> &Params {
+        self.all_params
+            .iter()
+            .find(|(n, _)| *n == stage)
+            .map(|(_, p)| p)
+            .unwrap_or_else(|| panic!("no stage `{stage}` in this study"))
+    }
+
+    /// Folder of an upstream PerPoint stage's instance for this point.
+    pub fn input_dir(&self, stage: &str) -> PathBuf {
+        let p = self
+            .point
+            .as_ref()
+            .expect("input_dir is for PerPoint stages");
+        self.pipeline_dir.join(stage).join(p.hive_path())
+    }
+}
+
+/// A file a stage instance produced, for its manifest.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutputFile {
+    /// Path relative to the instance folder (PerPoint) or the pipeline folder (Aggregate).
+    pub path: String,
+    /// Rows (0 for figures).
+    pub rows: u64,
+}
+
+/// A stage of a study.
+#[derive(Clone)]
+pub struct StageDef {
+    /// Name, also the folder under the pipeline's output.
+    pub name: &'static str,
+    /// Instantiation.
+    pub scope: Scope,
+    /// Upstream stages.
+    pub inputs: &'static [&'static str],
+    /// Version of the code that computes it: bump when results would change.
+    pub code_version: &'static str,
+    /// Declared parameters.
+    pub params: Vec<ParamDef>,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// Checks across parameters, run when the file is loaded: the offending
+    /// key and what is wrong.
+    pub check: fn(&Params) -> Result<(), (&'static str, String)>,
+    /// The computation.
+    pub run: fn(&StageContext) -> Result<Vec<OutputFile>, PipelineError>,
+}
+
+/// A study: the science behind a pipeline file.
+pub trait Study: Sync {
+    /// Name used in `[pipeline] study = "…"`.
+    fn name(&self) -> &'static str;
+    /// One line of description.
+    fn description(&self) -> &'static str;
+    /// Sweep axes in canonical order (the partition folder order).
+    fn axes(&self) -> Vec<AxisDef>;
+    /// Stages in a topological order.
+    fn stages(&self) -> Vec<StageDef>;
+}
+
+/// Every study neurodyn knows.
+pub fn studies() -> Vec<Box<dyn Study>> {
+    vec![Box::new(crate::studies::rnn_chaos::RnnChaos)]
+}

@@ -1,0 +1,113 @@
+//! Derived tables across a sweep, with polars: scan a stage's hive-partitioned
+//! Parquet files as one table, aggregate, and write summary tables atomically
+//! with neurodyn's file metadata.
+//!
+//! polars lives only in this crate; everything else hands data over through
+//! Parquet files.
+#![warn(missing_docs)]
+
+pub mod rnn_chaos;
+
+use std::fmt;
+use std::path::Path;
+
+use neurodyn_io::FileMeta;
+use polars::prelude::*;
+
+/// A failed derivation, naming the file or stage it concerns.
+#[derive(Debug)]
+pub struct TableError(pub String);
+
+impl fmt::Display for TableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TableError {}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, TableError>;
+
+fn ctx<T>(r: PolarsResult<T>, what: impl FnOnce() -> String) -> Result<T> {
+    r.map_err(|e| TableError(format!("{}: {e}", what())))
+}
+
+/// Every `<table>.parquet` under a stage folder as one lazy table, with the
+/// partition keys (`g=4/session=1/…`) as columns.
+pub fn scan_stage(stage_dir: &Path, table: &str) -> Result<LazyFrame> {
+    let pattern = stage_dir.join("**").join(format!("{table}.parquet"));
+    let path = ctx(PlRefPath::try_from_path(&pattern), || {
+        format!("{}", pattern.display())
+    })?;
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions {
+            enabled: Some(true),
+            hive_start_idx: 0,
+            schema: None,
+            try_parse_dates: false,
+        },
+        glob: true,
+        ..Default::default()
+    };
+    ctx(LazyFrame::scan_parquet(path, args), || {
+        format!("scanning {}", pattern.display())
+    })
+}
+
+/// Scan one Parquet file.
+pub fn scan_file(path: &Path) -> Result<LazyFrame> {
+    let p = ctx(PlRefPath::try_from_path(path), || {
+        format!("{}", path.display())
+    })?;
+    ctx(
+        LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
+        || format!("scanning {}", path.display()),
+    )
+}
+
+/// Collect a lazy table, naming `what` in errors.
+pub fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
+    ctx(lf.collect(), || format!("deriving {what}"))
+}
+
+/// Write `df` to `path` atomically, with neurodyn's key-value metadata.
+/// Returns the number of rows.
+pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u64> {
+    let kv = key_values(meta);
+    let mut file = neurodyn_io::atomic::AtomicFile::create(path)
+        .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+    let rows = df.height() as u64;
+    ctx(
+        ParquetWriter::new(file.file())
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+            .finish(df),
+        || format!("writing {}", path.display()),
+    )?;
+    file.commit()
+        .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+    Ok(rows)
+}
+
+fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
+    let no_units = neurodyn_core::TableSchema::new("", Vec::new());
+    meta.key_values(&no_units).into_iter().collect()
+}
+
+/// Numeric columns of a Parquet file as f64 (nulls as None), for figures.
+pub fn read_f64_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<Option<f64>>>> {
+    let exprs: Vec<Expr> = columns
+        .iter()
+        .map(|c| col(*c).cast(DataType::Float64))
+        .collect();
+    let df = collect(scan_file(path)?.select(exprs), &path.display().to_string())?;
+    columns
+        .iter()
+        .map(|c| {
+            let s = ctx(df.column(c), || format!("{}: column {c}", path.display()))?;
+            let ca = ctx(s.f64(), || format!("{}: column {c}", path.display()))?;
+            Ok(ca.iter().collect())
+        })
+        .collect()
+}

@@ -1,0 +1,215 @@
+//! Summary tables of the rnn-chaos study.
+//!
+//! Inputs (per sweep point, partitioned by `g` and `session`):
+//! `lyapunov/…/trials.parquet`, `lyapunov/…/notebook.parquet`,
+//! `simulate/…/distance.parquet`. Outputs in `tables/` (see docs/tables.md).
+
+use std::path::Path;
+
+use neurodyn_io::FileMeta;
+use polars::prelude::*;
+
+use crate::{Result, collect, scan_stage, write_table};
+
+/// Write `trials`, `notebook`, `summary` and `divergence` tables; returns
+/// (file name relative to the pipeline folder, rows) for each.
+pub fn derive(
+    pipeline_dir: &Path,
+    meta: &FileMeta,
+    divergence_every_steps: usize,
+    dt_ms: f64,
+) -> Result<Vec<(String, u64)>> {
+    let tables = pipeline_dir.join("tables");
+    let lyap = pipeline_dir.join("lyapunov");
+    let mut out = Vec::new();
+
+    let mut trials = collect(
+        scan_stage(&lyap, "trials")?
+            .select([
+                col("g").cast(DataType::Float64),
+                col("session").cast(DataType::Int64),
+                col("trial"),
+                col("final_distance"),
+                col("lambda_benettin_per_s"),
+                col("diverged"),
+            ])
+            .sort(["g", "session", "trial"], Default::default()),
+        "tables/trials",
+    )?;
+    out.push((
+        "tables/trials.parquet".to_string(),
+        write_table(&mut trials, &tables.join("trials.parquet"), meta)?,
+    ));
+
+    let mut notebook = collect(
+        scan_stage(&lyap, "notebook")?
+            .select([
+                col("g").cast(DataType::Float64),
+                col("session").cast(DataType::Int64),
+                col("lambda_notebook_per_s").fill_nan(lit(Null {})),
+                col("n_diverging"),
+                col("cut_step"),
+            ])
+            .sort(["g", "session"], Default::default()),
+        "tables/notebook",
+    )?;
+    out.push((
+        "tables/notebook.parquet".to_string(),
+        write_table(&mut notebook, &tables.join("notebook.parquet"), meta)?,
+    ));
+
+    let per_trial = trials.clone().lazy().group_by([col("g")]).agg([
+        col("lambda_benettin_per_s")
+            .mean()
+            .alias("lambda_benettin_per_s_mean"),
+        col("lambda_benettin_per_s")
+            .std(1)
+            .alias("lambda_benettin_per_s_sd"),
+        col("diverged")
+            .cast(DataType::Float64)
+            .mean()
+            .alias("fraction_diverging"),
+    ]);
+    let per_session =
+        notebook
+            .clone()
+            .lazy()
+            .group_by([col("g")])
+            .agg([col("lambda_notebook_per_s")
+                .mean()
+                .alias("lambda_notebook_per_s_mean")]);
+    let mut summary = collect(
+        per_trial
+            .join(
+                per_session,
+                [col("g")],
+                [col("g")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .select([
+                col("g"),
+                col("lambda_benettin_per_s_mean"),
+                col("lambda_benettin_per_s_sd"),
+                col("lambda_notebook_per_s_mean"),
+                col("fraction_diverging"),
+            ])
+            .sort(["g"], Default::default()),
+        "tables/summary",
+    )?;
+    out.push((
+        "tables/summary.parquet".to_string(),
+        write_table(&mut summary, &tables.join("summary.parquet"), meta)?,
+    ));
+
+    let every = divergence_every_steps.max(1) as u32;
+    let mut divergence = collect(
+        scan_stage(&pipeline_dir.join("simulate"), "distance")?
+            .filter((col("step") % lit(every)).eq(lit(0u32)))
+            .group_by([col("g").cast(DataType::Float64), col("step")])
+            .agg([
+                col("distance")
+                    .log(lit(std::f64::consts::E))
+                    .mean()
+                    .alias("ln_distance_mean"),
+                col("distance")
+                    .log(lit(std::f64::consts::E))
+                    .std(1)
+                    .alias("ln_distance_sd"),
+            ])
+            .with_column((col("step").cast(DataType::Float64) * lit(dt_ms)).alias("t_ms"))
+            .select([
+                col("g"),
+                col("step"),
+                col("t_ms"),
+                col("ln_distance_mean"),
+                col("ln_distance_sd"),
+            ])
+            .sort(["g", "step"], Default::default()),
+        "tables/divergence",
+    )?;
+    out.push((
+        "tables/divergence.parquet".to_string(),
+        write_table(&mut divergence, &tables.join("divergence.parquet"), meta)?,
+    ));
+    Ok(out)
+}
+
+/// Recorded activity for the traces figure: up to three values of `g`
+/// (smallest, middle, largest), the first session and the first recorded
+/// trial, steps below `max_step`. Returns `(g, [(unit, steps, r)])`.
+#[allow(clippy::type_complexity)]
+pub fn activity_traces(
+    pipeline_dir: &Path,
+    max_step: u32,
+) -> Result<Vec<(f64, Vec<(u32, Vec<u32>, Vec<f64>)>)>> {
+    let df = collect(
+        scan_stage(&pipeline_dir.join("simulate"), "activity")?
+            .select([
+                col("g").cast(DataType::Float64),
+                col("session").cast(DataType::Int64),
+                col("trial"),
+                col("step"),
+                col("neuron"),
+                col("r"),
+            ])
+            .filter(col("step").lt(lit(max_step))),
+        "activity traces",
+    )?;
+    if df.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let err = |e: PolarsError| crate::TableError(format!("activity traces: {e}"));
+    let g = df.column("g").and_then(|c| c.f64().cloned()).map_err(err)?;
+    let session = df
+        .column("session")
+        .and_then(|c| c.i64().cloned())
+        .map_err(err)?;
+    let trial = df
+        .column("trial")
+        .and_then(|c| c.u32().cloned())
+        .map_err(err)?;
+    let step = df
+        .column("step")
+        .and_then(|c| c.u32().cloned())
+        .map_err(err)?;
+    let neuron = df
+        .column("neuron")
+        .and_then(|c| c.u32().cloned())
+        .map_err(err)?;
+    let r = df.column("r").and_then(|c| c.f64().cloned()).map_err(err)?;
+    let s0 = session.min().unwrap_or(0);
+    let t0 = trial.min().unwrap_or(0);
+    let mut gs: Vec<f64> = g.into_no_null_iter().collect();
+    gs.sort_by(f64::total_cmp);
+    gs.dedup();
+    let chosen: Vec<f64> = match gs.len() {
+        0..=3 => gs.clone(),
+        n => vec![gs[0], gs[n / 2], gs[n - 1]],
+    };
+    let mut out = Vec::new();
+    for gv in chosen {
+        let mut rows: Vec<(u32, u32, f64)> = Vec::new();
+        for i in 0..df.height() {
+            if g.get(i) == Some(gv) && session.get(i) == Some(s0) && trial.get(i) == Some(t0) {
+                rows.push((
+                    neuron.get(i).unwrap_or(0),
+                    step.get(i).unwrap_or(0),
+                    r.get(i).unwrap_or(f64::NAN),
+                ));
+            }
+        }
+        rows.sort_by_key(|a| (a.0, a.1));
+        let mut units: Vec<(u32, Vec<u32>, Vec<f64>)> = Vec::new();
+        for (u, s, v) in rows {
+            match units.last_mut() {
+                Some(last) if last.0 == u => {
+                    last.1.push(s);
+                    last.2.push(v);
+                }
+                _ => units.push((u, vec![s], vec![v])),
+            }
+        }
+        out.push((gv, units));
+    }
+    Ok(out)
+}
