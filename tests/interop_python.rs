@@ -1,0 +1,101 @@
+//! Interop: pandas (through pyarrow) reads every rnn-chaos table, a whole
+//! stage folder as one table with the sweep keys as columns, and the files'
+//! neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
+//! installs them and sets NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
+
+use std::process::Command;
+
+use neurodyn_tests::{pipeline, run, small_rnn_chaos};
+
+const CHECK: &str = r#"
+import sys, json
+import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
+root = sys.argv[1]
+def expect(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+
+# a whole stage as one table, sweep keys as columns
+for stage, table, cols in [
+    ("simulate", "distance", {"trial": "uint32", "step": "uint32", "distance": "float64"}),
+    ("simulate", "tangent", {"trial": "uint32", "step": "uint32", "log_stretch": "float64"}),
+    ("simulate", "activity", {"trial": "uint32", "step": "uint32", "neuron": "uint32", "r": "float64", "r_twin": "float64"}),
+    ("lyapunov", "trials", {"trial": "uint32", "final_distance": "float64", "lambda_benettin_per_s": "float64", "diverged": "bool"}),
+]:
+    d = ds.dataset(f"{root}/{stage}", format="parquet", partitioning="hive")
+    t = d.to_table(filter=None).to_pandas()
+    sub = t[[c for c in t.columns]]
+    expect(pa.types.is_floating(d.schema.field("g").type), f"{stage}: g is {d.schema.field('g').type}")
+    expect(pa.types.is_integer(d.schema.field("session").type), f"{stage}: session is {d.schema.field('session').type}")
+    for c, ty in cols.items():
+        expect(str(t[c].dtype) == ty, f"{stage}/{table}.{c}: {t[c].dtype} != {ty}")
+    expect(sorted(set(t["g"])) == [1.0, 12.0], f"{stage}: g values {sorted(set(t['g']))}")
+    expect(sorted(set(t["session"])) == [1, 2], f"{stage}: sessions")
+    # pandas on the folder too (partition columns come back categorical)
+    p = pd.read_parquet(f"{root}/{stage}", columns=list(cols) + ["g", "session"]) if table == "distance" else None
+    if p is not None:
+        expect(len(p) == 2 * 2 * 4 * 300, f"pandas rows {len(p)}")
+        expect(sorted(float(x) for x in set(p["g"])) == [1.0, 12.0], "pandas g")
+
+# summary tables
+for name, cols in {
+    "summary": {"g": "float64", "lambda_benettin_per_s_mean": "float64", "lambda_benettin_per_s_sd": "float64",
+                "lambda_notebook_per_s_mean": "float64", "fraction_diverging": "float64"},
+    "trials": {"g": "float64", "session": "int64", "trial": "uint32", "final_distance": "float64",
+               "lambda_benettin_per_s": "float64", "diverged": "bool"},
+    "notebook": {"g": "float64", "session": "int64", "lambda_notebook_per_s": "float64",
+                 "n_diverging": "uint32", "cut_step": "uint32"},
+    "divergence": {"g": "float64", "step": "uint32", "t_ms": "float64", "ln_distance_mean": "float64",
+                   "ln_distance_sd": "float64"},
+}.items():
+    t = pd.read_parquet(f"{root}/tables/{name}.parquet")
+    expect(list(t.columns) == list(cols), f"{name}: columns {list(t.columns)}")
+    for c, ty in cols.items():
+        expect(str(t[c].dtype) == ty, f"{name}.{c}: {t[c].dtype} != {ty}")
+    md = pq.read_metadata(f"{root}/tables/{name}.parquet").metadata
+    expect(md[b"neurodyn.pipeline"] == b"interop", f"{name}: metadata {md}")
+s = pd.read_parquet(f"{root}/tables/summary.parquet")
+expect(len(s) == 2, "summary rows")
+md = pq.read_metadata(f"{root}/simulate/g=1.0/session=1/distance.parquet").metadata
+params = json.loads(md[b"neurodyn.params"])
+expect(params["n"] == 40 and params["model"] == "seed", f"params {params}")
+expect(md[b"neurodyn.stage"] == b"simulate", "stage metadata")
+print("ok")
+"#;
+
+fn python() -> Option<String> {
+    let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&py)
+        .args(["-c", "import pandas, pyarrow"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok.then_some(py)
+}
+
+#[test]
+fn pandas_reads_every_rnn_chaos_table() {
+    let Some(py) = python() else {
+        assert!(
+            std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
+            "python3 with pandas and pyarrow is required here"
+        );
+        eprintln!(
+            "skipped: no python3 with pandas and pyarrow (set NEURODYN_REQUIRE_PYTHON=1 to fail instead)"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(&small_rnn_chaos("interop", &[1.0, 12.0], &[1, 2], 300, ""));
+    run(&p, tmp.path(), Some(2), &[]);
+    let out = Command::new(py)
+        .args(["-c", CHECK])
+        .arg(tmp.path().join("interop"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("ok"), "{text}");
+}

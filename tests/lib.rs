@@ -1,0 +1,89 @@
+//! Helpers shared by the workspace-level integration tests (the `*.rs` test
+//! targets beside this file).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use neurodyn_core::record::MemoryTable;
+use neurodyn_pipeline::spec::Source;
+use neurodyn_pipeline::{Pipeline, Plan, RunOptions, RunReport, runner};
+
+/// A small rnn-chaos pipeline: n = 40, p = 0.5 (so N p = 20 as in the
+/// default), `steps` steps, 4 trials, the given g values and sessions.
+pub fn small_rnn_chaos(
+    name: &str,
+    g: &[f64],
+    sessions: &[i64],
+    steps: usize,
+    extra: &str,
+) -> String {
+    let g: Vec<String> = g.iter().map(|x| format!("{x:?}")).collect();
+    let s: Vec<String> = sessions.iter().map(|x| x.to_string()).collect();
+    format!(
+        "[pipeline]\nname = \"{name}\"\nstudy = \"rnn-chaos\"\nseed = 7\n\
+         [sweep]\ng = [{}]\nsession = [{}]\n\
+         [simulate]\nn = 40\np = 0.5\nsteps = {steps}\ntrials = 4\n\
+         [simulate.record]\nunits = [0, 3]\ntrials = [0, 1]\nevery_steps = 5\n\
+         [lyapunov]\nbenettin_transient_steps = {}\n{extra}",
+        g.join(", "),
+        s.join(", "),
+        steps / 4
+    )
+}
+
+/// Parse a pipeline from text (as if read from `name.toml`).
+pub fn pipeline(text: &str) -> Pipeline {
+    let src = Source {
+        path: PathBuf::from("test.toml"),
+        text: text.to_string(),
+    };
+    Pipeline::from_source(&src).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Run a pipeline into `out` with the given options.
+pub fn run(p: &Pipeline, out: &Path, threads: Option<usize>, force: &[&str]) -> RunReport {
+    let plan = Plan::new(p, out);
+    runner::run(
+        &plan,
+        &RunOptions {
+            force: force.iter().map(|s| s.to_string()).collect(),
+            threads,
+            quiet: true,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// (instances run, instances fresh) of a stage in a report.
+pub fn counts(r: &RunReport, stage: &str) -> (usize, usize) {
+    r.stages
+        .iter()
+        .find(|s| s.0 == stage)
+        .map(|s| (s.1, s.2))
+        .unwrap_or_else(|| panic!("no stage {stage}"))
+}
+
+/// Every `.parquet` file under `dir`, by path relative to `dir`, read back.
+pub fn all_tables(dir: &Path) -> BTreeMap<String, MemoryTable> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "parquet") {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .display()
+                    .to_string();
+                out.insert(
+                    rel,
+                    neurodyn_io::read_table(&p).unwrap_or_else(|e| panic!("{e}")),
+                );
+            }
+        }
+    }
+    out
+}

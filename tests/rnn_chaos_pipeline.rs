@@ -1,0 +1,148 @@
+//! The rnn-chaos pipeline end to end on a small sweep: outputs, incremental
+//! reruns, status reasons, determinism across thread counts, pruning.
+
+use neurodyn_pipeline::{Plan, Status};
+use neurodyn_tests::{all_tables, counts, pipeline, run, small_rnn_chaos};
+
+#[test]
+fn runs_end_to_end_then_reruns_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let text = small_rnn_chaos("rc", &[1.0, 20.0], &[1, 2], 800, "");
+    let p = pipeline(&text);
+    let first = run(&p, out, Some(2), &[]);
+    assert_eq!(counts(&first, "simulate"), (4, 0));
+    assert_eq!(counts(&first, "lyapunov"), (4, 0));
+    assert_eq!(counts(&first, "tables"), (1, 0));
+    assert_eq!(counts(&first, "figures"), (1, 0));
+
+    let dir = out.join("rc");
+    for f in [
+        "simulate/g=1.0/session=1/distance.parquet",
+        "simulate/g=20.0/session=2/tangent.parquet",
+        "simulate/g=20.0/session=2/activity.parquet",
+        "lyapunov/g=1.0/session=2/trials.parquet",
+        "tables/summary.parquet",
+        "tables/trials.parquet",
+        "tables/notebook.parquet",
+        "tables/divergence.parquet",
+        "figures/lambda_vs_g.png",
+        "figures/lambda_vs_g.svg",
+        "figures/divergence.png",
+        "figures/activity.png",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let tables = all_tables(&dir);
+    let d = &tables["simulate/g=1.0/session=1/distance.parquet"];
+    assert_eq!(d.rows(), 4 * 800);
+    let a = &tables["simulate/g=20.0/session=1/activity.parquet"];
+    assert_eq!(a.rows(), 2 * 2 * 800 / 5); // trials x units x recorded steps
+    let s = &tables["tables/summary.parquet"];
+    assert_eq!(s.rows(), 2);
+    let lam = s
+        .column("lambda_benettin_per_s_mean")
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(lam[0] < 0.0 && lam[1] > 0.0, "lambda {lam:?}");
+    let t = &tables["tables/trials.parquet"];
+    assert_eq!(t.rows(), 2 * 2 * 4);
+
+    // file metadata names the pipeline, stage and parameters
+    let kv = neurodyn_io::read_key_value_metadata(
+        &dir.join("simulate/g=1.0/session=1/distance.parquet"),
+    )
+    .unwrap();
+    assert_eq!(kv["neurodyn.pipeline"], "rc");
+    assert_eq!(kv["neurodyn.stage"], "simulate");
+    assert!(kv["neurodyn.params"].contains("\"n\":40"));
+    assert_eq!(kv["neurodyn.fingerprint"].len(), 32);
+
+    // nothing changed: nothing runs
+    let again = run(&p, out, Some(2), &[]);
+    for st in ["simulate", "lyapunov", "tables", "figures"] {
+        assert_eq!(counts(&again, st).0, 0, "{st} reran");
+    }
+
+    // an estimator parameter changed: only the analysis reruns, and status says why
+    let p2 = pipeline(&text.replace("[lyapunov]\n", "[lyapunov]\nfit_fraction = 0.7\n"));
+    let plan = Plan::new(&p2, out);
+    let why: Vec<Status> = plan
+        .instances
+        .iter()
+        .filter(|i| p2.stages[i.stage].0.name == "lyapunov")
+        .map(|i| plan.status(i))
+        .collect();
+    assert!(why.iter().all(|s| matches!(s, Status::Stale(r) if r.iter().any(|x| x.contains("parameters changed: fit_fraction")))), "{why:?}");
+    let tables_status = plan.status(
+        plan.instances
+            .iter()
+            .find(|i| p2.stages[i.stage].0.name == "tables")
+            .unwrap(),
+    );
+    assert!(
+        matches!(&tables_status, Status::Stale(r) if r.iter().any(|x| x.contains("inputs changed: lyapunov"))),
+        "{tables_status:?}"
+    );
+    let third = run(&p2, out, Some(2), &[]);
+    assert_eq!(counts(&third, "simulate"), (0, 4));
+    assert_eq!(counts(&third, "lyapunov"), (4, 0));
+    assert_eq!(counts(&third, "tables"), (1, 0));
+
+    // --force reruns a fresh stage
+    let forced = run(&p2, out, Some(1), &["figures"]);
+    assert_eq!(counts(&forced, "figures"), (1, 0));
+    assert_eq!(counts(&forced, "simulate"), (0, 4));
+
+    // a deleted output makes its instance stale, and only it reruns
+    std::fs::remove_file(dir.join("simulate/g=20.0/session=1/tangent.parquet")).unwrap();
+    let repaired = run(&p2, out, Some(2), &[]);
+    assert_eq!(counts(&repaired, "simulate"), (1, 3));
+    let f = "simulate/g=20.0/session=1/tangent.parquet";
+    assert!(all_tables(&dir)[f].same_bits(&tables[f]));
+
+    // shrinking the sweep prunes the partitions that left it
+    let p3 = pipeline(
+        &small_rnn_chaos("rc", &[1.0], &[1, 2], 800, "")
+            .replace("[lyapunov]\n", "[lyapunov]\nfit_fraction = 0.7\n"),
+    );
+    let shrunk = run(&p3, out, Some(2), &[]);
+    assert_eq!(counts(&shrunk, "simulate"), (0, 2));
+    assert!(!dir.join("simulate/g=20.0").exists());
+    assert_eq!(shrunk.pruned, 2); // the g=20.0 folders of simulate and lyapunov
+    assert_eq!(all_tables(&dir)["tables/summary.parquet"].rows(), 1);
+}
+
+#[test]
+fn parquet_data_are_identical_at_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = small_rnn_chaos("det", &[4.0, 13.0], &[1, 2, 3], 500, "");
+    let p = pipeline(&text);
+    run(&p, &tmp.path().join("a"), Some(1), &[]);
+    run(&p, &tmp.path().join("b"), Some(2), &[]);
+    let a = all_tables(&tmp.path().join("a/det"));
+    let b = all_tables(&tmp.path().join("b/det"));
+    assert_eq!(a.len(), b.len());
+    assert!(a.len() >= 6 * 5 + 4);
+    for (k, ta) in &a {
+        assert!(b.get(k).is_some_and(|tb| tb.same_bits(ta)), "{k} differs");
+    }
+}
+
+#[test]
+fn the_seed_changes_the_networks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = small_rnn_chaos("seeded", &[4.0], &[1], 50, "");
+    run(&pipeline(&text), &tmp.path().join("a"), Some(1), &[]);
+    run(
+        &pipeline(&text.replace("seed = 7", "seed = 8")),
+        &tmp.path().join("b"),
+        Some(1),
+        &[],
+    );
+    let f = "simulate/g=4.0/session=1/distance.parquet";
+    let a = &all_tables(&tmp.path().join("a/seeded"))[f];
+    let b = &all_tables(&tmp.path().join("b/seeded"))[f];
+    assert!(!a.same_bits(b));
+}

@@ -1,0 +1,185 @@
+//! `cargo xtask bench`: side-by-side speed comparisons, reported as ratios
+//! measured in the same run.
+//!
+//! For each study: our release binary on the study's default sweep, and the
+//! numpy baseline of `../shared/baselines/` when a python3 with numpy is found
+//! (`NEURODYN_BASELINE_PYTHON`, else `/tmp/nd-base/bin/python`, else `python3`).
+//! Wall time, CPU time and peak memory of each command come from one small
+//! Python wrapper (getrusage of the child), so both sides are measured alike.
+//! Then the criterion micro-benchmarks (`cargo bench`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, root, run};
+
+const MEASURE: &str = r#"
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+w = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": r.returncode, "wall_s": w, "cpu_s": u.ru_utime + u.ru_stime,
+                  "max_rss_mb": u.ru_maxrss / 1024.0}))
+"#;
+
+struct Measured {
+    wall_s: f64,
+    cpu_s: f64,
+    max_rss_mb: f64,
+}
+
+fn python_with(module: &str) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Ok(p) = std::env::var("NEURODYN_BASELINE_PYTHON") {
+        candidates.push(p.into());
+    }
+    candidates.push("/tmp/nd-base/bin/python".into());
+    candidates.push("python3".into());
+    candidates.into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+fn measure(python: &Path, cmd: &[&str], env: &[(&str, &str)]) -> Result<Measured> {
+    let mut c = Command::new(python);
+    c.arg("-c").arg(MEASURE).args(cmd).current_dir(root());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().with_context(|| format!("running {cmd:?}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().last().unwrap_or("");
+    let field = |k: &str| -> f64 {
+        line.split(&format!("\"{k}\": "))
+            .nth(1)
+            .and_then(|s| s.split([',', '}']).next())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    if field("rc") != 0.0 {
+        bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(Measured {
+        wall_s: field("wall_s"),
+        cpu_s: field("cpu_s"),
+        max_rss_mb: field("max_rss_mb"),
+    })
+}
+
+fn report(name: &str, m: &Measured) {
+    println!(
+        "{name:<44} wall {:>8.2} s  cpu {:>8.2} s  peak {:>7.1} MB",
+        m.wall_s, m.cpu_s, m.max_rss_mb
+    );
+}
+
+pub fn main(args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let mut b = cargo();
+    b.args(["build", "--release", "--package", "neurodyn-cli"]);
+    run(b)?;
+    let bin = root().join("target/release/neurodyn");
+    let bin = bin.to_str().context("utf-8 path")?;
+    let tmp = std::env::temp_dir().join(format!("neurodyn-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let out = tmp.join("out");
+    let out_s = out.to_str().context("utf-8 path")?;
+
+    let Some(py) = python_with("resource") else {
+        bail!("bench needs python3 to measure wall time and peak memory alike on both sides");
+    };
+    println!("== rnn-chaos: full default sweep (8 g x 5 sessions x 20 twin trials, 7000 steps) ==");
+    let ours = measure(
+        &py,
+        &[
+            bin,
+            "run",
+            "pipelines/rnn-chaos.toml",
+            "--out",
+            out_s,
+            "--quiet",
+        ],
+        &[],
+    )?;
+    report("neurodyn run rnn-chaos (all cores)", &ours);
+    let ours1 = measure(
+        &py,
+        &[
+            bin,
+            "run",
+            "pipelines/rnn-chaos.toml",
+            "--out",
+            &format!("{out_s}-1"),
+            "--quiet",
+            "--threads",
+            "1",
+        ],
+        &[],
+    )?;
+    report("neurodyn run rnn-chaos --threads 1", &ours1);
+    let baseline = root().join("../shared/baselines/rnn_chaos_numpy.py");
+    match python_with("numpy") {
+        Some(np) if baseline.is_file() && !quick => {
+            let json = tmp.join("baseline.json");
+            let base = measure(
+                &py,
+                &[
+                    np.to_str().context("utf-8 path")?,
+                    baseline.to_str().context("utf-8 path")?,
+                    "--model",
+                    "seed",
+                    "--sweep",
+                    "--out",
+                    json.to_str().context("utf-8 path")?,
+                ],
+                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+            )?;
+            report("numpy baseline rnn_chaos_numpy.py --sweep", &base);
+            println!(
+                "speed-up: {:.1}x (all cores), {:.1}x (one thread); peak memory ratio {:.2}",
+                base.wall_s / ours.wall_s,
+                base.wall_s / ours1.wall_s,
+                ours.max_rss_mb / base.max_rss_mb
+            );
+        }
+        _ => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
+    }
+
+    println!("== peak memory vs simulated duration (one network, g = 10) ==");
+    for steps in [7000u32, 70_000] {
+        let spec = tmp.join(format!("mem-{steps}.toml"));
+        std::fs::write(
+            &spec,
+            format!(
+                "[pipeline]\nname = \"mem-{steps}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [10.0]\nsession = [1]\n[simulate]\nsteps = {steps}\n"
+            ),
+        )?;
+        let m = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                spec.to_str().context("utf-8")?,
+                "--out",
+                out_s,
+                "--quiet",
+            ],
+            &[],
+        )?;
+        report(&format!("{steps} steps ({} s simulated)", steps / 1000), &m);
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+
+    if !quick {
+        let mut c = cargo();
+        c.args(["bench", "--package", "neurodyn-models"]);
+        run(c)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! `cargo xtask`: the project's chores.
+//!
+//! - `cargo xtask pipeline NAME [ARGS…]`: build the release binary and run
+//!   `neurodyn run pipelines/NAME.toml ARGS…` (outputs under `data/out/`).
+//! - `cargo xtask test [--slow]`: rustfmt check, clippy with `-D warnings`,
+//!   then the workspace tests (`--slow` adds the ignored long tests).
+//! - `cargo xtask bench [--quick]`: the side-by-side speed comparisons.
+//! - `cargo xtask tidy`: layering rules of the workspace.
+
+mod bench;
+mod tidy;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(mut c: Command) -> Result<()> {
+    eprintln!("xtask: {c:?}");
+    let status = c.status().with_context(|| format!("starting {c:?}"))?;
+    if !status.success() {
+        bail!("{c:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    match cmd {
+        "pipeline" => {
+            let Some((name, extra)) = rest.split_first() else {
+                bail!("usage: cargo xtask pipeline NAME [neurodyn run options]");
+            };
+            let mut b = cargo();
+            b.args(["build", "--release", "--package", "neurodyn-cli"]);
+            run(b)?;
+            let mut c = Command::new(root().join("target/release/neurodyn"));
+            c.current_dir(root())
+                .args(["run", &format!("pipelines/{name}.toml")])
+                .args(extra);
+            run(c)
+        }
+        "test" => {
+            let slow = rest.iter().any(|a| a == "--slow");
+            let mut f = cargo();
+            f.args(["fmt", "--all", "--check"]);
+            run(f)?;
+            let mut c = cargo();
+            c.args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]);
+            run(c)?;
+            let mut t = cargo();
+            t.args(["test", "--workspace"]);
+            if slow {
+                t.env("NEURODYN_SLOW", "1");
+                t.args(["--", "--include-ignored"]);
+            }
+            run(t)
+        }
+        "bench" => bench::main(rest),
+        "tidy" => tidy::check(&root()),
+        _ => {
+            eprintln!("cargo xtask pipeline NAME [ARGS…] | test [--slow] | bench [--quick] | tidy");
+            if cmd == "help" {
+                Ok(())
+            } else {
+                bail!("unknown task `{cmd}`")
+            }
+        }
+    }
+}

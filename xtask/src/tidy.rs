@@ -1,0 +1,164 @@
+//! Workspace layering rules, checked by `cargo xtask tidy` and by a test.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+
+/// (crate, dependencies it must not have)
+const RULES: &[(&str, &[&str])] = &[
+    (
+        "neurodyn-core",
+        &["arrow", "parquet", "polars", "toml", "neurodyn-"],
+    ),
+    (
+        "neurodyn-stimuli",
+        &[
+            "arrow",
+            "parquet",
+            "polars",
+            "toml",
+            "neurodyn-io",
+            "neurodyn-pipeline",
+        ],
+    ),
+    (
+        "neurodyn-models",
+        &[
+            "arrow",
+            "parquet",
+            "polars",
+            "toml",
+            "neurodyn-io",
+            "neurodyn-pipeline",
+        ],
+    ),
+    (
+        "neurodyn-learning",
+        &[
+            "arrow",
+            "parquet",
+            "polars",
+            "toml",
+            "neurodyn-io",
+            "neurodyn-pipeline",
+        ],
+    ),
+    (
+        "neurodyn-analysis",
+        &[
+            "arrow",
+            "parquet",
+            "polars",
+            "toml",
+            "neurodyn-io",
+            "neurodyn-pipeline",
+        ],
+    ),
+    (
+        "neurodyn-io",
+        &["polars", "toml", "neurodyn-models", "neurodyn-pipeline"],
+    ),
+    (
+        "neurodyn-plot",
+        &["polars", "arrow", "parquet", "neurodyn-"],
+    ),
+];
+
+/// Check the rules; anyhow only in cli and xtask; no `dbg!` anywhere.
+pub fn check(root: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for (krate, banned) in RULES {
+        let manifest = std::fs::read_to_string(root.join("crates").join(krate).join("Cargo.toml"))?;
+        let deps = manifest.split("[dependencies]").nth(1).unwrap_or("");
+        let deps = deps.split("\n[").next().unwrap_or("");
+        for line in deps.lines() {
+            let name = line.split(['=', ' ']).next().unwrap_or("").trim();
+            if name.is_empty() || name == krate.to_string() {
+                continue;
+            }
+            if banned
+                .iter()
+                .any(|b| name == *b || (b.ends_with('-') && name.starts_with(b)))
+            {
+                problems.push(format!("{krate} must not depend on {name}"));
+            }
+        }
+    }
+    for entry in std::fs::read_dir(root.join("crates"))? {
+        let dir = entry?.path();
+        let name = dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))?;
+        if !manifest.contains(&format!("name = \"{name}\"")) {
+            problems.push(format!(
+                "crates/{name}: package name must equal the folder name"
+            ));
+        }
+        if name != "neurodyn-cli" && manifest.contains("anyhow") {
+            problems.push(format!(
+                "{name}: only neurodyn-cli and xtask may use anyhow"
+            ));
+        }
+        if !manifest.contains("[lints]\nworkspace = true") {
+            problems.push(format!("{name}: needs `[lints] workspace = true`"));
+        }
+        let mut stack = vec![dir.join("src")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)? {
+                let p = e?.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p)?;
+                    if text.contains(concat!("dbg", "!(")) {
+                        problems.push(format!("{}: stray dbg!", p.display()));
+                    }
+                    let below_cli = name != "neurodyn-cli";
+                    let prints = text
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("//"))
+                        .any(prints_to_stdout);
+                    if below_cli && prints {
+                        problems.push(format!("{}: prints to stdout below the cli", p.display()));
+                    }
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        eprintln!("tidy: ok");
+        Ok(())
+    } else {
+        bail!("tidy:\n  {}", problems.join("\n  "))
+    }
+}
+
+/// `println!(` or `print!(` not preceded by `e` (stderr is fine).
+fn prints_to_stdout(line: &str) -> bool {
+    [concat!("print", "ln!("), concat!("print", "!(")]
+        .iter()
+        .any(|m| {
+            line.match_indices(m)
+                .any(|(i, _)| !line[..i].ends_with('e'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stdout_prints_are_told_from_stderr_prints() {
+        assert!(super::prints_to_stdout(concat!("    print", "ln!(\"x\");")));
+        assert!(!super::prints_to_stdout(concat!(
+            "    eprint",
+            "ln!(\"x\");"
+        )));
+    }
+
+    #[test]
+    fn workspace_is_tidy() {
+        super::check(&super::super::root()).unwrap();
+    }
+}
