@@ -27,6 +27,8 @@ fn benettin(
     let tan = rate_rnn::initial_tangents(params.n, trials, &mut seed.child("tangent", 0).rng());
     let mut rec = MemoryRecorder::default();
     let none = ActivityRecord {
+        r: false,
+        r_twin: false,
         units: vec![],
         trials: vec![],
         every: 1,

@@ -33,6 +33,8 @@ fn twins(c: &mut Criterion) {
     let init = rate_rnn::initial_states(200, 20, &mut rng);
     let tan = rate_rnn::initial_tangents(200, 20, &mut rng);
     let rec = ActivityRecord {
+        r: false,
+        r_twin: false,
         units: vec![],
         trials: vec![],
         every: 1,
@@ -51,5 +53,26 @@ fn twins(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tanh, twins);
+fn matvec(c: &mut Criterion) {
+    let params = RnnParams::try_new(200, 0.1, 10.0, 20.0, 1.0, RnnForm::Seed).unwrap();
+    let w = rate_rnn::connectivity(&params, &mut Seed::derive(1, "bench", &[]).rng());
+    let b = 60;
+    let x: Vec<f64> = (0..200 * b).map(|i| (i as f64 * 0.1).sin()).collect();
+    let mut out = vec![0.0; 200 * b];
+    c.bench_function("sparse block product 200x200 (p=0.1) x 60 columns", |bch| {
+        bch.iter(|| {
+            struct Op<'a>(&'a neurodyn_models::Csr, &'a [f64], &'a mut [f64]);
+            impl pulp::WithSimd for Op<'_> {
+                type Output = ();
+                #[inline(always)]
+                fn with_simd<S: pulp::Simd>(self, _: S) {
+                    self.0.mul_block(self.1, 60, self.2)
+                }
+            }
+            pulp::Arch::new().dispatch(Op(&w, black_box(&x), &mut out))
+        })
+    });
+}
+
+criterion_group!(benches, tanh, matvec, twins);
 criterion_main!(benches);

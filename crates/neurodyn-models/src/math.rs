@@ -5,16 +5,24 @@
 //! accurate to a few ulp (tested against `f64::tanh`), and, being our own
 //! code, gives the same bits on every thread and every run.
 
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+// ln 2 split as in fdlibm: LN2_HI has trailing zero bits, so n * LN2_HI is exact.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 
-/// `exp(y)` for `y` in `[0, 40]` (the range tanh needs), branch-free.
+/// `expm1(y) = e^y - 1` for `y` in `[-40, 0]`, branch-free, accurate to a few
+/// ulp also near 0 (where `exp(y) - 1` would cancel).
 #[inline(always)]
-fn exp_0_40(y: f64) -> f64 {
-    // y = n ln2 + r, |r| <= ln2 / 2; exp(r) by its Taylor series to r^13.
-    let n = (y * LOG2_E).round();
+fn expm1_neg(y: f64) -> f64 {
+    // y = n ln2 + r, |r| <= ln2 / 2, n <= 0. Round to nearest by adding and
+    // removing 1.5 * 2^52; the shifted sum also holds n in its low mantissa
+    // bits, which gives 2^n without a float-to-int conversion (f64::round and
+    // `as` conversions are library calls or do not vectorise).
+    const SHIFTER: f64 = 6_755_399_441_055_744.0;
+    let shifted = y * LOG2_E + SHIFTER;
+    let n = shifted - SHIFTER;
     let r = y - n * LN2_HI - n * LN2_LO;
+    // expm1(r) = r + r^2/2 + ... + r^13/13!
     let mut p = 1.0 / 6_227_020_800.0; // 1/13!
     p = p * r + 1.0 / 479_001_600.0;
     p = p * r + 1.0 / 39_916_800.0;
@@ -27,50 +35,36 @@ fn exp_0_40(y: f64) -> f64 {
     p = p * r + 1.0 / 24.0;
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    let scale = f64::from_bits((((n as i32) + 1023) as u64) << 52);
-    p * scale
+    let em1_r = (p * r) * r + r;
+    let n_int = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
+    let scale = f64::from_bits(n_int.wrapping_add(1023) << 52); // 2^n, n in [-58, 0]
+    // e^y - 1 = 2^n (expm1(r) + 1) - 1 = 2^n expm1(r) + (2^n - 1)
+    scale * em1_r + (scale - 1.0)
 }
 
-/// Taylor coefficients of tanh(x)/x in powers of x², to x^20.
-const TANH_TAYLOR: [f64; 11] = [
-    1.0,
-    -1.0 / 3.0,
-    2.0 / 15.0,
-    -17.0 / 315.0,
-    62.0 / 2835.0,
-    -1382.0 / 155_925.0,
-    21_844.0 / 6_081_075.0,
-    -929_569.0 / 638_512_875.0,
-    6_404_582.0 / 10_854_718_875.0,
-    -443_861_162.0 / 1_856_156_927_625.0,
-    18_888_466_084.0 / 194_896_477_400_625.0,
-];
-
-/// Hyperbolic tangent of one value (see [`tanh_in_place`]).
+/// Hyperbolic tangent of one value (see [`tanh_in_place`]):
+/// `tanh|x| = -m / (2 + m)` with `m = expm1(-2|x|)`.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    let a = x.abs().min(20.0); // tanh(20) == 1 in f64
-    // large |x|: 1 - 2 / (e + 1) with e = exp(2|x|), monotone in e
-    let e = exp_0_40(2.0 * a);
-    let big = 1.0 - 2.0 / (e + 1.0);
-    // small |x|: odd Taylor series, accurate to < 1 ulp for |x| < 0.3
-    let a2 = a * a;
-    let mut s = TANH_TAYLOR[10];
-    for c in TANH_TAYLOR[..10].iter().rev() {
-        s = s * a2 + c;
-    }
-    let small = a * s;
-    let t = if a < 0.3 { small } else { big };
-    t.copysign(x)
+    let a = x.abs();
+    let a = if a > 20.0 { 20.0 } else { a }; // tanh(20) == 1 in f64
+    let m = expm1_neg(-2.0 * a);
+    (-m / (2.0 + m)).copysign(x)
 }
 
-/// Replace every value by its hyperbolic tangent.
+/// Replace every value by its hyperbolic tangent (SIMD chosen at run time).
 pub fn tanh_in_place(xs: &mut [f64]) {
-    for x in xs {
-        *x = tanh(*x);
+    struct Op<'a>(&'a mut [f64]);
+    impl pulp::WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _: S) {
+            for x in self.0 {
+                *x = tanh(*x);
+            }
+        }
     }
+    pulp::Arch::new().dispatch(Op(xs));
 }
 
 #[cfg(test)]

@@ -25,8 +25,9 @@
 //! - `distance(trial u32, step u32, distance f64)`: `|r_twin - r|` *before*
 //!   update `step` (so step 0 holds the initial distance `eps sqrt(N)`);
 //! - `tangent(trial u32, step u32, log_stretch f64)`: `ln |v|` after update `step`;
-//! - `activity(trial u32, step u32, neuron u32, r f64, r_twin f64)`: the chosen
-//!   units of the chosen trials every `every` steps (state before the update).
+//! - `activity(trial u32, step u32, neuron u32[, r f64][, r_twin f64])`: the
+//!   chosen variables of the chosen units of the chosen trials every `every`
+//!   steps (state before the update).
 
 use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
 use rand::RngExt;
@@ -173,12 +174,214 @@ pub fn initial_tangents(n: usize, trials: usize, rng: &mut Rng) -> Vec<Vec<f64>>
 /// What to record of the network's activity.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityRecord {
+    /// Record the reference trajectory (column `r`).
+    pub r: bool,
+    /// Record the twin trajectory (column `r_twin`).
+    pub r_twin: bool,
     /// Units to record (indices below `n`).
     pub units: Vec<u32>,
     /// Trials to record.
     pub trials: Vec<u32>,
     /// Record every this many steps (>= 1).
     pub every: usize,
+}
+
+/// The block of reference, twin and tangent columns and one Euler update.
+struct Block<'w> {
+    n: usize,
+    /// Trials.
+    t: usize,
+    /// Trials padded to a multiple of `W` lanes (padding columns stay zero).
+    tp: usize,
+    a: f64,
+    form: RnnForm,
+    gw: &'w Csr,
+    /// `x[j * 3tp + k]`: columns 0..tp reference, tp..2tp twin, 2tp..3tp tangent.
+    x: Vec<f64>,
+    y: Vec<f64>,
+    u: Vec<f64>,
+}
+
+/// Groups are padded to a multiple of `W` lanes; the per-row loops run over
+/// exact chunks of `W`, which compile to whole vector operations (a plain
+/// loop over 24 lanes would be left to the compiler's scalar remainder on
+/// wide vector units). Padding is cheaper than a narrower tail chunk here.
+const W: usize = 8;
+
+/// An exact chunk of `L` lanes as an array (for whole-vector code).
+#[inline(always)]
+fn lanes<const L: usize>(s: &[f64], c: usize) -> &[f64; L] {
+    s[c..c + L].try_into().expect("L lanes")
+}
+
+/// Mutable [`lanes`].
+#[inline(always)]
+fn lanes_mut<const L: usize>(s: &mut [f64], c: usize) -> &mut [f64; L] {
+    (&mut s[c..c + L]).try_into().expect("L lanes")
+}
+
+impl Block<'_> {
+    /// `sq[k] = |twin_k - ref_k|^2` for the `tp` (padded) lanes.
+    #[inline(always)]
+    fn distances(&self, sq: &mut [f64]) {
+        for c in (0..self.tp).step_by(W) {
+            self.distances_chunk::<W>(c, sq);
+        }
+    }
+
+    #[inline(always)]
+    fn distances_chunk<const L: usize>(&self, c: usize, sq: &mut [f64]) {
+        let (n, tp) = (self.n, self.tp);
+        let b = 3 * tp;
+        let mut acc = [0.0; L];
+        for j in 0..n {
+            let r = lanes::<L>(&self.x, j * b + c);
+            let tw = lanes::<L>(&self.x, j * b + tp + c);
+            for l in 0..L {
+                let d = tw[l] - r[l];
+                acc[l] += d * d;
+            }
+        }
+        sq[c..c + L].copy_from_slice(&acc);
+    }
+
+    /// One Euler step of every column; then `norms[k] = |v_k|` and `v_k` is
+    /// renormalised (padding lanes: norm 1).
+    #[inline(always)]
+    fn advance(&mut self, norms: &mut [f64]) {
+        let b = 3 * self.tp;
+        match self.form {
+            RnnForm::Seed => {
+                self.gw.mul_block(&self.x, b, &mut self.u);
+                for c in (0..self.tp).step_by(W) {
+                    self.seed_chunk::<W>(c);
+                }
+            }
+            RnnForm::Classic => {
+                for c in (0..self.tp).step_by(W) {
+                    self.classic_input_chunk::<W>(c);
+                }
+                self.gw.mul_block(&self.y, b, &mut self.u);
+                let a = self.a;
+                for c in (0..self.n * b).step_by(W) {
+                    let uc = *lanes::<W>(&self.u, c);
+                    let xc = lanes_mut::<W>(&mut self.x, c);
+                    for l in 0..W {
+                        xc[l] += a * (uc[l] - xc[l]);
+                    }
+                }
+            }
+        }
+        for c in (0..self.tp).step_by(W) {
+            self.renormalise_chunk::<W>(c, norms);
+        }
+    }
+
+    /// Seed form, lanes `c..c + L` of every row (after `u = g W x`).
+    #[inline(always)]
+    fn seed_chunk<const L: usize>(&mut self, c: usize) {
+        let (n, tp, a) = (self.n, self.tp, self.a);
+        let b = 3 * tp;
+        for j in 0..n {
+            let (o_ref, o_tw, o_tan) = (j * b + c, j * b + tp + c, j * b + 2 * tp + c);
+            let ur = *lanes::<L>(&self.u, o_ref);
+            let ut = *lanes::<L>(&self.u, o_tw);
+            let uv = *lanes::<L>(&self.u, o_tan);
+            let mut tr = [0.0; L];
+            let mut tt = [0.0; L];
+            for l in 0..L {
+                tr[l] = tanh(ur[l]);
+                tt[l] = tanh(ut[l]);
+            }
+            let xr = lanes_mut::<L>(&mut self.x, o_ref);
+            for l in 0..L {
+                xr[l] += a * (tr[l] - xr[l]);
+            }
+            let xt = lanes_mut::<L>(&mut self.x, o_tw);
+            for l in 0..L {
+                xt[l] += a * (tt[l] - xt[l]);
+            }
+            let xv = lanes_mut::<L>(&mut self.x, o_tan);
+            for l in 0..L {
+                let v = xv[l];
+                xv[l] = v + a * ((1.0 - tr[l] * tr[l]) * uv[l] - v);
+            }
+        }
+    }
+
+    /// Classic form: `y = tanh(x)` for reference and twin, `(1 - tanh^2) v` for tangents.
+    #[inline(always)]
+    fn classic_input_chunk<const L: usize>(&mut self, c: usize) {
+        let (n, tp) = (self.n, self.tp);
+        let b = 3 * tp;
+        for j in 0..n {
+            let (o_ref, o_tw, o_tan) = (j * b + c, j * b + tp + c, j * b + 2 * tp + c);
+            let xr = *lanes::<L>(&self.x, o_ref);
+            let xt = *lanes::<L>(&self.x, o_tw);
+            let xv = *lanes::<L>(&self.x, o_tan);
+            let mut tr = [0.0; L];
+            let mut tt = [0.0; L];
+            let mut yv = [0.0; L];
+            for l in 0..L {
+                tr[l] = tanh(xr[l]);
+                tt[l] = tanh(xt[l]);
+                yv[l] = (1.0 - tr[l] * tr[l]) * xv[l];
+            }
+            *lanes_mut::<L>(&mut self.y, o_ref) = tr;
+            *lanes_mut::<L>(&mut self.y, o_tw) = tt;
+            *lanes_mut::<L>(&mut self.y, o_tan) = yv;
+        }
+    }
+
+    /// Tangent norms of lanes `c..c + L` into `norms`, and renormalisation.
+    #[inline(always)]
+    fn renormalise_chunk<const L: usize>(&mut self, c: usize, norms: &mut [f64]) {
+        let (n, t, tp) = (self.n, self.t, self.tp);
+        let b = 3 * tp;
+        let mut acc = [0.0; L];
+        for j in 0..n {
+            let v = lanes::<L>(&self.x, j * b + 2 * tp + c);
+            for l in 0..L {
+                acc[l] += v[l] * v[l];
+            }
+        }
+        for l in 0..L {
+            // padding lanes (k >= t) are zero vectors: leave them alone
+            acc[l] = if c + l < t { acc[l].sqrt() } else { 1.0 };
+        }
+        norms[c..c + L].copy_from_slice(&acc);
+        let mut inv = [0.0; L];
+        for l in 0..L {
+            inv[l] = 1.0 / acc[l];
+        }
+        for j in 0..n {
+            let v = lanes_mut::<L>(&mut self.x, j * b + 2 * tp + c);
+            for l in 0..L {
+                v[l] *= inv[l];
+            }
+        }
+    }
+}
+
+// The kernels as `WithSimd` operations: monomorphised and inlined into
+// pulp's target-feature functions (a closure would be compiled for the
+// baseline instruction set and merely called).
+struct Distances<'a, 'w>(&'a Block<'w>, &'a mut [f64]);
+impl pulp::WithSimd for Distances<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.0.distances(self.1)
+    }
+}
+
+struct Advance<'a, 'w>(&'a mut Block<'w>, &'a mut [f64]);
+impl pulp::WithSimd for Advance<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        self.0.advance(self.1)
+    }
 }
 
 /// Per-trial results of [`run_twins`].
@@ -246,33 +449,49 @@ pub fn run_twins(
             Field::new("log_stretch", ColumnType::F64, Some("1/step")),
         ],
     ))?;
-    let t_act = rec.declare(TableSchema::new(
-        "activity",
-        vec![
-            Field::new("trial", ColumnType::U32, None),
-            Field::new("step", ColumnType::U32, None),
-            Field::new("neuron", ColumnType::U32, None),
-            Field::new("r", ColumnType::F64, None),
-            Field::new("r_twin", ColumnType::F64, None),
-        ],
-    ))?;
+    let mut act_fields = vec![
+        Field::new("trial", ColumnType::U32, None),
+        Field::new("step", ColumnType::U32, None),
+        Field::new("neuron", ColumnType::U32, None),
+    ];
+    if record.r {
+        act_fields.push(Field::new("r", ColumnType::F64, None));
+    }
+    if record.r_twin {
+        act_fields.push(Field::new("r_twin", ColumnType::F64, None));
+    }
+    let t_act = rec.declare(TableSchema::new("activity", act_fields))?;
 
     let mut gw = w.clone();
     gw.scale(params.g);
     let a = params.a();
-    // Block layout: x[j * b + k]; columns 0..t reference, t..2t twin, 2t..3t tangent.
-    let b = 3 * t;
+    // Block layout: x[j * b + k]; each group of tp = t rounded up to W
+    // lanes (whole vectors), padding lanes stay zero.
+    let tp = t.div_ceil(W) * W;
+    let b = 3 * tp;
     let mut x = vec![0.0; n * b];
     for k in 0..t {
         for j in 0..n {
             x[j * b + k] = init[k][j];
-            x[j * b + t + k] = init[k][j] + perturbation;
-            x[j * b + 2 * t + k] = tangents[k][j];
+            x[j * b + tp + k] = init[k][j] + perturbation;
+            x[j * b + 2 * tp + k] = tangents[k][j];
         }
     }
-    let mut y = vec![0.0; n * b]; // input to the sparse product (classic form)
-    let mut u = vec![0.0; n * b]; // g W y
-    let mut sq = vec![0.0; t];
+    let mut blk = Block {
+        n,
+        t,
+        tp,
+        a,
+        form: params.form,
+        gw: &gw,
+        x,
+        y: vec![0.0; n * b], // input to the sparse product (classic form)
+        u: vec![0.0; n * b], // g W y
+    };
+    let mut sq = vec![0.0; tp];
+    // Runtime SIMD dispatch (AVX2/AVX-512 where present). The arithmetic is
+    // the same on every path (no fused multiply-add), so results are too.
+    let arch = pulp::Arch::new();
 
     let mut d_trial = Vec::with_capacity(CHUNK_ROWS);
     let mut d_step = Vec::with_capacity(CHUNK_ROWS);
@@ -283,21 +502,10 @@ pub fn run_twins(
     let (mut a_trial, mut a_step, mut a_neuron, mut a_r, mut a_rt) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
 
-    let distances = |x: &[f64], sq: &mut [f64]| {
-        sq.fill(0.0);
-        for j in 0..n {
-            let row = &x[j * b..j * b + 2 * t];
-            for k in 0..t {
-                let d = row[t + k] - row[k];
-                sq[k] += d * d;
-            }
-        }
-    };
-
     let mut initial = vec![0.0; t];
     for step in 0..steps {
         // record the state before this update
-        distances(&x, &mut sq);
+        arch.dispatch(Distances(&blk, &mut sq));
         for k in 0..t {
             let d = sq[k].sqrt();
             if step == 0 {
@@ -313,63 +521,14 @@ pub fn run_twins(
                     a_trial.push(k);
                     a_step.push(step as u32);
                     a_neuron.push(j);
-                    a_r.push(x[j as usize * b + k as usize]);
-                    a_rt.push(x[j as usize * b + t + k as usize]);
+                    a_r.push(blk.x[j as usize * b + k as usize]);
+                    a_rt.push(blk.x[j as usize * b + tp + k as usize]);
                 }
             }
         }
 
-        match params.form {
-            RnnForm::Seed => {
-                gw.mul_block(&x, b, &mut u);
-                for j in 0..n {
-                    let xr = &mut x[j * b..(j + 1) * b];
-                    let ur = &u[j * b..(j + 1) * b];
-                    for k in 0..t {
-                        let tr = tanh(ur[k]);
-                        let tt = tanh(ur[t + k]);
-                        xr[k] += a * (tr - xr[k]);
-                        xr[t + k] += a * (tt - xr[t + k]);
-                        let v = xr[2 * t + k];
-                        xr[2 * t + k] = v + a * ((1.0 - tr * tr) * ur[2 * t + k] - v);
-                    }
-                }
-            }
-            RnnForm::Classic => {
-                for j in 0..n {
-                    let xr = &x[j * b..(j + 1) * b];
-                    let yr = &mut y[j * b..(j + 1) * b];
-                    for k in 0..t {
-                        let tr = tanh(xr[k]);
-                        yr[k] = tr;
-                        yr[t + k] = tanh(xr[t + k]);
-                        yr[2 * t + k] = (1.0 - tr * tr) * xr[2 * t + k];
-                    }
-                }
-                gw.mul_block(&y, b, &mut u);
-                for (xv, uv) in x.iter_mut().zip(&u) {
-                    *xv += a * (uv - *xv);
-                }
-            }
-        }
-
-        // tangent: log stretch and renormalisation
-        sq.fill(0.0);
-        for j in 0..n {
-            let row = &x[j * b + 2 * t..(j + 1) * b];
-            for k in 0..t {
-                sq[k] += row[k] * row[k];
-            }
-        }
-        for s in sq.iter_mut() {
-            *s = s.sqrt();
-        }
-        for j in 0..n {
-            let row = &mut x[j * b + 2 * t..(j + 1) * b];
-            for k in 0..t {
-                row[k] /= sq[k];
-            }
-        }
+        // one update of the whole block; sq <- |v| of each tangent before renormalising
+        arch.dispatch(Advance(&mut blk, &mut sq));
         for k in 0..t {
             l_trial.push(k as u32);
             l_step.push(step as u32);
@@ -399,17 +558,19 @@ pub fn run_twins(
             d_val.clear();
             l_val.clear();
         }
-        if a_r.len() >= CHUNK_ROWS || (step + 1 == steps && !a_r.is_empty()) {
-            rec.append(
-                t_act,
-                &[
-                    Column::U32(&a_trial),
-                    Column::U32(&a_step),
-                    Column::U32(&a_neuron),
-                    Column::F64(&a_r),
-                    Column::F64(&a_rt),
-                ],
-            )?;
+        if a_step.len() >= CHUNK_ROWS || (step + 1 == steps && !a_step.is_empty()) {
+            let mut cols = vec![
+                Column::U32(&a_trial),
+                Column::U32(&a_step),
+                Column::U32(&a_neuron),
+            ];
+            if record.r {
+                cols.push(Column::F64(&a_r));
+            }
+            if record.r_twin {
+                cols.push(Column::F64(&a_rt));
+            }
+            rec.append(t_act, &cols)?;
             a_trial.clear();
             a_step.clear();
             a_neuron.clear();
@@ -417,7 +578,7 @@ pub fn run_twins(
             a_rt.clear();
         }
     }
-    distances(&x, &mut sq);
+    arch.dispatch(Distances(&blk, &mut sq));
     Ok((0..t)
         .map(|k| TrialEnd {
             initial_distance: initial[k],
@@ -445,6 +606,8 @@ mod tests {
         let tan = initial_tangents(n, 3, &mut rng);
         let mut rec = MemoryRecorder::default();
         let rec_spec = ActivityRecord {
+            r: true,
+            r_twin: true,
             units: vec![0, 2],
             trials: vec![1],
             every: 10,
@@ -524,6 +687,8 @@ mod tests {
         let init = initial_states(10, 1, &mut rng);
         let tan = initial_tangents(10, 1, &mut rng);
         let bad = ActivityRecord {
+            r: true,
+            r_twin: false,
             units: vec![10],
             trials: vec![0],
             every: 1,
