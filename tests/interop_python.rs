@@ -15,27 +15,32 @@ def expect(cond, msg):
     if not cond:
         print("FAIL:", msg); sys.exit(1)
 
-# a whole stage as one table, sweep keys as columns
+# each table of a stage as one dataset, sweep keys as columns
+part = ds.partitioning(pa.schema([("g", pa.float64()), ("session", pa.int64())]), flavor="hive")
 for stage, table, cols in [
     ("simulate", "distance", {"trial": "uint32", "step": "uint32", "distance": "float64"}),
     ("simulate", "tangent", {"trial": "uint32", "step": "uint32", "log_stretch": "float64"}),
     ("simulate", "activity", {"trial": "uint32", "step": "uint32", "neuron": "uint32", "r": "float64", "r_twin": "float64"}),
+    ("simulate", "ends", {"trial": "uint32", "initial_distance": "float64", "final_distance": "float64"}),
     ("lyapunov", "trials", {"trial": "uint32", "final_distance": "float64", "lambda_benettin_per_s": "float64", "diverged": "bool"}),
+    ("lyapunov", "notebook", {"lambda_notebook_per_s": "float64", "n_diverging": "uint32", "cut_step": "uint32"}),
 ]:
-    d = ds.dataset(f"{root}/{stage}", format="parquet", partitioning="hive")
-    t = d.to_table(filter=None).to_pandas()
-    sub = t[[c for c in t.columns]]
-    expect(pa.types.is_floating(d.schema.field("g").type), f"{stage}: g is {d.schema.field('g').type}")
-    expect(pa.types.is_integer(d.schema.field("session").type), f"{stage}: session is {d.schema.field('session').type}")
+    path = f"{root}/{stage}/{table}"
+    d = ds.dataset(path, format="parquet", partitioning=part)
+    expect(len(d.files) == 4, f"{stage}/{table}: {len(d.files)} files")
+    t = d.to_table().to_pandas()
+    expect(set(t.columns) == set(cols) | {"g", "session"}, f"{stage}/{table}: columns {list(t.columns)}")
+    expect(str(t["g"].dtype) == "float64" and str(t["session"].dtype) == "int64", f"{stage}/{table}: keys {t.dtypes}")
     for c, ty in cols.items():
         expect(str(t[c].dtype) == ty, f"{stage}/{table}.{c}: {t[c].dtype} != {ty}")
     expect(sorted(set(t["g"])) == [1.0, 12.0], f"{stage}: g values {sorted(set(t['g']))}")
     expect(sorted(set(t["session"])) == [1, 2], f"{stage}: sessions")
-    # pandas on the folder too (partition columns come back categorical)
-    p = pd.read_parquet(f"{root}/{stage}", columns=list(cols) + ["g", "session"]) if table == "distance" else None
-    if p is not None:
-        expect(len(p) == 2 * 2 * 4 * 300, f"pandas rows {len(p)}")
-        expect(sorted(float(x) for x in set(p["g"])) == [1.0, 12.0], "pandas g")
+    # plain pandas on the folder: one table, the keys as (categorical) columns
+    p = pd.read_parquet(path)
+    expect(len(p) == len(t) and set(p.columns) == set(t.columns), f"pandas {stage}/{table}: {p.shape}")
+    expect(sorted(float(x) for x in set(p["g"])) == [1.0, 12.0], f"pandas {stage}/{table}: g")
+    expect(sorted(int(x) for x in set(p["session"])) == [1, 2], f"pandas {stage}/{table}: session")
+expect(len(pd.read_parquet(f"{root}/simulate/distance")) == 2 * 2 * 4 * 300, "distance rows")
 
 # summary tables
 for name, cols in {
@@ -56,7 +61,7 @@ for name, cols in {
     expect(md[b"neurodyn.pipeline"] == b"interop", f"{name}: metadata {md}")
 s = pd.read_parquet(f"{root}/tables/summary.parquet")
 expect(len(s) == 2, "summary rows")
-md = pq.read_metadata(f"{root}/simulate/g=1.0/session=1/distance.parquet").metadata
+md = pq.read_metadata(f"{root}/simulate/distance/g=1.0/session=1/distance.parquet").metadata
 params = json.loads(md[b"neurodyn.params"])
 expect(params["n"] == 40 and params["model"] == "seed", f"params {params}")
 expect(md[b"neurodyn.stage"] == b"simulate", "stage metadata")

@@ -18,10 +18,10 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
 
     let dir = out.join("rc");
     for f in [
-        "simulate/g=1.0/session=1/distance.parquet",
-        "simulate/g=20.0/session=2/tangent.parquet",
-        "simulate/g=20.0/session=2/activity.parquet",
-        "lyapunov/g=1.0/session=2/trials.parquet",
+        "simulate/distance/g=1.0/session=1/distance.parquet",
+        "simulate/tangent/g=20.0/session=2/tangent.parquet",
+        "simulate/activity/g=20.0/session=2/activity.parquet",
+        "lyapunov/trials/g=1.0/session=2/trials.parquet",
         "tables/summary.parquet",
         "tables/trials.parquet",
         "tables/notebook.parquet",
@@ -34,9 +34,9 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
     let tables = all_tables(&dir);
-    let d = &tables["simulate/g=1.0/session=1/distance.parquet"];
+    let d = &tables["simulate/distance/g=1.0/session=1/distance.parquet"];
     assert_eq!(d.rows(), 4 * 800);
-    let a = &tables["simulate/g=20.0/session=1/activity.parquet"];
+    let a = &tables["simulate/activity/g=20.0/session=1/activity.parquet"];
     assert_eq!(a.rows(), 2 * 2 * 800 / 5); // trials x units x recorded steps
     let s = &tables["tables/summary.parquet"];
     assert_eq!(s.rows(), 2);
@@ -51,7 +51,7 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
 
     // file metadata names the pipeline, stage and parameters
     let kv = neurodyn_io::read_key_value_metadata(
-        &dir.join("simulate/g=1.0/session=1/distance.parquet"),
+        &dir.join("simulate/distance/g=1.0/session=1/distance.parquet"),
     )
     .unwrap();
     assert_eq!(kv["neurodyn.pipeline"], "rc");
@@ -96,10 +96,10 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert_eq!(counts(&forced, "simulate"), (0, 4));
 
     // a deleted output makes its instance stale, and only it reruns
-    std::fs::remove_file(dir.join("simulate/g=20.0/session=1/tangent.parquet")).unwrap();
+    std::fs::remove_file(dir.join("simulate/tangent/g=20.0/session=1/tangent.parquet")).unwrap();
     let repaired = run(&p2, out, Some(2), &[]);
     assert_eq!(counts(&repaired, "simulate"), (1, 3));
-    let f = "simulate/g=20.0/session=1/tangent.parquet";
+    let f = "simulate/tangent/g=20.0/session=1/tangent.parquet";
     assert!(all_tables(&dir)[f].same_bits(&tables[f]));
 
     // shrinking the sweep prunes the partitions that left it
@@ -109,8 +109,10 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     );
     let shrunk = run(&p3, out, Some(2), &[]);
     assert_eq!(counts(&shrunk, "simulate"), (0, 2));
-    assert!(!dir.join("simulate/g=20.0").exists());
-    assert_eq!(shrunk.pruned, 2); // the g=20.0 folders of simulate and lyapunov
+    assert!(!dir.join("simulate/distance/g=20.0").exists());
+    assert!(!dir.join("simulate/_instances/g=20.0").exists());
+    // the g=20.0 folders of simulate's 4 tables and lyapunov's 2, and of both manifest folders
+    assert_eq!(shrunk.pruned, 8);
     assert_eq!(all_tables(&dir)["tables/summary.parquet"].rows(), 1);
 }
 
@@ -141,7 +143,7 @@ fn the_seed_changes_the_networks() {
         Some(1),
         &[],
     );
-    let f = "simulate/g=4.0/session=1/distance.parquet";
+    let f = "simulate/distance/g=4.0/session=1/distance.parquet";
     let a = &all_tables(&tmp.path().join("a/seeded"))[f];
     let b = &all_tables(&tmp.path().join("b/seeded"))[f];
     assert!(!a.same_bits(b));

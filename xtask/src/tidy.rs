@@ -73,7 +73,7 @@ pub fn check(root: &Path) -> Result<()> {
         let deps = deps.split("\n[").next().unwrap_or("");
         for line in deps.lines() {
             let name = line.split(['=', ' ']).next().unwrap_or("").trim();
-            if name.is_empty() || name == krate.to_string() {
+            if name.is_empty() || name == *krate {
                 continue;
             }
             if banned

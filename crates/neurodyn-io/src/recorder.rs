@@ -4,6 +4,8 @@
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+
+use parquet::schema::types::ColumnPath;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt32Array};
@@ -267,6 +269,7 @@ enum State {
 #[derive(Debug)]
 pub struct ParquetRecorder {
     dir: PathBuf,
+    partition: Option<PathBuf>,
     meta: FileMeta,
     compression: ParquetCompression,
     row_group_rows: usize,
@@ -288,12 +291,28 @@ impl ParquetRecorder {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         Ok(ParquetRecorder {
             dir: dir.to_path_buf(),
+            partition: None,
             meta,
             compression,
             row_group_rows: opts.row_group_rows,
             tables: Vec::new(),
             state: State::Open,
         })
+    }
+
+    /// A recorder writing each table as one partition of its own dataset:
+    /// `<dir>/<table>/<partition>/<table>.parquet`, with `partition` a
+    /// hive path such as `g=4.0/session=1`. Reading `<dir>/<table>` as a
+    /// dataset gives that table across every partition.
+    pub fn create_partitioned(
+        dir: &Path,
+        partition: &Path,
+        meta: FileMeta,
+        opts: RecorderOptions,
+    ) -> Result<Self> {
+        let mut r = Self::create(dir, meta, opts)?;
+        r.partition = Some(partition.to_path_buf());
+        Ok(r)
     }
 
     /// The folder the files go to.
@@ -349,12 +368,16 @@ impl ParquetRecorder {
             .into_iter()
             .map(|(k, v)| KeyValue::new(k, v))
             .collect();
-        WriterProperties::builder()
+        let mut b = WriterProperties::builder()
             .set_compression(self.compression)
             .set_max_row_group_row_count(Some(self.row_group_rows))
             .set_max_row_group_bytes(None)
-            .set_key_value_metadata(Some(key_values))
-            .build()
+            .set_key_value_metadata(Some(key_values));
+        // Measured floats rarely repeat: a dictionary only costs hashing.
+        for f in schema.fields.iter().filter(|f| f.ty == ColumnType::F64) {
+            b = b.set_column_dictionary_enabled(ColumnPath::from(f.name.as_str()), false);
+        }
+        b.build()
     }
 
     /// Close every file and publish them all, or none.
@@ -424,7 +447,11 @@ impl Recorder for ParquetRecorder {
                 )));
             }
         }
-        let path = self.dir.join(format!("{}.parquet", schema.name));
+        let file_name = format!("{}.parquet", schema.name);
+        let path = match &self.partition {
+            None => self.dir.join(file_name),
+            Some(p) => self.dir.join(&schema.name).join(p).join(file_name),
+        };
         let arrow_schema = Arc::new(Schema::new(
             schema
                 .fields

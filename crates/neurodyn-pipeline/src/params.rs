@@ -25,6 +25,8 @@ pub enum ParamKind {
     },
     /// One of a fixed set of strings.
     Choice(&'static [&'static str]),
+    /// A list of distinct strings from a fixed set.
+    ChoiceList(&'static [&'static str]),
     /// A boolean.
     Bool,
     /// A list of integers, each in `[min, max]`.
@@ -61,6 +63,13 @@ impl ParamKind {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            ParamKind::ChoiceList(c) => format!(
+                "a list of distinct values from {}",
+                c.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ParamKind::Bool => "true or false".into(),
             ParamKind::IntList { min, max } if *max == i64::MAX => {
                 format!("a list of integers >= {min}")
@@ -83,6 +92,8 @@ pub enum ParamValue {
     Bool(bool),
     /// Integer list.
     IntList(Vec<i64>),
+    /// String list (choices).
+    StrList(Vec<String>),
 }
 
 impl ParamValue {
@@ -95,6 +106,7 @@ impl ParamValue {
             ParamValue::Str(s) => s.clone().into(),
             ParamValue::Bool(b) => (*b).into(),
             ParamValue::IntList(v) => v.clone().into(),
+            ParamValue::StrList(v) => v.clone().into(),
         }
     }
 }
@@ -163,6 +175,14 @@ impl Params {
         match self.get(key) {
             ParamValue::IntList(v) => v.iter().map(|&i| i as u32).collect(),
             v => panic!("parameter `{key}` is {v:?}, not a list"),
+        }
+    }
+
+    /// A list of strings.
+    pub fn str_list(&self, key: &str) -> Vec<String> {
+        match self.get(key) {
+            ParamValue::StrList(v) => v.clone(),
+            v => panic!("parameter `{key}` is {v:?}, not a list of strings"),
         }
     }
 
@@ -263,6 +283,24 @@ pub fn check_value(
                 }
             }
             Ok(ParamValue::IntList(v))
+        }
+        (ParamKind::ChoiceList(c), NodeKind::Array(items)) => {
+            let mut v: Vec<String> = Vec::new();
+            for it in items {
+                match &it.kind {
+                    NodeKind::Str(x) if c.contains(&x.as_str()) && !v.contains(x) => {
+                        v.push(x.clone())
+                    }
+                    _ => {
+                        return Err(src.error(
+                            it.span.start,
+                            full_key,
+                            format!("element is not allowed: expected {}", def.kind.allowed()),
+                        ));
+                    }
+                }
+            }
+            Ok(ParamValue::StrList(v))
         }
         _ => bad(format!("expected {}, found {found}", def.kind.allowed())),
     }

@@ -20,8 +20,12 @@ use crate::progress::Progress;
 use crate::study::{OutputFile, Point, Scope, StageContext};
 use crate::{Pipeline, PipelineError};
 
-/// Name of a PerPoint instance's manifest inside its partition folder.
+/// Name of a PerPoint instance's manifest, in `<stage>/_instances/<partition>/`
+/// (readers of `<stage>/<table>` never see it).
 pub const MANIFEST: &str = "_manifest.json";
+
+/// Folder of a stage's PerPoint manifests.
+pub const INSTANCES: &str = "_instances";
 
 /// One stage instance of the plan.
 #[derive(Debug, Clone)]
@@ -30,8 +34,10 @@ pub struct Instance {
     pub stage: usize,
     /// Sweep point (PerPoint) or None (Aggregate).
     pub point: Option<Point>,
-    /// Output folder.
+    /// Output folder: the stage folder (PerPoint) or the pipeline folder (Aggregate).
     pub dir: PathBuf,
+    /// Hive partition of a PerPoint instance (`g=4.0/session=1`).
+    pub partition: Option<PathBuf>,
     /// Manifest path.
     pub manifest: PathBuf,
     /// Fingerprint (hex).
@@ -147,11 +153,13 @@ impl<'p> Plan<'p> {
                         let mut parts: Vec<&str> = base.to_vec();
                         parts.push(&label);
                         parts.extend(inputs.iter().map(|i| i.fingerprint.as_str()));
-                        let dir = pipeline_dir.join(def.name).join(p.hive_path());
+                        let dir = pipeline_dir.join(def.name);
+                        let partition = p.hive_path();
                         instances.push(Instance {
                             stage: si,
                             point: Some(p.clone()),
-                            manifest: dir.join(MANIFEST),
+                            manifest: dir.join(INSTANCES).join(&partition).join(MANIFEST),
+                            partition: Some(partition),
                             dir,
                             fingerprint: hash_fingerprint(&parts),
                             inputs,
@@ -177,6 +185,7 @@ impl<'p> Plan<'p> {
                             .join("_manifests")
                             .join(format!("{}.json", def.name)),
                         dir: pipeline_dir.clone(),
+                        partition: None,
                         fingerprint: hash_fingerprint(&parts),
                         inputs,
                     });
@@ -268,6 +277,7 @@ impl<'p> Plan<'p> {
             point: inst.point.clone(),
             points: self.points.clone(),
             dir: inst.dir.clone(),
+            partition: inst.partition.clone(),
             pipeline_dir: self.pipeline_dir.clone(),
             fingerprint: inst.fingerprint.clone(),
             all_params: self
@@ -309,20 +319,30 @@ impl<'p> Plan<'p> {
     }
 
     /// Remove partitions of PerPoint stages that are not in the current sweep
-    /// (so a stage folder read as a dataset holds exactly this sweep).
+    /// (so a table folder read as a dataset holds exactly this sweep).
     fn prune(&self) -> Result<usize, PipelineError> {
         let mut removed = 0;
         for (def, _) in &self.pipeline.stages {
             if def.scope != Scope::PerPoint {
                 continue;
             }
+            // each table's dataset folder, and the manifests' folder
             let root = self.pipeline_dir.join(def.name);
-            let keep: BTreeSet<PathBuf> = self
-                .points
-                .iter()
-                .map(|p| root.join(p.hive_path()))
-                .collect();
-            removed += prune_dir(&root, &keep)?;
+            let Ok(entries) = std::fs::read_dir(&root) else {
+                continue;
+            };
+            for e in entries {
+                let dataset = e.map_err(|e| neurodyn_core::Error::io(&root, e))?.path();
+                if !dataset.is_dir() {
+                    continue;
+                }
+                let keep: BTreeSet<PathBuf> = self
+                    .points
+                    .iter()
+                    .map(|p| dataset.join(p.hive_path()))
+                    .collect();
+                removed += prune_dir(&dataset, &keep)?;
+            }
         }
         Ok(removed)
     }

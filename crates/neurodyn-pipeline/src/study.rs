@@ -118,9 +118,12 @@ pub struct StageContext {
     pub point: Option<Point>,
     /// Every sweep point (Aggregate stages use it to find inputs).
     pub points: Vec<Point>,
-    /// Where this instance writes: the partition folder (PerPoint) or the
-    /// pipeline's output folder (Aggregate, which writes `tables/` and `figures/`).
+    /// Where this instance writes: the stage folder (PerPoint: each table
+    /// goes to `<dir>/<table>/<partition>/<table>.parquet`) or the pipeline's
+    /// output folder (Aggregate, which writes `tables/` and `figures/`).
     pub dir: PathBuf,
+    /// The hive partition of a PerPoint instance (`g=4.0/session=1`).
+    pub partition: Option<PathBuf>,
     /// The pipeline's output folder `<out>/<pipeline>`.
     pub pipeline_dir: PathBuf,
     /// This instance's fingerprint (hex).
@@ -150,20 +153,24 @@ impl StageContext {
             .unwrap_or_else(|| panic!("no stage `{stage}` in this study"))
     }
 
-    /// Folder of an upstream PerPoint stage's instance for this point.
-    pub fn input_dir(&self, stage: &str) -> PathBuf {
+    /// This point's file of `table` written by the PerPoint stage `stage`.
+    pub fn input_file(&self, stage: &str, table: &str) -> PathBuf {
         let p = self
             .point
             .as_ref()
-            .expect("input_dir is for PerPoint stages");
-        self.pipeline_dir.join(stage).join(p.hive_path())
+            .expect("input_file is for PerPoint stages");
+        self.pipeline_dir
+            .join(stage)
+            .join(table)
+            .join(p.hive_path())
+            .join(format!("{table}.parquet"))
     }
 }
 
 /// A file a stage instance produced, for its manifest.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputFile {
-    /// Path relative to the instance folder (PerPoint) or the pipeline folder (Aggregate).
+    /// Path relative to the stage folder (PerPoint) or the pipeline folder (Aggregate).
     pub path: String,
     /// Rows (0 for figures).
     pub rows: u64,

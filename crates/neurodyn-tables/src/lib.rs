@@ -33,10 +33,13 @@ fn ctx<T>(r: PolarsResult<T>, what: impl FnOnce() -> String) -> Result<T> {
     r.map_err(|e| TableError(format!("{}: {e}", what())))
 }
 
-/// Every `<table>.parquet` under a stage folder as one lazy table, with the
-/// partition keys (`g=4/session=1/…`) as columns.
+/// A table of a PerPoint stage across the sweep (`<stage>/<table>/<k>=<v>/…`)
+/// as one lazy table, with the partition keys (`g=4.0/session=1/…`) as columns.
 pub fn scan_stage(stage_dir: &Path, table: &str) -> Result<LazyFrame> {
-    let pattern = stage_dir.join("**").join(format!("{table}.parquet"));
+    let pattern = stage_dir
+        .join(table)
+        .join("**")
+        .join(format!("{table}.parquet"));
     let path = ctx(PlRefPath::try_from_path(&pattern), || {
         format!("{}", pattern.display())
     })?;

@@ -57,3 +57,17 @@ pub(crate) fn int_list(key: &'static str, default: &[i64], doc: &'static str) ->
         doc,
     }
 }
+
+pub(crate) fn choice_list(
+    key: &'static str,
+    allowed: &'static [&'static str],
+    default: &[&str],
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::ChoiceList(allowed),
+        default: ParamValue::StrList(default.iter().map(|s| s.to_string()).collect()),
+        doc,
+    }
+}

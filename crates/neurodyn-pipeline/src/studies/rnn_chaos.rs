@@ -14,7 +14,7 @@ use neurodyn_io::{ParquetRecorder, RecorderOptions};
 use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use neurodyn_plot::{Chart, Series};
 
-use super::{choice, int, int_list, positive};
+use super::{choice, choice_list, int, int_list, positive};
 use crate::PipelineError;
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 
@@ -72,6 +72,12 @@ impl Study for RnnChaos {
                     int("steps", 1, 100_000_000, 7000, "Euler steps per trial"),
                     int("trials", 1, 100_000, 20, "twin trials per sweep point"),
                     positive("perturbation", 1.0, 1e-4, "twin offset added to every unit"),
+                    choice_list(
+                        "record.variables",
+                        &["r", "r_twin"],
+                        &["r", "r_twin"],
+                        "activity variables recorded (reference and twin trajectory)",
+                    ),
                     int_list(
                         "record.units",
                         &[0, 1, 2, 3, 4],
@@ -197,11 +203,28 @@ fn model_params(ctx: &StageContext, g: f64) -> Result<RnnParams, PipelineError> 
     )?)
 }
 
-fn files(rec: &ParquetRecorder) -> Vec<OutputFile> {
-    rec.rows()
+/// A recorder for a PerPoint instance: one dataset folder per table.
+fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
+    let partition = ctx.partition.as_ref().expect("PerPoint");
+    Ok(ParquetRecorder::create_partitioned(
+        &ctx.dir,
+        partition,
+        ctx.file_meta(seed),
+        RecorderOptions::default(),
+    )?)
+}
+
+/// The files a recorder wrote, relative to the stage folder, for the manifest.
+fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
+    rec.files()
         .into_iter()
-        .map(|(name, rows)| OutputFile {
-            path: format!("{name}.parquet"),
+        .zip(rec.rows())
+        .map(|(path, (_, rows))| OutputFile {
+            path: path
+                .strip_prefix(&ctx.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
             rows,
         })
         .collect()
@@ -221,16 +244,15 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let init = rate_rnn::initial_states(params.n, trials, &mut rng);
     let tangents =
         rate_rnn::initial_tangents(params.n, trials, &mut seed.child("tangent", 0).rng());
+    let variables = ctx.params.str_list("record.variables");
     let record = ActivityRecord {
+        r: variables.iter().any(|v| v == "r"),
+        r_twin: variables.iter().any(|v| v == "r_twin"),
         units: ctx.params.u32_list("record.units"),
         trials: ctx.params.u32_list("record.trials"),
         every: ctx.params.usize("record.every_steps"),
     };
-    let mut rec = ParquetRecorder::create(
-        &ctx.dir,
-        ctx.file_meta(seed.short()),
-        RecorderOptions::default(),
-    )?;
+    let mut rec = recorder(ctx, seed.short())?;
     let ends = rate_rnn::run_twins(
         &params,
         &w,
@@ -254,7 +276,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let d1: Vec<f64> = ends.iter().map(|e| e.final_distance).collect();
     rec.append(t, &[Column::U32(&idx), Column::F64(&d0), Column::F64(&d1)])?;
     rec.finish()?;
-    Ok(files(&rec))
+    Ok(files(ctx, &rec))
 }
 
 /// Stream a `(trial, step, value)` table row group by row group, calling
@@ -289,8 +311,7 @@ fn simulate_params(path: &Path) -> Result<serde_json::Value, PipelineError> {
 }
 
 fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let sim = ctx.input_dir("simulate");
-    let dist_path = sim.join("distance.parquet");
+    let dist_path = ctx.input_file("simulate", "distance");
     let sp = simulate_params(&dist_path)?;
     let dt_ms = sp["dt_ms"].as_f64().unwrap_or(f64::NAN);
     let steps = sp["steps"].as_u64().unwrap_or(0) as usize;
@@ -301,7 +322,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         )));
     }
     let per_s = 1000.0 / dt_ms;
-    let ends = neurodyn_io::read_table(&sim.join("ends.parquet"))?;
+    let ends = neurodyn_io::read_table(&ctx.input_file("simulate", "ends"))?;
     let final_d = ends
         .column("final_distance")
         .and_then(|c| c.as_f64())
@@ -313,12 +334,16 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     // Benettin: mean log stretch after the transient, per trial.
     let mut sum = vec![0.0; final_d.len()];
     let mut count = vec![0usize; final_d.len()];
-    stream_rows(&sim.join("tangent.parquet"), "log_stretch", |k, s, x| {
-        if s >= transient && k < sum.len() {
-            sum[k] += x;
-            count[k] += 1;
-        }
-    })?;
+    stream_rows(
+        &ctx.input_file("simulate", "tangent"),
+        "log_stretch",
+        |k, s, x| {
+            if s >= transient && k < sum.len() {
+                sum[k] += x;
+                count[k] += 1;
+            }
+        },
+    )?;
     let lam: Vec<f64> = sum
         .iter()
         .zip(&count)
@@ -347,7 +372,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         fit_log_curve(&curve, ctx.params.f64("fit_fraction"))
     };
 
-    let mut rec = ParquetRecorder::create(&ctx.dir, ctx.file_meta(0), RecorderOptions::default())?;
+    let mut rec = recorder(ctx, 0)?;
     let t = rec.declare(TableSchema::new(
         "trials",
         vec![
@@ -384,7 +409,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &[Column::F64(&[l]), Column::U32(&[nd]), Column::U32(&[cut])],
     )?;
     rec.finish()?;
-    Ok(files(&rec))
+    Ok(files(ctx, &rec))
 }
 
 fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
@@ -457,13 +482,19 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             .filter(|((gg, _), _)| **gg == Some(gv))
             .map(|((_, t), y)| (t.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
             .unzip();
-        chart.series.push(Series::line(&format!("g = {gv}"), x, y));
+        chart.series.push(Series::line(format!("g = {gv}"), x, y));
     }
     push(neurodyn_plot::save_chart(&chart, &fig.join("divergence"))?);
 
     let window = ctx.params.usize("activity_window_steps");
     let dt_ms = ctx.upstream("simulate").f64("dt_ms");
-    let traces = neurodyn_tables::rnn_chaos::activity_traces(dir, window as u32)?;
+    let sim = ctx.upstream("simulate");
+    let has_r = sim.str_list("record.variables").iter().any(|v| v == "r");
+    let traces = if has_r {
+        neurodyn_tables::rnn_chaos::activity_traces(dir, window as u32)?
+    } else {
+        Vec::new() // nothing recorded to draw
+    };
     let panels: Vec<Chart> = traces
         .into_iter()
         .map(|(gv, units)| {
@@ -472,7 +503,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 .size(450, 300);
             for (unit, steps, r) in units {
                 let t: Vec<f64> = steps.iter().map(|&s| s as f64 * dt_ms).collect();
-                c.series.push(Series::line(&format!("unit {unit}"), t, r));
+                c.series.push(Series::line(format!("unit {unit}"), t, r));
             }
             c
         })
