@@ -104,6 +104,15 @@ fn dispatch(cmd: Command) -> Result<()> {
         } => {
             let p = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
+            // Ctrl-C: remove the hidden temporaries of files being written, then
+            // stop. Completed files and manifests stay; the next run resumes.
+            let dir = plan.pipeline_dir.clone();
+            ctrlc::set_handler(move || {
+                let _ = neurodyn_io::atomic::remove_stale_temps(&dir);
+                eprintln!("interrupted: completed instances are kept; run again to finish");
+                std::process::exit(130);
+            })
+            .context("installing the Ctrl-C handler")?;
             let report = runner::run(
                 &plan,
                 &RunOptions {

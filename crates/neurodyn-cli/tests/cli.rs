@@ -15,6 +15,14 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Hidden temporary files of interrupted writes.
+fn temps(dir: &Path) -> Vec<PathBuf> {
+    files(dir, "")
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp-"))
+        .collect()
+}
+
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -167,10 +175,7 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
         .parse()
         .unwrap();
     assert_eq!(ran, 24 - completed, "{stdout}");
-    assert!(
-        files(&out, ".tmp-").is_empty(),
-        "temporary files left behind"
-    );
+    assert!(temps(&out).is_empty(), "temporary files left behind");
 
     let clean = tmp.path().join("clean");
     run(&spec, &clean);
@@ -219,4 +224,47 @@ fn status_reports_fresh_stale_and_missing() {
         "{s}"
     );
     assert!(s.contains("stale because inputs changed: lyapunov"), "{s}");
+}
+
+#[test]
+fn ctrl_c_stops_with_130_and_leaves_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write(
+        tmp.path(),
+        "int.toml",
+        "[pipeline]\nname = \"int\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
+         [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n",
+    );
+    let out = tmp.path().join("out");
+    let mut child = bin()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while files(&out.join("int/simulate"), "_manifest.json").len() < 2 {
+        assert!(t0.elapsed() < Duration::from_secs(300), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let left = temps(&out);
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    for p in files(&out, ".parquet") {
+        neurodyn_io::read_table(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
 }
