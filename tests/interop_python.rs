@@ -24,6 +24,7 @@ for stage, table, cols in [
     ("simulate", "ends", {"trial": "uint32", "initial_distance": "float64", "final_distance": "float64"}),
     ("lyapunov", "trials", {"trial": "uint32", "final_distance": "float64", "lambda_benettin_per_s": "float64", "diverged": "bool"}),
     ("lyapunov", "notebook", {"lambda_notebook_per_s": "float64", "n_diverging": "uint32", "cut_step": "uint32"}),
+    ("lyapunov", "divergence", {"step": "uint32", "n": "uint32", "ln_distance_sum": "float64", "ln_distance_sq_sum": "float64"}),
 ]:
     path = f"{root}/{stage}/{table}"
     d = ds.dataset(path, format="parquet", partitioning=part)

@@ -48,6 +48,21 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert!(lam[0] < 0.0 && lam[1] > 0.0, "lambda {lam:?}");
     let t = &tables["tables/trials.parquet"];
     assert_eq!(t.rows(), 2 * 2 * 4);
+    // every trial starts at distance 1e-4 sqrt(N): the pooled curve starts at
+    // its log with no spread, then is recorded every 10 steps
+    let dv = &tables["tables/divergence.parquet"];
+    assert_eq!(dv.rows(), 2 * 800 / 10);
+    let m = dv.column("ln_distance_mean").unwrap().as_f64().unwrap();
+    let sd = dv.column("ln_distance_sd").unwrap().as_f64().unwrap();
+    let want = (1e-4 * 40f64.sqrt()).ln();
+    assert!(
+        (m[0] - want).abs() < 1e-12 && sd[0] < 1e-9,
+        "{} {}",
+        m[0],
+        sd[0]
+    );
+    // contracting at g = 1: the mean log distance falls
+    assert!(m[79] < m[0] - 1.0);
 
     // file metadata names the pipeline, stage and parameters
     let kv = neurodyn_io::read_key_value_metadata(
@@ -111,8 +126,8 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert_eq!(counts(&shrunk, "simulate"), (0, 2));
     assert!(!dir.join("simulate/distance/g=20.0").exists());
     assert!(!dir.join("simulate/_instances/g=20.0").exists());
-    // the g=20.0 folders of simulate's 4 tables and lyapunov's 2, and of both manifest folders
-    assert_eq!(shrunk.pruned, 8);
+    // the g=20.0 folders of simulate's 4 tables and lyapunov's 3, and of both manifest folders
+    assert_eq!(shrunk.pruned, 9);
     assert_eq!(all_tables(&dir)["tables/summary.parquet"].rows(), 1);
 }
 

@@ -25,6 +25,15 @@ fn root() -> PathBuf {
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
+    // `cargo run` gives this process CARGO_* variables of its own package;
+    // passed on, they invalidate build scripts' fingerprints and cost a
+    // rebuild of the whole tree.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        if k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR" {
+            c.env_remove(k.as_ref());
+        }
+    }
     c
 }
 

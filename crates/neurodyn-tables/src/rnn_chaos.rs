@@ -13,12 +13,7 @@ use crate::{Result, collect, scan_stage, write_table};
 
 /// Write `trials`, `notebook`, `summary` and `divergence` tables; returns
 /// (file name relative to the pipeline folder, rows) for each.
-pub fn derive(
-    pipeline_dir: &Path,
-    meta: &FileMeta,
-    divergence_every_steps: usize,
-    dt_ms: f64,
-) -> Result<Vec<(String, u64)>> {
+pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(String, u64)>> {
     let tables = pipeline_dir.join("tables");
     let lyap = pipeline_dir.join("lyapunov");
     let mut out = Vec::new();
@@ -101,32 +96,59 @@ pub fn derive(
         write_table(&mut summary, &tables.join("summary.parquet"), meta)?,
     ));
 
-    let every = divergence_every_steps.max(1) as u32;
-    let mut divergence = collect(
-        scan_stage(&pipeline_dir.join("simulate"), "distance")?
-            .filter((col("step") % lit(every)).eq(lit(0u32)))
+    // Pool the per-network sums: mean and sample sd of ln distance over
+    // sessions x trials at each recorded step.
+    let sums = collect(
+        scan_stage(&lyap, "divergence")?
             .group_by([col("g").cast(DataType::Float64), col("step")])
             .agg([
-                col("distance")
-                    .log(lit(std::f64::consts::E))
-                    .mean()
-                    .alias("ln_distance_mean"),
-                col("distance")
-                    .log(lit(std::f64::consts::E))
-                    .std(1)
-                    .alias("ln_distance_sd"),
-            ])
-            .with_column((col("step").cast(DataType::Float64) * lit(dt_ms)).alias("t_ms"))
-            .select([
-                col("g"),
-                col("step"),
-                col("t_ms"),
-                col("ln_distance_mean"),
-                col("ln_distance_sd"),
+                col("n").cast(DataType::Float64).sum().alias("n"),
+                col("ln_distance_sum").sum(),
+                col("ln_distance_sq_sum").sum(),
             ])
             .sort(["g", "step"], Default::default()),
         "tables/divergence",
     )?;
+    let f = |name: &str| -> Result<Vec<f64>> {
+        let c = sums
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .map_err(|e| crate::TableError(format!("tables/divergence: {e}")))?;
+        let ca = c
+            .f64()
+            .map_err(|e| crate::TableError(format!("tables/divergence: {e}")))?
+            .clone();
+        Ok(ca.into_no_null_iter().collect())
+    };
+    let (g, step, n, s1, s2) = (
+        f("g")?,
+        f("step")?,
+        f("n")?,
+        f("ln_distance_sum")?,
+        f("ln_distance_sq_sum")?,
+    );
+    let mean: Vec<f64> = s1.iter().zip(&n).map(|(s, n)| s / n).collect();
+    let sd: Vec<f64> = (0..n.len())
+        .map(|i| {
+            ((s2[i] - s1[i] * s1[i] / n[i]) / (n[i] - 1.0))
+                .max(0.0)
+                .sqrt()
+        })
+        .collect();
+    let mut divergence = DataFrame::new_infer_height(vec![
+        Column::new("g".into(), g),
+        Column::new(
+            "step".into(),
+            step.iter().map(|&s| s as u32).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "t_ms".into(),
+            step.iter().map(|&s| s * dt_ms).collect::<Vec<f64>>(),
+        ),
+        Column::new("ln_distance_mean".into(), mean),
+        Column::new("ln_distance_sd".into(), sd),
+    ])
+    .map_err(|e| crate::TableError(format!("tables/divergence: {e}")))?;
     out.push((
         "tables/divergence.parquet".to_string(),
         write_table(&mut divergence, &tables.join("divergence.parquet"), meta)?,

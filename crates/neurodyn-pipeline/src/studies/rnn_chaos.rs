@@ -100,7 +100,7 @@ impl Study for RnnChaos {
                 name: "lyapunov",
                 scope: Scope::PerPoint,
                 inputs: &["simulate"],
-                code_version: "1",
+                code_version: "2",
                 params: vec![
                     int(
                         "benettin_transient_steps",
@@ -121,6 +121,13 @@ impl Study for RnnChaos {
                         0.8,
                         "notebook estimator: fit ln(mean distance) up to this fraction of its maximum",
                     ),
+                    int(
+                        "divergence_every_steps",
+                        1,
+                        i64::MAX,
+                        10,
+                        "decimation of the divergence curves",
+                    ),
                 ],
                 doc: "Benettin exponent per trial, the notebook estimate per network",
                 check: |_| Ok(()),
@@ -130,14 +137,8 @@ impl Study for RnnChaos {
                 name: "tables",
                 scope: Scope::Aggregate,
                 inputs: &["lyapunov", "simulate"],
-                code_version: "1",
-                params: vec![int(
-                    "divergence_every_steps",
-                    1,
-                    i64::MAX,
-                    10,
-                    "decimation of the divergence curves table",
-                )],
+                code_version: "2",
+                params: vec![],
                 doc: "summary tables across the sweep (polars)",
                 check: |_| Ok(()),
                 run: tables,
@@ -358,10 +359,20 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     // The notebook's estimator on the mean distance curve of the diverging
     // trials (one curve in memory, not one per trial).
+    // In the same pass: decimated sums of ln distance over all trials, for
+    // the divergence curves (pooled across sessions by the tables stage).
+    let every = ctx.params.usize("divergence_every_steps");
+    let kept = steps.div_ceil(every);
+    let (mut ln_sum, mut ln_sq_sum) = (vec![0.0; kept], vec![0.0; kept]);
     let mut curve = vec![0.0; steps];
     stream_rows(&dist_path, "distance", |k, s, x| {
         if div.get(k) == Some(&true) && s < steps {
             curve[s] += x;
+        }
+        if s % every == 0 && s < steps {
+            let l = x.ln();
+            ln_sum[s / every] += l;
+            ln_sq_sum[s / every] += l * l;
         }
     })?;
     let n_div = div.iter().filter(|d| **d).count();
@@ -408,6 +419,26 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         t,
         &[Column::F64(&[l]), Column::U32(&[nd]), Column::U32(&[cut])],
     )?;
+    let t = rec.declare(TableSchema::new(
+        "divergence",
+        vec![
+            Field::new("step", ColumnType::U32, None),
+            Field::new("n", ColumnType::U32, None),
+            Field::new("ln_distance_sum", ColumnType::F64, None),
+            Field::new("ln_distance_sq_sum", ColumnType::F64, None),
+        ],
+    ))?;
+    let step: Vec<u32> = (0..kept).map(|i| (i * every) as u32).collect();
+    let n = vec![final_d.len() as u32; kept];
+    rec.append(
+        t,
+        &[
+            Column::U32(&step),
+            Column::U32(&n),
+            Column::F64(&ln_sum),
+            Column::F64(&ln_sq_sum),
+        ],
+    )?;
     rec.finish()?;
     Ok(files(ctx, &rec))
 }
@@ -417,7 +448,6 @@ fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let written = neurodyn_tables::rnn_chaos::derive(
         &ctx.pipeline_dir,
         &ctx.file_meta(ctx.master_seed),
-        ctx.params.usize("divergence_every_steps"),
         dt_ms,
     )?;
     Ok(written
