@@ -38,7 +38,15 @@ fn cargo() -> Command {
 }
 
 fn run(mut c: Command) -> Result<()> {
-    eprintln!("xtask: {c:?}");
+    let args: Vec<String> = c
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    eprintln!(
+        "xtask: {} {}",
+        c.get_program().to_string_lossy(),
+        args.join(" ")
+    );
     let status = c.status().with_context(|| format!("starting {c:?}"))?;
     if !status.success() {
         bail!("{c:?} failed with {status}");

@@ -109,16 +109,19 @@ fn tables(dir: &Path) -> BTreeMap<String, neurodyn_core::record::MemoryTable> {
         .collect()
 }
 
-#[test]
-fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_missing() {
-    let tmp = tempfile::tempdir().unwrap();
+/// Start `neurodyn run` on a 24-network sweep named `name` (about a second
+/// per network) and return once `done` simulate instances have completed,
+/// with the run still going.
+fn start_sweep(dir: &Path, name: &str, done: usize) -> (PathBuf, PathBuf, std::process::Child) {
     let spec = write(
-        tmp.path(),
-        "big.toml",
-        "[pipeline]\nname = \"big\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
-         [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n",
+        dir,
+        &format!("{name}.toml"),
+        &format!(
+            "[pipeline]\nname = \"{name}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
+             [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n"
+        ),
     );
-    let out = tmp.path().join("out");
+    let out = dir.join("out");
     let mut child = bin()
         .args([
             "run",
@@ -133,20 +136,24 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let sim = out.join("big/simulate");
+    let sim = out.join(name).join("simulate");
     let t0 = Instant::now();
-    loop {
-        let done = files(&sim, "_manifest.json").len();
-        if done >= 3 {
-            break;
-        }
+    while files(&sim, "_manifest.json").len() < done {
         assert!(t0.elapsed() < Duration::from_secs(300), "no progress");
         assert!(
             child.try_wait().unwrap().is_none(),
-            "finished before it could be killed"
+            "finished before it could be stopped"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    (spec, out, child)
+}
+
+#[test]
+fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (spec, out, mut child) = start_sweep(tmp.path(), "big", 3);
+    let sim = out.join("big/simulate");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let completed = files(&sim, "_manifest.json").len();
@@ -229,32 +236,7 @@ fn status_reports_fresh_stale_and_missing() {
 #[test]
 fn ctrl_c_stops_with_130_and_leaves_no_temporary_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let spec = write(
-        tmp.path(),
-        "int.toml",
-        "[pipeline]\nname = \"int\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
-         [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n",
-    );
-    let out = tmp.path().join("out");
-    let mut child = bin()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "2",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t0 = Instant::now();
-    while files(&out.join("int/simulate"), "_manifest.json").len() < 2 {
-        assert!(t0.elapsed() < Duration::from_secs(300), "no progress");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let (_, out, mut child) = start_sweep(tmp.path(), "int", 2);
     let ok = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
