@@ -82,19 +82,23 @@ fn a_bad_pipeline_file_exits_2_names_the_place_and_writes_nothing() {
     }
 }
 
+/// `neurodyn run SPEC --quiet --threads 2 --out OUT`.
+fn run_cmd(spec: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.args([
+        "run",
+        spec.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "2",
+        "--out",
+    ])
+    .arg(out);
+    c
+}
+
 fn run(spec: &Path, out: &Path) -> String {
-    let o = bin()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "2",
-            "--out",
-        ])
-        .arg(out)
-        .output()
-        .unwrap();
+    let o = run_cmd(spec, out).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).to_string()
 }
@@ -122,16 +126,7 @@ fn start_sweep(dir: &Path, name: &str, done: usize) -> (PathBuf, PathBuf, std::p
         ),
     );
     let out = dir.join("out");
-    let mut child = bin()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "2",
-            "--out",
-        ])
-        .arg(&out)
+    let mut child = run_cmd(&spec, &out)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -188,7 +188,8 @@ pub enum OwnedColumn {
 }
 
 impl OwnedColumn {
-    fn empty(ty: ColumnType) -> Self {
+    /// An empty column of type `ty`.
+    pub fn empty(ty: ColumnType) -> Self {
         match ty {
             ColumnType::U32 => OwnedColumn::U32(Vec::new()),
             ColumnType::I64 => OwnedColumn::I64(Vec::new()),
@@ -206,6 +207,30 @@ impl OwnedColumn {
             (OwnedColumn::Bool(a), Column::Bool(b)) => a.extend_from_slice(b),
             (OwnedColumn::Str(a), Column::Str(b)) => a.extend(b.iter().map(|s| s.to_string())),
             _ => unreachable!("types checked by check_columns"),
+        }
+    }
+
+    /// Append another column of the same type (panics on a type mismatch:
+    /// callers pair columns of one schema).
+    pub fn append(&mut self, other: &OwnedColumn) {
+        match (self, other) {
+            (OwnedColumn::U32(a), OwnedColumn::U32(b)) => a.extend_from_slice(b),
+            (OwnedColumn::I64(a), OwnedColumn::I64(b)) => a.extend_from_slice(b),
+            (OwnedColumn::F64(a), OwnedColumn::F64(b)) => a.extend_from_slice(b),
+            (OwnedColumn::Bool(a), OwnedColumn::Bool(b)) => a.extend_from_slice(b),
+            (OwnedColumn::Str(a), OwnedColumn::Str(b)) => a.extend_from_slice(b),
+            (a, b) => panic!("appending a {:?} column to a {:?} column", b.ty(), a.ty()),
+        }
+    }
+
+    /// The element type.
+    pub fn ty(&self) -> ColumnType {
+        match self {
+            OwnedColumn::U32(_) => ColumnType::U32,
+            OwnedColumn::I64(_) => ColumnType::I64,
+            OwnedColumn::F64(_) => ColumnType::F64,
+            OwnedColumn::Bool(_) => ColumnType::Bool,
+            OwnedColumn::Str(_) => ColumnType::Str,
         }
     }
 

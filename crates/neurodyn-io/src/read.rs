@@ -32,7 +32,7 @@ pub fn read_table(path: &Path) -> Result<MemoryTable> {
             None => whole = Some(batch.clone()),
             Some(t) => {
                 for (c, b) in t.columns.iter_mut().zip(&batch.columns) {
-                    append_owned(c, b);
+                    c.append(b);
                 }
             }
         }
@@ -42,7 +42,7 @@ pub fn read_table(path: &Path) -> Result<MemoryTable> {
         Some(t) => Ok(t),
         None => {
             let (fields, _) = open(path)?;
-            let columns = fields.iter().map(|f| empty_column(f.ty)).collect();
+            let columns = fields.iter().map(|f| OwnedColumn::empty(f.ty)).collect();
             Ok(MemoryTable {
                 schema: TableSchema {
                     name: table_name(path),
@@ -51,17 +51,6 @@ pub fn read_table(path: &Path) -> Result<MemoryTable> {
                 columns,
             })
         }
-    }
-}
-
-fn append_owned(a: &mut OwnedColumn, b: &OwnedColumn) {
-    match (a, b) {
-        (OwnedColumn::U32(a), OwnedColumn::U32(b)) => a.extend_from_slice(b),
-        (OwnedColumn::I64(a), OwnedColumn::I64(b)) => a.extend_from_slice(b),
-        (OwnedColumn::F64(a), OwnedColumn::F64(b)) => a.extend_from_slice(b),
-        (OwnedColumn::Bool(a), OwnedColumn::Bool(b)) => a.extend_from_slice(b),
-        (OwnedColumn::Str(a), OwnedColumn::Str(b)) => a.extend_from_slice(b),
-        _ => unreachable!("batches of one file share a schema"),
     }
 }
 
@@ -118,7 +107,8 @@ pub fn for_each_batch(path: &Path, mut f: impl FnMut(&MemoryTable) -> Result<()>
     let name = table_name(path);
     for batch in reader {
         let batch = batch.map_err(|e| other_io(path, e))?;
-        let mut columns: Vec<OwnedColumn> = fields.iter().map(|fl| empty_column(fl.ty)).collect();
+        let mut columns: Vec<OwnedColumn> =
+            fields.iter().map(|fl| OwnedColumn::empty(fl.ty)).collect();
         for ((array, column), field) in batch.columns().iter().zip(&mut columns).zip(&fields) {
             if array.null_count() > 0 && field.ty != ColumnType::F64 {
                 return Err(Error::Other(format!(
@@ -169,18 +159,9 @@ fn column_type(dt: &DataType) -> Option<ColumnType> {
     })
 }
 
-fn empty_column(ty: ColumnType) -> OwnedColumn {
-    match ty {
-        ColumnType::U32 => OwnedColumn::U32(Vec::new()),
-        ColumnType::I64 => OwnedColumn::I64(Vec::new()),
-        ColumnType::F64 => OwnedColumn::F64(Vec::new()),
-        ColumnType::Bool => OwnedColumn::Bool(Vec::new()),
-        ColumnType::Str => OwnedColumn::Str(Vec::new()),
-    }
-}
-
-/// Append a null-free array to its column; the column was made from the
-/// schema's type, which every batch of the file has.
+/// Append an array to its column (float nulls become NaN; other columns were
+/// checked null-free); the column was made from the schema's type, which
+/// every batch of the file has.
 fn extend(column: &mut OwnedColumn, array: &dyn Array) {
     match column {
         OwnedColumn::U32(v) => v.extend_from_slice(array.as_primitive::<UInt32Type>().values()),

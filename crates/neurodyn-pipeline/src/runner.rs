@@ -367,6 +367,14 @@ fn prune_dir(dir: &Path, keep: &BTreeSet<PathBuf>) -> Result<usize, PipelineErro
     Ok(n)
 }
 
+/// Run `f` inside `pool` if given, else on rayon's global pool.
+fn in_pool<R: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
 /// Options of [`run`].
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -449,14 +457,19 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         }
         Ok(out)
     };
-    let results: Vec<Result<Vec<(usize, bool)>, PipelineError>> = match opts.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))?
-            .install(|| plan.points.par_iter().map(chain).collect()),
-        None => plan.points.par_iter().map(chain).collect(),
-    };
+    // --threads N: one pool for the whole run (else rayon's global pool)
+    let pool = opts
+        .threads
+        .map(|n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))
+        })
+        .transpose()?;
+    let results: Vec<Result<Vec<(usize, bool)>, PipelineError>> = in_pool(pool.as_ref(), || {
+        plan.points.par_iter().map(chain).collect()
+    });
     for r in results {
         for (s, did) in r? {
             if did {
@@ -473,16 +486,8 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
             continue;
         }
         if todo[k] {
-            let run_it = || plan.run_instance(inst);
-            match opts.threads {
-                Some(n) => rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))?
-                    .install(run_it),
-                None => run_it(),
-            }
-            .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
+            in_pool(pool.as_ref(), || plan.run_instance(inst))
+                .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
             ran[s] += 1;
         } else {
             fresh[s] += 1;
