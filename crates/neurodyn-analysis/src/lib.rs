@@ -3,5 +3,7 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod dimensionality;
 pub mod lyapunov;
+pub mod motifs;
 pub mod stats;

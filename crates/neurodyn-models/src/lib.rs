@@ -5,6 +5,7 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod lif_qif;
 pub mod math;
 pub mod rate_rnn;
 pub mod sparse;
