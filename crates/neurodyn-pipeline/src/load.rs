@@ -169,7 +169,14 @@ impl Pipeline {
             }
             pts = next;
         }
-        pts
+        let mut out: Vec<Point> = Vec::with_capacity(pts.len());
+        for p in pts {
+            let p = self.study.canonical_point(p);
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
     }
 }
 

@@ -40,7 +40,15 @@ pub enum AxisValue {
     Int(i64),
     /// Float value.
     Float(f64),
+    /// No value: the axis does not apply at this point (a pure QIF network
+    /// has no reset potential). Written as hive's null partition
+    /// `__HIVE_DEFAULT_PARTITION__`, which pandas/pyarrow, polars and DuckDB
+    /// read as null.
+    Null,
 }
+
+/// Hive's folder name for a null partition value.
+pub const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 
 impl AxisValue {
     /// The value as f64.
@@ -48,7 +56,13 @@ impl AxisValue {
         match self {
             AxisValue::Int(i) => i as f64,
             AxisValue::Float(f) => f,
+            AxisValue::Null => f64::NAN,
         }
+    }
+
+    /// True for [`AxisValue::Null`].
+    pub fn is_null(self) -> bool {
+        self == AxisValue::Null
     }
 
     /// Canonical text, used in partition folder names and seeds: integers
@@ -58,6 +72,7 @@ impl AxisValue {
         match self {
             AxisValue::Int(i) => i.to_string(),
             AxisValue::Float(f) => format!("{f:?}"),
+            AxisValue::Null => HIVE_NULL.to_string(),
         }
     }
 }
@@ -75,11 +90,14 @@ impl Point {
             .collect()
     }
 
-    /// `a=1 b=0.5`, for messages.
+    /// `a=1 b=0.5`, for messages (a null value shows as `null`).
     pub fn label(&self) -> String {
         self.0
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.canonical()))
+            .map(|(k, v)| match v {
+                AxisValue::Null => format!("{k}=null"),
+                v => format!("{k}={}", v.canonical()),
+            })
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -208,9 +226,17 @@ pub trait Study: Sync {
     fn axes(&self) -> Vec<AxisDef>;
     /// Stages in a topological order.
     fn stages(&self) -> Vec<StageDef>;
+    /// The point a sweep point actually denotes: a study may null an axis
+    /// that does not apply there; equal points then run once.
+    fn canonical_point(&self, point: Point) -> Point {
+        point
+    }
 }
 
 /// Every study neurodyn knows.
 pub fn studies() -> Vec<Box<dyn Study>> {
-    vec![Box::new(crate::studies::rnn_chaos::RnnChaos)]
+    vec![
+        Box::new(crate::studies::rnn_chaos::RnnChaos),
+        Box::new(crate::studies::force_motifs::ForceMotifs),
+    ]
 }

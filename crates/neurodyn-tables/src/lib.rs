@@ -6,6 +6,7 @@
 //! Parquet files.
 #![warn(missing_docs)]
 
+pub mod force_motifs;
 pub mod rnn_chaos;
 
 use std::fmt;

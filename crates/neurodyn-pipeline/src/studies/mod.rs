@@ -1,5 +1,6 @@
 //! The studies neurodyn runs, one module each.
 
+pub mod force_motifs;
 pub mod rnn_chaos;
 
 use crate::params::{ParamDef, ParamKind, ParamValue};
@@ -68,6 +69,25 @@ pub(crate) fn choice_list(
         key,
         kind: ParamKind::ChoiceList(allowed),
         default: ParamValue::StrList(default.iter().map(|s| s.to_string()).collect()),
+        doc,
+    }
+}
+
+pub(crate) fn float(
+    key: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Float {
+            min,
+            max,
+            min_exclusive: false,
+        },
+        default: ParamValue::Float(default),
         doc,
     }
 }

@@ -1,0 +1,917 @@
+//! force-motifs: a mixed LIF/QIF spiking network trained with per-neuron
+//! RLS (FORCE) on oscillatory (or sequence) targets; connectivity motifs and
+//! bias-corrected dimensionality before, during and after training, swept
+//! over the QIF fraction, the LIF reset potential and seeds.
+//!
+//! Stages: `simulate` (the network, its training and its recordings) and
+//! `analyse` (motifs of every recorded weight matrix, dimensionality of the
+//! recorded activity) per sweep point, then `tables` and `figures`.
+
+use std::path::{Path, PathBuf};
+
+use neurodyn_analysis::dimensionality::{
+    covariance, participation_ratio, participation_ratio_bias_corrected,
+};
+use neurodyn_analysis::motifs::motifs;
+use neurodyn_core::{Column, ColumnType, Field, OwnedColumn, Recorder, Seed, TableSchema};
+use neurodyn_io::{ParquetRecorder, RecorderOptions};
+use neurodyn_learning::trainer::{self, ForceRecord, Schedule};
+use neurodyn_models::lif_qif::{LifQifNet, LifQifParams, NoiseScaling};
+use neurodyn_plot::{Chart, Series};
+use neurodyn_stimuli::targets::Targets;
+
+use super::{choice, choice_list, float, int, int_list, positive};
+use crate::PipelineError;
+use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, StageDef, Study};
+
+/// The force-motifs study.
+pub struct ForceMotifs;
+
+const VARIABLES: &[&str] = &["r", "input", "spikes", "weights"];
+
+impl Study for ForceMotifs {
+    fn name(&self) -> &'static str {
+        "force-motifs"
+    }
+
+    fn description(&self) -> &'static str {
+        "mixed LIF/QIF network trained with per-neuron RLS (FORCE); motifs and bias-corrected dimensionality"
+    }
+
+    fn axes(&self) -> Vec<AxisDef> {
+        vec![
+            AxisDef {
+                name: "pqif",
+                integer: false,
+                min: 0.0,
+                max: 1.0,
+                default: &[0.0, 0.25, 0.5, 0.75, 1.0],
+                doc: "fraction of QIF neurons",
+            },
+            AxisDef {
+                name: "v_reset",
+                integer: false,
+                min: -1e6,
+                max: 1e6,
+                default: &[-8.5, -12.3, -17.0, -22.0],
+                doc: "LIF reset potential, below simulate.v_threshold (null for pqif = 1: no LIF neuron)",
+            },
+            AxisDef {
+                name: "seed",
+                integer: true,
+                min: 0.0,
+                max: 1e9,
+                default: &[0.0, 1.0],
+                doc: "network seed: connectivity, background, targets, initial states and noise",
+            },
+        ]
+    }
+
+    fn canonical_point(&self, mut point: Point) -> Point {
+        // A pure QIF network has no reset: one run per seed, v_reset null.
+        if point.get("pqif").as_f64() >= 1.0 {
+            for (k, v) in &mut point.0 {
+                if *k == "v_reset" {
+                    *v = AxisValue::Null;
+                }
+            }
+        }
+        point
+    }
+
+    fn stages(&self) -> Vec<StageDef> {
+        vec![
+            StageDef {
+                name: "simulate",
+                scope: Scope::PerPoint,
+                inputs: &[],
+                code_version: "1",
+                params: vec![
+                    int("n", 2, 100_000, 200, "number of neurons"),
+                    positive("p", 1.0, 0.3, "connection probability"),
+                    positive(
+                        "gsyn",
+                        1e6,
+                        0.5,
+                        "initial synaptic strength: weights N(0,1) gsyn/sqrt(p n), rows centred",
+                    ),
+                    positive("alpha", 1e12, 0.25, "RLS regulariser: P starts at I/alpha"),
+                    float("v_threshold", -1e6, 1e6, 0.0, "LIF threshold"),
+                    positive(
+                        "ts_tau",
+                        1e6,
+                        5.0,
+                        "synaptic decay time in membrane time constants (b = 1/ts)",
+                    ),
+                    positive("dt_tau", 1.0, 0.1, "time step in membrane time constants"),
+                    positive(
+                        "tau_m_ms",
+                        1e6,
+                        10.0,
+                        "membrane time constant in ms (converts steps to ms and counts to Hz)",
+                    ),
+                    float("sigma", 0.0, 1e6, 1.0, "noise amplitude"),
+                    choice(
+                        "noise_scaling",
+                        &["sde", "notebook"],
+                        "sde",
+                        "sde: sigma sqrt(dt) xi per step; notebook: dt sigma xi at each RK2 stage (variance ~ dt^2)",
+                    ),
+                    float(
+                        "amp_current",
+                        0.0,
+                        1e6,
+                        20.0,
+                        "background currents uniform in [-amp, amp]",
+                    ),
+                    choice(
+                        "target",
+                        &["oscillation", "sequence"],
+                        "oscillation",
+                        "target kind",
+                    ),
+                    float(
+                        "amp0",
+                        0.0,
+                        1e6,
+                        4.0,
+                        "target amplitude: oscillations U(0, amp0), sequence bumps amp0",
+                    ),
+                    int(
+                        "cycles_slow",
+                        0,
+                        1_000_000,
+                        1,
+                        "oscillation: cycles per loop of one half of the neurons",
+                    ),
+                    int(
+                        "cycles_fast",
+                        0,
+                        1_000_000,
+                        5,
+                        "oscillation: cycles per loop of the other half",
+                    ),
+                    positive(
+                        "sequence_width_steps",
+                        1e9,
+                        20.0,
+                        "sequence: bump width (sd) in steps",
+                    ),
+                    int(
+                        "loops",
+                        1,
+                        1_000_000,
+                        16,
+                        "loops of the run (loop 0 before training)",
+                    ),
+                    int(
+                        "steps_per_loop",
+                        2,
+                        100_000_000,
+                        1000,
+                        "steps per loop (the target's period)",
+                    ),
+                    int(
+                        "stim_steps",
+                        0,
+                        100_000_000,
+                        200,
+                        "steps of each loop with the background current on",
+                    ),
+                    int("train_first_loop", 0, 1_000_000, 1, "first training loop"),
+                    int(
+                        "train_last_loop",
+                        0,
+                        1_000_000,
+                        10,
+                        "last training loop (inclusive)",
+                    ),
+                    choice_list(
+                        "record.variables",
+                        VARIABLES,
+                        VARIABLES,
+                        "recorded: r and input (table activity), spikes, weights (initial and after every loop)",
+                    ),
+                    int_list("record.units", &[], "neurons in activity (empty: all)"),
+                    int(
+                        "record.every_steps",
+                        1,
+                        i64::MAX,
+                        1,
+                        "activity every k steps",
+                    ),
+                    int_list(
+                        "record.current_units",
+                        &[0, 1, 101, 102],
+                        "neurons whose external, synaptic and noise currents are recorded",
+                    ),
+                    int_list(
+                        "record.current_loops",
+                        &[11, 15],
+                        "loops in which currents are recorded",
+                    ),
+                    int(
+                        "record.current_every_steps",
+                        1,
+                        i64::MAX,
+                        20,
+                        "currents every k steps",
+                    ),
+                    int_list(
+                        "record.readout_units",
+                        &[0, 1, 2, 3],
+                        "neurons whose target and readout W r are recorded every step",
+                    ),
+                ],
+                doc: "the network, its FORCE training and its recordings",
+                check: check_simulate,
+                run: simulate,
+            },
+            StageDef {
+                name: "analyse",
+                scope: Scope::PerPoint,
+                inputs: &["simulate"],
+                code_version: "1",
+                params: vec![int(
+                    "dpr_skip_steps",
+                    0,
+                    i64::MAX,
+                    200,
+                    "steps at the start of each loop left out of the covariance (the stimulus window); the samples are the remaining recorded steps",
+                )],
+                doc: "motifs of each recorded weight matrix, PR and bias-corrected PR of each loop's activity",
+                check: |_| Ok(()),
+                run: analyse,
+            },
+            StageDef {
+                name: "tables",
+                scope: Scope::Aggregate,
+                inputs: &["analyse", "simulate"],
+                code_version: "1",
+                params: vec![],
+                doc: "motifs, dimensionality and training tables across the sweep (polars)",
+                check: |_| Ok(()),
+                run: tables,
+            },
+            StageDef {
+                name: "figures",
+                scope: Scope::Aggregate,
+                inputs: &["tables"],
+                code_version: "1",
+                params: vec![
+                    float(
+                        "reference_pqif",
+                        0.0,
+                        1.0,
+                        0.5,
+                        "traces and raster: the sweep point nearest this pqif …",
+                    ),
+                    float(
+                        "reference_v_reset",
+                        -1e6,
+                        1e6,
+                        -12.3,
+                        "… and this v_reset, first seed",
+                    ),
+                ],
+                doc: "traces, MSE by loop, motifs by loop, dpr before/after, a raster",
+                check: |_| Ok(()),
+                run: figures,
+            },
+        ]
+    }
+}
+
+fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
+    let n = p.usize("n");
+    let (loops, steps) = (p.usize("loops"), p.usize("steps_per_loop"));
+    if p.usize("stim_steps") >= steps {
+        return Err((
+            "stim_steps",
+            format!("must be below steps_per_loop = {steps}"),
+        ));
+    }
+    if p.usize("train_first_loop") > p.usize("train_last_loop") {
+        return Err((
+            "train_first_loop",
+            format!(
+                "must be at most train_last_loop = {}",
+                p.usize("train_last_loop")
+            ),
+        ));
+    }
+    for key in [
+        "record.units",
+        "record.current_units",
+        "record.readout_units",
+    ] {
+        if let Some(u) = p.u32_list(key).iter().find(|&&u| u as usize >= n) {
+            return Err((key_static(key), format!("neuron {u} is not below n = {n}")));
+        }
+    }
+    if let Some(l) = p
+        .u32_list("record.current_loops")
+        .iter()
+        .find(|&&l| l as usize >= loops)
+    {
+        return Err((
+            "record.current_loops",
+            format!("loop {l} is not below loops = {loops}"),
+        ));
+    }
+    Ok(())
+}
+
+fn key_static(key: &str) -> &'static str {
+    match key {
+        "record.units" => "record.units",
+        "record.current_units" => "record.current_units",
+        _ => "record.readout_units",
+    }
+}
+
+fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
+    let partition = ctx.partition.as_ref().expect("PerPoint");
+    Ok(ParquetRecorder::create_partitioned(
+        &ctx.dir,
+        partition,
+        ctx.file_meta(seed),
+        RecorderOptions::default(),
+    )?)
+}
+
+fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
+    rec.files()
+        .into_iter()
+        .zip(rec.rows())
+        .map(|(path, (_, rows))| OutputFile {
+            path: path
+                .strip_prefix(&ctx.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            rows,
+        })
+        .collect()
+}
+
+fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let point = ctx.point.as_ref().expect("PerPoint");
+    let p = &ctx.params;
+    let pqif = point.get("pqif").as_f64();
+    let v_reset = point.get("v_reset").as_f64(); // NaN (null) for pure QIF
+    let n = p.usize("n");
+    let params = LifQifParams {
+        n,
+        p: p.f64("p"),
+        gsyn: p.f64("gsyn"),
+        pqif,
+        v_threshold: p.f64("v_threshold"),
+        v_reset,
+        ts: p.f64("ts_tau"),
+        dt: p.f64("dt_tau"),
+        sigma: p.f64("sigma"),
+        noise: NoiseScaling::parse(p.str("noise_scaling"))?,
+        background_amp: p.f64("amp_current"),
+    };
+    // Everything random depends on the seed axis only, so that networks of
+    // one seed share connectivity, background, targets and noise across
+    // pqif and v_reset (a paired comparison, as in the reference study).
+    let key = point.key(&["seed"]);
+    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let seed = Seed::derive(ctx.master_seed, "force-motifs", &key);
+    let mut net = LifQifNet::new(params, &mut seed.child("network", 0).rng())
+        .map_err(|e| PipelineError::Other(format!("sweep point {}: {e}", point.label())))?;
+    let steps = p.usize("steps_per_loop");
+    let stim = p.usize("stim_steps");
+    let mut trng = seed.child("target", 0).rng();
+    let targets = match p.str("target") {
+        "sequence" => Targets::sequence(
+            n,
+            steps,
+            stim,
+            p.f64("amp0"),
+            p.f64("sequence_width_steps"),
+            &mut trng,
+        ),
+        _ => Targets::oscillations(
+            n,
+            steps,
+            p.f64("amp0"),
+            (p.f64("cycles_slow"), p.f64("cycles_fast")),
+            &mut trng,
+        ),
+    };
+    let schedule = Schedule {
+        loops: p.usize("loops"),
+        steps,
+        stim_steps: stim,
+        train: (p.usize("train_first_loop"), p.usize("train_last_loop")),
+    };
+    let vars = p.str_list("record.variables");
+    let has = |v: &str| vars.iter().any(|x| x == v);
+    let what = ForceRecord {
+        r: has("r"),
+        input: has("input"),
+        units: p.u32_list("record.units"),
+        every: p.usize("record.every_steps"),
+        spikes: has("spikes"),
+        current_units: p.u32_list("record.current_units"),
+        current_loops: p.u32_list("record.current_loops"),
+        current_every: p.usize("record.current_every_steps"),
+        readout_units: p.u32_list("record.readout_units"),
+        weights: has("weights"),
+    };
+    let mut rec = recorder(ctx, seed.short())?;
+    let stats = trainer::run(
+        &mut net,
+        &targets,
+        &schedule,
+        p.f64("alpha"),
+        &mut seed.child("noise", 0).rng(),
+        &what,
+        &mut rec,
+        |_| {},
+    )?;
+
+    // per-loop statistics
+    let t = rec.declare(TableSchema::new(
+        "loops",
+        vec![
+            Field::new("loop", ColumnType::I64, None),
+            Field::new("trained", ColumnType::Bool, None),
+            Field::new("spikes", ColumnType::I64, None),
+            Field::new("rate_hz", ColumnType::F64, Some("Hz")),
+            Field::new("mse", ColumnType::F64, None),
+            Field::new("correlation", ColumnType::F64, None),
+            Field::new("weight_change_rel", ColumnType::F64, None),
+            Field::new("weight_change_total_rel", ColumnType::F64, None),
+        ],
+    ))?;
+    let loop_s = steps as f64 * p.f64("dt_tau") * p.f64("tau_m_ms") / 1000.0;
+    let col_i = |f: &dyn Fn(&trainer::LoopStats) -> i64| stats.iter().map(f).collect::<Vec<_>>();
+    let col_f = |f: &dyn Fn(&trainer::LoopStats) -> f64| stats.iter().map(f).collect::<Vec<_>>();
+    let trained: Vec<bool> = stats.iter().map(|s| s.trained).collect();
+    rec.append(
+        t,
+        &[
+            Column::I64(&col_i(&|s| s.loop_index as i64)),
+            Column::Bool(&trained),
+            Column::I64(&col_i(&|s| s.spikes as i64)),
+            Column::F64(&col_f(&|s| s.spikes as f64 / (n as f64 * loop_s))),
+            Column::F64(&col_f(&|s| s.mse)),
+            Column::F64(&col_f(&|s| s.correlation)),
+            Column::F64(&col_f(&|s| s.weight_change_rel)),
+            Column::F64(&col_f(&|s| s.weight_change_total_rel)),
+        ],
+    )?;
+    // the targets' parameters (the signal itself follows from them)
+    let t = rec.declare(TableSchema::new(
+        "targets",
+        vec![
+            Field::new("neuron", ColumnType::U32, None),
+            Field::new("amplitude", ColumnType::F64, None),
+            Field::new("cycles_per_loop", ColumnType::F64, None),
+            Field::new("phase_rad", ColumnType::F64, Some("rad")),
+            Field::new("centre_step", ColumnType::F64, None),
+            Field::new("width_steps", ColumnType::F64, None),
+        ],
+    ))?;
+    let idx: Vec<u32> = (0..n as u32).collect();
+    rec.append(
+        t,
+        &[
+            Column::U32(&idx),
+            Column::F64(&targets.amplitude),
+            Column::F64(&targets.cycles),
+            Column::F64(&targets.phase),
+            Column::F64(&targets.centre),
+            Column::F64(&vec![targets.width; n]),
+        ],
+    )?;
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}
+
+fn column<'a>(
+    t: &'a neurodyn_core::record::MemoryTable,
+    name: &str,
+    path: &Path,
+) -> Result<&'a OwnedColumn, PipelineError> {
+    t.column(name)
+        .ok_or_else(|| PipelineError::Other(format!("{}: no column `{name}`", path.display())))
+}
+
+fn as_i64(c: &OwnedColumn) -> Vec<i64> {
+    match c {
+        OwnedColumn::I64(v) => v.clone(),
+        OwnedColumn::U32(v) => v.iter().map(|&x| x as i64).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let sim = ctx.upstream("simulate");
+    let n = sim.usize("n");
+    let vars = sim.str_list("record.variables");
+    let mut rec = recorder(ctx, 0)?;
+
+    // Motifs of every recorded weight matrix, streamed loop by loop.
+    if vars.iter().any(|v| v == "weights") {
+        let path = ctx.input_file("simulate", "weights");
+        let mut out: Vec<(i64, neurodyn_analysis::motifs::Motifs)> = Vec::new();
+        let mut dense = vec![0.0; n * n];
+        let mut current: Option<i64> = None;
+        neurodyn_io::for_each_batch(&path, |t| {
+            let bad = |e: PipelineError| neurodyn_core::Error::Other(e.to_string());
+            let l = as_i64(column(t, "loop", &path).map_err(bad)?);
+            let post = column(t, "post", &path)
+                .map_err(bad)?
+                .as_u32()
+                .unwrap_or(&[])
+                .to_vec();
+            let pre = column(t, "pre", &path)
+                .map_err(bad)?
+                .as_u32()
+                .unwrap_or(&[])
+                .to_vec();
+            let w = column(t, "w", &path)
+                .map_err(bad)?
+                .as_f64()
+                .unwrap_or(&[])
+                .to_vec();
+            for k in 0..l.len() {
+                if current != Some(l[k]) {
+                    if let Some(c) = current {
+                        out.push((c, motifs(&dense, n)));
+                    }
+                    dense.iter_mut().for_each(|v| *v = 0.0);
+                    current = Some(l[k]);
+                }
+                dense[post[k] as usize * n + pre[k] as usize] = w[k];
+            }
+            Ok(())
+        })?;
+        if let Some(c) = current {
+            out.push((c, motifs(&dense, n)));
+        }
+        let t = rec.declare(TableSchema::new(
+            "motifs",
+            vec![
+                Field::new("loop", ColumnType::I64, None),
+                Field::new("sigma2", ColumnType::F64, None),
+                Field::new("tau_rec", ColumnType::F64, None),
+                Field::new("tau_div", ColumnType::F64, None),
+                Field::new("tau_con", ColumnType::F64, None),
+                Field::new("tau_chn", ColumnType::F64, None),
+            ],
+        ))?;
+        let g = |f: &dyn Fn(&neurodyn_analysis::motifs::Motifs) -> f64| {
+            out.iter().map(|(_, m)| f(m)).collect::<Vec<_>>()
+        };
+        let loops: Vec<i64> = out.iter().map(|(l, _)| *l).collect();
+        rec.append(
+            t,
+            &[
+                Column::I64(&loops),
+                Column::F64(&g(&|m| m.sigma2)),
+                Column::F64(&g(&|m| m.tau_rec)),
+                Column::F64(&g(&|m| m.tau_div)),
+                Column::F64(&g(&|m| m.tau_con)),
+                Column::F64(&g(&|m| m.tau_chn)),
+            ],
+        )?;
+    }
+
+    // Dimensionality of each loop's recorded traces r.
+    if vars.iter().any(|v| v == "r") {
+        let skip = ctx.params.usize("dpr_skip_steps");
+        let steps = sim.usize("steps_per_loop");
+        if skip >= steps {
+            return Err(PipelineError::Other(format!(
+                "analyse.dpr_skip_steps = {skip} leaves no step of simulate.steps_per_loop = {steps}"
+            )));
+        }
+        let units = sim.u32_list("record.units");
+        let units: Vec<u32> = if units.is_empty() {
+            (0..n as u32).collect()
+        } else {
+            units
+        };
+        let mut col_of = vec![usize::MAX; n];
+        for (c, &u) in units.iter().enumerate() {
+            col_of[u as usize] = c;
+        }
+        let m_units = units.len();
+        let path = ctx.input_file("simulate", "activity");
+        let mut res: Vec<(i64, u32, f64, f64)> = Vec::new();
+        let mut samples: Vec<f64> = Vec::new();
+        let mut cur: Option<(u32, u32)> = None; // (loop, step) of the sample being filled
+        let mut row = vec![0.0; m_units];
+        let finish_loop = |l: u32, samples: &mut Vec<f64>, res: &mut Vec<(i64, u32, f64, f64)>| {
+            let m = samples.len() / m_units.max(1);
+            if m >= 2 && m_units >= 2 {
+                let c = covariance(samples, m, m_units);
+                res.push((
+                    l as i64,
+                    m as u32,
+                    participation_ratio(&c, m_units),
+                    participation_ratio_bias_corrected(&c, m_units, m),
+                ));
+            }
+            samples.clear();
+        };
+        neurodyn_io::for_each_batch(&path, |t| {
+            let bad = |e: PipelineError| neurodyn_core::Error::Other(e.to_string());
+            let l = column(t, "loop", &path)
+                .map_err(bad)?
+                .as_u32()
+                .unwrap_or(&[]);
+            let s = column(t, "step", &path)
+                .map_err(bad)?
+                .as_u32()
+                .unwrap_or(&[]);
+            let u = column(t, "neuron", &path)
+                .map_err(bad)?
+                .as_u32()
+                .unwrap_or(&[]);
+            let r = column(t, "r", &path).map_err(bad)?.as_f64().unwrap_or(&[]);
+            for k in 0..l.len() {
+                if cur != Some((l[k], s[k])) {
+                    if let Some((cl, cs)) = cur {
+                        if cs as usize >= skip {
+                            samples.extend_from_slice(&row);
+                        }
+                        if cl != l[k] {
+                            finish_loop(cl, &mut samples, &mut res);
+                        }
+                    }
+                    cur = Some((l[k], s[k]));
+                }
+                row[col_of[u[k] as usize]] = r[k];
+            }
+            Ok(())
+        })?;
+        if let Some((cl, cs)) = cur {
+            if cs as usize >= skip {
+                samples.extend_from_slice(&row);
+            }
+            finish_loop(cl, &mut samples, &mut res);
+        }
+        let t = rec.declare(TableSchema::new(
+            "dimensionality",
+            vec![
+                Field::new("loop", ColumnType::I64, None),
+                Field::new("samples", ColumnType::U32, None),
+                Field::new("pr", ColumnType::F64, None),
+                Field::new("dpr", ColumnType::F64, None),
+            ],
+        ))?;
+        rec.append(
+            t,
+            &[
+                Column::I64(&res.iter().map(|x| x.0).collect::<Vec<_>>()),
+                Column::U32(&res.iter().map(|x| x.1).collect::<Vec<_>>()),
+                Column::F64(&res.iter().map(|x| x.2).collect::<Vec<_>>()),
+                Column::F64(&res.iter().map(|x| x.3).collect::<Vec<_>>()),
+            ],
+        )?;
+    }
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}
+
+fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let written =
+        neurodyn_tables::force_motifs::derive(&ctx.pipeline_dir, &ctx.file_meta(ctx.master_seed))?;
+    Ok(written
+        .into_iter()
+        .map(|(path, rows)| OutputFile { path, rows })
+        .collect())
+}
+
+/// The sweep point nearest the figures' reference (first seed).
+fn reference_point(ctx: &StageContext) -> Option<&Point> {
+    let (rp, rv) = (
+        ctx.params.f64("reference_pqif"),
+        ctx.params.f64("reference_v_reset"),
+    );
+    let d = |p: &Point| {
+        let v = p.get("v_reset").as_f64();
+        let dv = if v.is_nan() { 1e3 } else { (v - rv).abs() };
+        (
+            (p.get("pqif").as_f64() - rp).abs(),
+            dv,
+            p.get("seed").as_f64(),
+        )
+    };
+    ctx.points
+        .iter()
+        .min_by(|a, b| d(a).partial_cmp(&d(b)).unwrap_or(std::cmp::Ordering::Equal))
+}
+
+fn point_file(ctx: &StageContext, p: &Point, stage: &str, table: &str) -> PathBuf {
+    ctx.pipeline_dir
+        .join(stage)
+        .join(table)
+        .join(p.hive_path())
+        .join(format!("{table}.parquet"))
+}
+
+fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let dir = &ctx.pipeline_dir;
+    let fig = dir.join("figures");
+    let mut out = Vec::new();
+    let mut push = |paths: [PathBuf; 2]| {
+        for p in paths {
+            let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
+            out.push(OutputFile { path: rel, rows: 0 });
+        }
+    };
+    let sim = ctx.upstream("simulate");
+    let loops = sim.usize("loops");
+    let steps = sim.usize("steps_per_loop");
+    let ms_per_step = sim.f64("dt_tau") * sim.f64("tau_m_ms");
+    let un = |c: &Vec<Option<f64>>| c.iter().map(|v| v.unwrap_or(f64::NAN)).collect::<Vec<_>>();
+    let pqifs: Vec<f64> = {
+        let mut v: Vec<f64> = ctx.points.iter().map(|p| p.get("pqif").as_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        v.dedup();
+        v
+    };
+
+    // 1. target vs readout before (loop 0) and after training (last loop)
+    if let Some(rp) = reference_point(ctx) {
+        let path = point_file(ctx, rp, "simulate", "readout");
+        if path.exists() {
+            let t = neurodyn_io::read_table(&path)?;
+            let l = column(&t, "loop", &path)?.as_u32().unwrap_or(&[]).to_vec();
+            let s = column(&t, "step", &path)?.as_u32().unwrap_or(&[]).to_vec();
+            let u = column(&t, "neuron", &path)?
+                .as_u32()
+                .unwrap_or(&[])
+                .to_vec();
+            let tg = column(&t, "target", &path)?
+                .as_f64()
+                .unwrap_or(&[])
+                .to_vec();
+            let z = column(&t, "z", &path)?.as_f64().unwrap_or(&[]).to_vec();
+            let mut units: Vec<u32> = u.clone();
+            units.sort();
+            units.dedup();
+            let mut panels = Vec::new();
+            for (title, lp) in [
+                ("before training (loop 0)", 0u32),
+                ("after training (last loop)", loops as u32 - 1),
+            ] {
+                let mut c = Chart::new(format!("{} — {title}", rp.label()))
+                    .labels("t in loop (ms)", "input W r")
+                    .size(700, 320);
+                for &unit in units.iter().take(3) {
+                    let sel: Vec<usize> = (0..l.len())
+                        .filter(|&k| l[k] == lp && u[k] == unit)
+                        .collect();
+                    let tt: Vec<f64> = sel.iter().map(|&k| s[k] as f64 * ms_per_step).collect();
+                    c.series.push(Series::line(
+                        format!("target {unit}"),
+                        tt.clone(),
+                        sel.iter().map(|&k| tg[k]).collect(),
+                    ));
+                    c.series.push(Series::line(
+                        format!("output {unit}"),
+                        tt,
+                        sel.iter().map(|&k| z[k]).collect(),
+                    ));
+                }
+                panels.push(c);
+            }
+            push(neurodyn_plot::save_panels(
+                &panels,
+                1,
+                &fig.join("traces"),
+                "Target and trained output",
+            )?);
+        }
+        // 5. raster of the last loop
+        let path = point_file(ctx, rp, "simulate", "spikes");
+        if path.exists() {
+            let t = neurodyn_io::read_table(&path)?;
+            let l = column(&t, "loop", &path)?.as_u32().unwrap_or(&[]).to_vec();
+            let s = column(&t, "step", &path)?.as_u32().unwrap_or(&[]).to_vec();
+            let u = column(&t, "neuron", &path)?
+                .as_u32()
+                .unwrap_or(&[])
+                .to_vec();
+            let last = loops as u32 - 1;
+            let sel: Vec<usize> = (0..l.len()).filter(|&k| l[k] == last).collect();
+            let mut c = Chart::new(format!("Spikes, last loop, {}", rp.label()))
+                .labels("t in loop (ms)", "neuron (QIF first, then LIF)");
+            c.series.push(Series::markers(
+                "spike",
+                sel.iter().map(|&k| s[k] as f64 * ms_per_step).collect(),
+                sel.iter().map(|&k| u[k] as f64).collect(),
+            ));
+            push(neurodyn_plot::save_chart(&c, &fig.join("raster"))?);
+        }
+    }
+
+    // 2. MSE by loop, mean over v_reset and seeds, per pqif
+    let tr = neurodyn_tables::force_motifs::by_pqif_loop(
+        &dir.join("tables/training.parquet"),
+        &["mse", "correlation"],
+    )?;
+    let mut c = Chart::new("Training error by loop (mean over v_reset and seeds)")
+        .labels("loop", "MSE after the stimulus window");
+    for &q in &pqifs {
+        let (x, y): (Vec<f64>, Vec<f64>) = tr
+            .iter()
+            .filter(|r| r.0 == q)
+            .map(|r| (r.1, r.2[0]))
+            .unzip();
+        c.series
+            .push(Series::line_markers(format!("pqif = {q}"), x, y));
+    }
+    push(neurodyn_plot::save_chart(&c, &fig.join("mse_by_loop"))?);
+
+    // 3. motifs by loop per pqif
+    let names = ["sigma2", "tau_rec", "tau_div", "tau_con", "tau_chn"];
+    let mo =
+        neurodyn_tables::force_motifs::by_pqif_loop(&dir.join("tables/motifs.parquet"), &names)?;
+    let panels: Vec<Chart> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut c = Chart::new(*name)
+                .labels("loop (-1: initial)", *name)
+                .size(450, 300);
+            for &q in &pqifs {
+                let (x, y): (Vec<f64>, Vec<f64>) = mo
+                    .iter()
+                    .filter(|r| r.0 == q)
+                    .map(|r| (r.1, r.2[k]))
+                    .unzip();
+                c.series
+                    .push(Series::line_markers(format!("pqif = {q}"), x, y));
+            }
+            c
+        })
+        .collect();
+    push(neurodyn_plot::save_panels(
+        &panels,
+        3,
+        &fig.join("motifs_by_loop"),
+        "Connectivity motifs by loop (mean over v_reset and seeds)",
+    )?);
+
+    // 4. dpr before (loop 0) and after training (last loop) by pqif and v_reset
+    let d = neurodyn_tables::read_f64_columns(
+        &dir.join("tables/dimensionality.parquet"),
+        &["pqif", "v_reset", "seed", "loop", "dpr"],
+    )?;
+    let (pq, vr, lp, dp) = (un(&d[0]), un(&d[1]), un(&d[3]), un(&d[4]));
+    let mut v_resets: Vec<f64> = vr.iter().copied().filter(|v| !v.is_nan()).collect();
+    v_resets.sort_by(f64::total_cmp);
+    v_resets.dedup();
+    let mut panels = Vec::new();
+    for (title, which) in [
+        ("before training (loop 0)", 0.0),
+        ("after training (last loop)", (loops - 1) as f64),
+    ] {
+        let mut c = Chart::new(title)
+            .labels("pqif", "bias-corrected PR of r")
+            .size(500, 350);
+        let mean_at = |q: f64, v: Option<f64>| {
+            let sel: Vec<f64> = (0..pq.len())
+                .filter(|&k| {
+                    pq[k] == q && lp[k] == which && v.map_or(vr[k].is_nan(), |v| vr[k] == v)
+                })
+                .map(|k| dp[k])
+                .collect();
+            (!sel.is_empty()).then(|| sel.iter().sum::<f64>() / sel.len() as f64)
+        };
+        for &v in &v_resets {
+            let (x, y): (Vec<f64>, Vec<f64>) = pqifs
+                .iter()
+                .filter_map(|&q| mean_at(q, Some(v)).map(|m| (q, m)))
+                .unzip();
+            c.series
+                .push(Series::line_markers(format!("v_reset = {v}"), x, y));
+        }
+        let (x, y): (Vec<f64>, Vec<f64>) = pqifs
+            .iter()
+            .filter_map(|&q| mean_at(q, None).map(|m| (q, m)))
+            .unzip();
+        if !x.is_empty() {
+            c.series.push(Series::markers("pure QIF (no reset)", x, y));
+        }
+        panels.push(c);
+    }
+    push(neurodyn_plot::save_panels(
+        &panels,
+        2,
+        &fig.join("dpr"),
+        "Dimensionality of the traces r (mean over seeds)",
+    )?);
+    let _ = steps;
+    Ok(out)
+}

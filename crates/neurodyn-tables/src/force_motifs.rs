@@ -1,0 +1,124 @@
+//! Summary tables of the force-motifs study.
+//!
+//! Inputs (per sweep point, partitioned by `pqif`, `v_reset`, `seed`;
+//! `v_reset` is null for pure QIF networks): `analyse/motifs`,
+//! `analyse/dimensionality`, `simulate/loops`. Outputs in `tables/` (see
+//! docs/tables.md).
+
+use std::path::Path;
+
+use neurodyn_io::FileMeta;
+use polars::prelude::*;
+
+use crate::{Result, TableError, collect, scan_file, scan_stage, write_table};
+
+fn keys() -> [Expr; 3] {
+    [
+        col("pqif").cast(DataType::Float64),
+        col("v_reset").cast(DataType::Float64),
+        col("seed").cast(DataType::Int64),
+    ]
+}
+
+fn derive_one(
+    pipeline_dir: &Path,
+    meta: &FileMeta,
+    stage: &str,
+    table: &str,
+    name: &str,
+    columns: &[&str],
+) -> Result<(String, u64)> {
+    let mut sel: Vec<Expr> = keys().to_vec();
+    sel.push(col("loop").cast(DataType::Int64));
+    sel.extend(columns.iter().map(|c| col(*c)));
+    let mut df = collect(
+        scan_stage(&pipeline_dir.join(stage), table)?
+            .select(sel)
+            .sort(
+                ["pqif", "v_reset", "seed", "loop"],
+                SortMultipleOptions::default().with_nulls_last(true),
+            ),
+        &format!("tables/{name}"),
+    )?;
+    let rel = format!("tables/{name}.parquet");
+    let rows = write_table(&mut df, &pipeline_dir.join(&rel), meta)?;
+    Ok((rel, rows))
+}
+
+/// Write `motifs`, `dimensionality` and `training`; returns (file name
+/// relative to the pipeline folder, rows) for each.
+pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+    let mut out = Vec::new();
+    if pipeline_dir.join("analyse/motifs").exists() {
+        out.push(derive_one(
+            pipeline_dir,
+            meta,
+            "analyse",
+            "motifs",
+            "motifs",
+            &["sigma2", "tau_rec", "tau_div", "tau_con", "tau_chn"],
+        )?);
+    }
+    if pipeline_dir.join("analyse/dimensionality").exists() {
+        out.push(derive_one(
+            pipeline_dir,
+            meta,
+            "analyse",
+            "dimensionality",
+            "dimensionality",
+            &["samples", "pr", "dpr"],
+        )?);
+    }
+    out.push(derive_one(
+        pipeline_dir,
+        meta,
+        "simulate",
+        "loops",
+        "training",
+        &[
+            "trained",
+            "mse",
+            "correlation",
+            "spikes",
+            "rate_hz",
+            "weight_change_rel",
+            "weight_change_total_rel",
+        ],
+    )?);
+    Ok(out)
+}
+
+/// Means over `v_reset` and seeds of `columns` of a summary table, per
+/// (pqif, loop), sorted: `(pqif, loop, means)`. For figures.
+pub fn by_pqif_loop(path: &Path, columns: &[&str]) -> Result<Vec<(f64, f64, Vec<f64>)>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let aggs: Vec<Expr> = columns
+        .iter()
+        .map(|c| col(*c).cast(DataType::Float64).mean())
+        .collect();
+    let df = collect(
+        scan_file(path)?
+            .group_by([col("pqif"), col("loop").cast(DataType::Float64)])
+            .agg(aggs)
+            .sort(["pqif", "loop"], Default::default()),
+        &path.display().to_string(),
+    )?;
+    let get = |name: &str| -> Result<Vec<f64>> {
+        let c = df
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
+        let ca = c
+            .f64()
+            .map_err(|e| TableError(format!("{}: {e}", path.display())))?
+            .clone();
+        Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    };
+    let (q, l) = (get("pqif")?, get("loop")?);
+    let vals: Vec<Vec<f64>> = columns.iter().map(|c| get(c)).collect::<Result<_>>()?;
+    Ok((0..q.len())
+        .map(|i| (q[i], l[i], vals.iter().map(|v| v[i]).collect()))
+        .collect())
+}
