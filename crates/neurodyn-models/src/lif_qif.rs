@@ -397,7 +397,7 @@ mod tests {
         for s in 0..steps {
             net.step(s < 10_000, &mut rng, &mut spikes);
             count += spikes.len();
-            let left = (steps - s) as i32; // samples including this one
+            let left = steps - s; // samples including this one
             want += spikes.len() as f64 * b * dt * (1.0 - q.powi(left)) / (1.0 - q);
             area += net.r.iter().sum::<f64>() * dt;
         }
