@@ -289,6 +289,33 @@ fn block_row<S: pulp::Simd>(
     }
 }
 
+/// `a · b` as logical 8-lane partial sums (chunks of 8, then the tail one by
+/// one), reduced in one fixed order: the same bits on every instruction set.
+#[inline(always)]
+fn dot<S: pulp::Simd>(simd: S, a: &[f64], b: &[f64]) -> f64 {
+    let nv = L / S::F64_LANES;
+    let n = a.len().min(b.len());
+    let body = n / L * L;
+    let zero = simd.splat_f64s(0.0);
+    let mut acc = [zero; L];
+    for c in (0..body).step_by(L) {
+        let (av, _) = S::as_simd_f64s(&a[c..c + L]);
+        let (bv, _) = S::as_simd_f64s(&b[c..c + L]);
+        for v in 0..nv {
+            acc[v] = simd.mul_add_f64s(av[v], bv[v], acc[v]);
+        }
+    }
+    let mut lanes = [0.0f64; L];
+    let (lv, _) = S::as_mut_simd_f64s(&mut lanes);
+    lv[..nv].copy_from_slice(&acc[..nv]);
+    let v = &lanes;
+    let mut sum = ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+    for i in body..n {
+        sum = a[i].mul_add(b[i], sum);
+    }
+    sum
+}
+
 impl Chunk<'_> {
     #[inline(always)]
     fn run<S: pulp::Simd>(self, simd: S) {
@@ -312,10 +339,7 @@ impl Chunk<'_> {
                 *xa = self.r[j as usize];
             }
             x[kn..].fill(0.0);
-            let z = w
-                .iter()
-                .zip(x.iter())
-                .fold(0.0, |a, (wv, xv)| wv.mul_add(*xv, a));
+            let z = dot(simd, w, x);
             let e = self.target[i] - z;
             self.error[local] = e;
             k.fill(0.0);
@@ -327,10 +351,7 @@ impl Chunk<'_> {
                 block_row(simd, &mut p[o..o + L * row_len], row_len, b * L, s, x, k);
                 o += L * row_len;
             }
-            let rk = x
-                .iter()
-                .zip(k.iter())
-                .fold(0.0, |a, (xv, kv)| xv.mul_add(*kv, a));
+            let rk = dot(simd, x, k);
             let c = 1.0 / (1.0 + rk);
             let ec = e * c;
             let sc = c.sqrt();

@@ -230,17 +230,29 @@ impl LifQifNet {
     /// Pushes the indices of the neurons that spiked to `spikes` (cleared
     /// first).
     pub fn step(&mut self, stimulus_on: bool, rng: &mut Rng, spikes: &mut Vec<u32>) {
-        let p = &self.params;
-        let (n, nq, dt, b) = (p.n, self.n_qif, p.dt, p.b());
-        spikes.clear();
-        // synaptic input, held over the step
-        for i in 0..n {
+        self.compute_synaptic();
+        self.step_prepared(stimulus_on, rng, spikes);
+    }
+
+    /// `synaptic = W r` with the current weights and traces.
+    pub fn compute_synaptic(&mut self) {
+        for i in 0..self.params.n {
             let r = self.w.indptr[i]..self.w.indptr[i + 1];
             self.synaptic[i] = self.w.indices[r.clone()]
                 .iter()
                 .zip(&self.w.values[r])
                 .fold(0.0, |a, (&j, &v)| a + v * self.r[j as usize]);
         }
+    }
+
+    /// [`step`](Self::step) with `synaptic` already equal to `W r` (from
+    /// [`compute_synaptic`](Self::compute_synaptic) after the last change of
+    /// `W` or `r`): a trainer that needs the readout `W r` anyway computes it
+    /// once.
+    pub fn step_prepared(&mut self, stimulus_on: bool, rng: &mut Rng, spikes: &mut Vec<u32>) {
+        let p = &self.params;
+        let (n, nq, dt, b) = (p.n, self.n_qif, p.dt, p.b());
+        spikes.clear();
         let draws = match p.noise {
             NoiseScaling::Sde => n,
             NoiseScaling::Notebook => 2 * n,
