@@ -6,7 +6,8 @@
 //! (`NEURODYN_BASELINE_PYTHON`, else `/tmp/nd-base/bin/python`, else `python3`).
 //! Wall time, CPU time and peak memory of each command come from one small
 //! Python wrapper (getrusage of the child), so both sides are measured alike.
-//! Then the criterion micro-benchmarks (`cargo bench`).
+//! Then the criterion micro-benchmarks (`cargo bench`: the rate-RNN block
+//! step, the per-neuron RLS update with its GFLOP/s).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -151,6 +152,86 @@ pub fn main(args: &[String]) -> Result<()> {
         _ => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
     }
 
+    println!(
+        "== force-motifs: one run (pqif 0.5, v_reset -12.3, seed 0; 16 loops, training in 1-10) =="
+    );
+    let one = tmp.join("force-one.toml");
+    std::fs::write(
+        &one,
+        "[pipeline]\nname = \"force-one\"\nstudy = \"force-motifs\"\nseed = 2024\n\
+         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n",
+    )?;
+    let one_s = one.to_str().context("utf-8")?;
+    let f_all = measure(
+        &py,
+        &[
+            bin,
+            "run",
+            one_s,
+            "--out",
+            &format!("{out_s}-f2"),
+            "--quiet",
+        ],
+        &[],
+    )?;
+    report("neurodyn run (record, analyse, tables, figures)", &f_all);
+    let f_one = measure(
+        &py,
+        &[
+            bin,
+            "run",
+            one_s,
+            "--out",
+            &format!("{out_s}-f1"),
+            "--quiet",
+            "--threads",
+            "1",
+        ],
+        &[],
+    )?;
+    report("same, --threads 1", &f_one);
+    let force_base = root().join("../shared/baselines/force_numpy.py");
+    match python_with("scipy") {
+        Some(np) if force_base.is_file() && !quick => {
+            let base = measure(
+                &py,
+                &[
+                    np.to_str().context("utf-8 path")?,
+                    force_base.to_str().context("utf-8 path")?,
+                    "--pqif",
+                    "0.5",
+                    "--vrest",
+                    "-12.3",
+                    "--seed",
+                    "0",
+                ],
+                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+            )?;
+            report("numpy baseline force_numpy.py (no CSV writes)", &base);
+            println!(
+                "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
+                base.wall_s / f_all.wall_s,
+                base.wall_s / f_one.wall_s
+            );
+        }
+        _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
+    }
+    if !quick {
+        let sweep = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                "pipelines/force-motifs.toml",
+                "--out",
+                &format!("{out_s}-fs"),
+                "--quiet",
+            ],
+            &[],
+        )?;
+        report("neurodyn run force-motifs (full default sweep)", &sweep);
+    }
+
     println!("== peak memory vs simulated duration (one network, g = 10) ==");
     for steps in [7000u32, 70_000] {
         let spec = tmp.join(format!("mem-{steps}.toml"));
@@ -178,7 +259,13 @@ pub fn main(args: &[String]) -> Result<()> {
 
     if !quick {
         let mut c = cargo();
-        c.args(["bench", "--package", "neurodyn-models"]);
+        c.args([
+            "bench",
+            "--package",
+            "neurodyn-models",
+            "--package",
+            "neurodyn-learning",
+        ]);
         run(c)?;
     }
     Ok(())

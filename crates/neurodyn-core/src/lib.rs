@@ -5,11 +5,13 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod background;
 pub mod error;
 pub mod record;
 pub mod seed;
 pub mod time;
 
+pub use background::BackgroundRecorder;
 pub use error::{Error, Result};
 pub use record::{
     Column, ColumnType, Field, MemoryRecorder, NullRecorder, OwnedColumn, Recorder, TableId,

@@ -199,7 +199,14 @@ impl OwnedColumn {
         }
     }
 
-    fn extend(&mut self, c: &Column<'_>) {
+    /// An owned copy of a column.
+    pub fn from_column(c: &Column<'_>) -> Self {
+        let mut o = OwnedColumn::empty(c.ty());
+        o.extend(c);
+        o
+    }
+
+    pub(crate) fn extend(&mut self, c: &Column<'_>) {
         match (self, c) {
             (OwnedColumn::U32(a), Column::U32(b)) => a.extend_from_slice(b),
             (OwnedColumn::I64(a), Column::I64(b)) => a.extend_from_slice(b),

@@ -13,7 +13,9 @@ use neurodyn_analysis::dimensionality::{
     covariance, participation_ratio, participation_ratio_bias_corrected,
 };
 use neurodyn_analysis::motifs::motifs;
-use neurodyn_core::{Column, ColumnType, Field, OwnedColumn, Recorder, Seed, TableSchema};
+use neurodyn_core::{
+    BackgroundRecorder, Column, ColumnType, Field, OwnedColumn, Recorder, Seed, TableSchema,
+};
 use neurodyn_io::{ParquetRecorder, RecorderOptions};
 use neurodyn_learning::trainer::{self, ForceRecord, Schedule};
 use neurodyn_models::lif_qif::{LifQifNet, LifQifParams, NoiseScaling};
@@ -422,7 +424,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         readout_units: p.u32_list("record.readout_units"),
         weights: has("weights"),
     };
-    let mut rec = recorder(ctx, seed.short())?;
+    // encoding and compressing the recordings overlaps the simulation
+    let mut rec = BackgroundRecorder::new(recorder(ctx, seed.short())?);
     let stats = trainer::run(
         &mut net,
         &targets,
@@ -490,6 +493,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ],
     )?;
     rec.finish()?;
+    let rec = rec.into_inner().expect("finished");
     Ok(files(ctx, &rec))
 }
 
