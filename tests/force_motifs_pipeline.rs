@@ -3,19 +3,7 @@
 //! thread counts), and its science on one full-size network.
 
 use neurodyn_pipeline::{Plan, Status};
-use neurodyn_tests::{all_tables, counts, pipeline, run};
-
-/// A small force-motifs pipeline: n = 40, 4 loops of 300 steps.
-fn small(name: &str, extra: &str) -> String {
-    format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"force-motifs\"\nseed = 3\n\
-         [sweep]\npqif = [0.5, 1.0]\nv_reset = [-12.3, -17.0]\nseed = [0]\n\
-         [simulate]\nn = 40\nloops = 4\nsteps_per_loop = 300\nstim_steps = 60\n\
-         train_first_loop = 1\ntrain_last_loop = 2\n\
-         [simulate.record]\ncurrent_units = [0, 21]\ncurrent_loops = [3]\nreadout_units = [0, 1]\n\
-         [analyse]\ndpr_skip_steps = 60\n{extra}"
-    )
-}
+use neurodyn_tests::{all_tables, counts, pipeline, run, small_force_motifs as small};
 
 #[test]
 fn runs_end_to_end_with_one_pure_qif_point_then_reruns_only_the_analysis() {

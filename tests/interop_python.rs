@@ -1,11 +1,11 @@
-//! Interop: pandas (through pyarrow) reads every rnn-chaos table, a whole
-//! stage folder as one table with the sweep keys as columns, and the files'
-//! neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
+//! Interop: pandas (through pyarrow) reads every rnn-chaos and force-motifs
+//! table, a whole stage folder as one table with the sweep keys as columns
+//! (a null key included), and the files' neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
 //! installs them and sets NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
 
 use std::process::Command;
 
-use neurodyn_tests::{pipeline, run, small_rnn_chaos};
+use neurodyn_tests::{pipeline, run, small_force_motifs, small_rnn_chaos};
 
 const CHECK: &str = r#"
 import sys, json
@@ -69,6 +69,53 @@ expect(md[b"neurodyn.stage"] == b"simulate", "stage metadata")
 print("ok")
 "#;
 
+const CHECK_FORCE: &str = r#"
+import sys, json
+import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
+root = sys.argv[1]
+def expect(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+# v_reset is null (hive's __HIVE_DEFAULT_PARTITION__) for the pure QIF network
+part = ds.partitioning(pa.schema([("pqif", pa.float64()), ("v_reset", pa.float64()), ("seed", pa.int64())]), flavor="hive")
+u3 = {"loop": "uint32", "step": "uint32", "neuron": "uint32"}
+for stage, table, cols in [
+    ("simulate", "activity", {**u3, "r": "float64", "input": "float64"}),
+    ("simulate", "spikes", u3),
+    ("simulate", "currents", {**u3, "external": "float64", "synaptic": "float64", "noise": "float64"}),
+    ("simulate", "readout", {**u3, "target": "float64", "z": "float64"}),
+    ("simulate", "weights", {"loop": "int64", "post": "uint32", "pre": "uint32", "w": "float64"}),
+    ("simulate", "loops", {"loop": "int64", "trained": "bool", "spikes": "int64", "rate_hz": "float64", "mse": "float64",
+                           "correlation": "float64", "weight_change_rel": "float64", "weight_change_total_rel": "float64"}),
+    ("simulate", "targets", {"neuron": "uint32", "amplitude": "float64", "cycles_per_loop": "float64", "phase_rad": "float64",
+                             "centre_step": "float64", "width_steps": "float64"}),
+    ("analyse", "motifs", {"loop": "int64", "sigma2": "float64", "tau_rec": "float64", "tau_div": "float64",
+                           "tau_con": "float64", "tau_chn": "float64"}),
+    ("analyse", "dimensionality", {"loop": "int64", "samples": "uint32", "pr": "float64", "dpr": "float64"}),
+]:
+    d = ds.dataset(f"{root}/{stage}/{table}", format="parquet", partitioning=part)
+    expect(len(d.files) == 3, f"{stage}/{table}: {len(d.files)} files")
+    t = d.to_table().to_pandas()
+    expect(set(t.columns) == set(cols) | {"pqif", "v_reset", "seed"}, f"{stage}/{table}: columns {list(t.columns)}")
+    for c, ty in cols.items():
+        expect(str(t[c].dtype) == ty, f"{stage}/{table}.{c}: {t[c].dtype} != {ty}")
+    expect(str(t["v_reset"].dtype) == "float64", f"{stage}/{table}: v_reset {t['v_reset'].dtype}")
+    expect((t["v_reset"].isna() == (t["pqif"] == 1.0)).all(), f"{stage}/{table}: null v_reset exactly for pqif 1")
+for name, extra in [("motifs", ["sigma2", "tau_rec", "tau_div", "tau_con", "tau_chn"]),
+                    ("dimensionality", ["samples", "pr", "dpr"]),
+                    ("training", ["trained", "mse", "correlation", "spikes", "rate_hz", "weight_change_rel", "weight_change_total_rel"])]:
+    t = pd.read_parquet(f"{root}/tables/{name}.parquet")
+    expect(list(t.columns) == ["pqif", "v_reset", "seed", "loop"] + extra, f"{name}: columns {list(t.columns)}")
+    expect(str(t["pqif"].dtype) == "float64" and str(t["v_reset"].dtype) == "float64"
+           and str(t["seed"].dtype) == "int64" and str(t["loop"].dtype) == "int64", f"{name}: {t.dtypes}")
+    expect((t["v_reset"].isna() == (t["pqif"] == 1.0)).all(), f"{name}: null v_reset")
+    md = pq.read_metadata(f"{root}/tables/{name}.parquet").metadata
+    expect(md[b"neurodyn.pipeline"] == b"interop-fm", f"{name}: metadata")
+md = pq.read_metadata(f"{root}/simulate/activity/pqif=0.5/v_reset=-12.3/seed=0/activity.parquet").metadata
+expect(json.loads(md[b"neurodyn.params"])["n"] == 40, "params")
+print("ok")
+"#;
+
 fn python() -> Option<String> {
     let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
@@ -96,6 +143,36 @@ fn pandas_reads_every_rnn_chaos_table() {
     let out = Command::new(py)
         .args(["-c", CHECK])
         .arg(tmp.path().join("interop"))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && text.contains("ok"), "{text}");
+}
+
+#[test]
+fn pandas_reads_every_force_motifs_table() {
+    let Some(py) = python() else {
+        assert!(
+            std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
+            "python3 with pandas and pyarrow is required here"
+        );
+        eprintln!("skipped: no python3 with pandas and pyarrow");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    run(
+        &pipeline(&small_force_motifs("interop-fm", "")),
+        tmp.path(),
+        Some(2),
+        &[],
+    );
+    let out = Command::new(py)
+        .args(["-c", CHECK_FORCE])
+        .arg(tmp.path().join("interop-fm"))
         .output()
         .unwrap();
     let text = format!(

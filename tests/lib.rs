@@ -31,6 +31,20 @@ pub fn small_rnn_chaos(
     )
 }
 
+/// A small force-motifs pipeline: n = 40, 4 loops of 300 steps (training
+/// in loops 1-2), pqif 0.5 and 1.0 x v_reset -12.3 and -17 x seed 0 — three
+/// networks, the pure QIF one with a null v_reset.
+pub fn small_force_motifs(name: &str, extra: &str) -> String {
+    format!(
+        "[pipeline]\nname = \"{name}\"\nstudy = \"force-motifs\"\nseed = 3\n\
+         [sweep]\npqif = [0.5, 1.0]\nv_reset = [-12.3, -17.0]\nseed = [0]\n\
+         [simulate]\nn = 40\nloops = 4\nsteps_per_loop = 300\nstim_steps = 60\n\
+         train_first_loop = 1\ntrain_last_loop = 2\n\
+         [simulate.record]\ncurrent_units = [0, 21]\ncurrent_loops = [3]\nreadout_units = [0, 1]\n\
+         [analyse]\ndpr_skip_steps = 60\n{extra}"
+    )
+}
+
 /// Parse a pipeline from text (as if read from `name.toml`).
 pub fn pipeline(text: &str) -> Pipeline {
     let src = Source {

@@ -108,6 +108,8 @@ fn dispatch(cmd: Command) -> Result<()> {
             // stop. Completed files and manifests stay; the next run resumes.
             let dir = plan.pipeline_dir.clone();
             ctrlc::set_handler(move || {
+                // no temporary file can be created once this returns
+                neurodyn_io::atomic::abandon_all();
                 let _ = neurodyn_io::atomic::remove_stale_temps(&dir);
                 eprintln!("interrupted: completed instances are kept; run again to finish");
                 std::process::exit(130);

@@ -20,9 +20,11 @@
 //! assert_eq!(std::fs::read(&path).unwrap(), b"done\n");
 //! ```
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use neurodyn_core::{Error, Result};
@@ -32,6 +34,34 @@ pub const TEMP_MARKER: &str = ".tmp-";
 
 /// Per-process counter making temporary names unique within the process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The temporary files this process has open, and whether it is stopping
+/// (then no new one may be created): see [`abandon_all`].
+struct Live {
+    stopping: bool,
+    temps: BTreeSet<PathBuf>,
+}
+
+static LIVE: Mutex<Live> = Mutex::new(Live {
+    stopping: false,
+    temps: BTreeSet::new(),
+});
+
+fn live() -> std::sync::MutexGuard<'static, Live> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// For an interrupt handler: refuse every later [`AtomicFile::create`] and
+/// delete every temporary file of this process that is still open. Creation
+/// and this call exclude each other, so no temporary file can appear after
+/// it returns (however many threads are writing). Returns how many files
+/// were removed.
+pub fn abandon_all() -> usize {
+    let mut l = live();
+    l.stopping = true;
+    let temps = std::mem::take(&mut l.temps);
+    temps.iter().filter(|t| fs::remove_file(t).is_ok()).count()
+}
 
 /// A file written under a temporary name and renamed to its final path on
 /// [`AtomicFile::commit`]. Dropped without a commit, it removes its
@@ -64,11 +94,20 @@ impl AtomicFile {
         temp_name.push(name);
         temp_name.push(format!("{TEMP_MARKER}{}-{count}", std::process::id()));
         let temp = dir.join(temp_name);
+        let mut l = live();
+        if l.stopping {
+            return Err(Error::io(
+                &temp,
+                io::Error::new(io::ErrorKind::Interrupted, "the process is stopping"),
+            ));
+        }
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
             .map_err(|e| Error::io(&temp, e))?;
+        l.temps.insert(temp.clone());
+        drop(l);
         Ok(AtomicFile {
             file: Some(file),
             path,
@@ -106,14 +145,25 @@ impl AtomicFile {
             .expect("an AtomicFile holds its file until commit consumes it");
         let synced = file.flush().and_then(|()| file.sync_all());
         drop(file);
+        let mut l = live();
+        l.temps.remove(&self.temp);
         if let Err(e) = synced {
             let _ = fs::remove_file(&self.temp);
             return Err(Error::io(&self.temp, e));
+        }
+        if l.stopping {
+            // abandon_all already removed it: publish nothing
+            let _ = fs::remove_file(&self.temp);
+            return Err(Error::io(
+                &self.path,
+                io::Error::new(io::ErrorKind::Interrupted, "the process is stopping"),
+            ));
         }
         if let Err(e) = fs::rename(&self.temp, &self.path) {
             let _ = fs::remove_file(&self.temp);
             return Err(Error::io(&self.path, e));
         }
+        drop(l);
         let dir = parent_dir(&self.path);
         sync_dir(dir).map_err(|e| Error::io(dir, e))
     }
@@ -139,6 +189,7 @@ impl Drop for AtomicFile {
             drop(file);
             // Best effort: a leftover is cleared by `remove_stale_temps`.
             let _ = fs::remove_file(&self.temp);
+            live().temps.remove(&self.temp);
         }
     }
 }
