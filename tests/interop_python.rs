@@ -125,8 +125,9 @@ fn python() -> Option<String> {
     ok.then_some(py)
 }
 
-#[test]
-fn pandas_reads_every_rnn_chaos_table() {
+/// Run `script` with python on `dir`; false (skipped) when no python3 with
+/// pandas and pyarrow is found and CI does not require one.
+fn check_with_pandas(script: &str, dir: &std::path::Path) -> bool {
     let Some(py) = python() else {
         assert!(
             std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
@@ -135,14 +136,11 @@ fn pandas_reads_every_rnn_chaos_table() {
         eprintln!(
             "skipped: no python3 with pandas and pyarrow (set NEURODYN_REQUIRE_PYTHON=1 to fail instead)"
         );
-        return;
+        return false;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let p = pipeline(&small_rnn_chaos("interop", &[1.0, 12.0], &[1, 2], 300, ""));
-    run(&p, tmp.path(), Some(2), &[]);
     let out = Command::new(py)
-        .args(["-c", CHECK])
-        .arg(tmp.path().join("interop"))
+        .args(["-c", script])
+        .arg(dir)
         .output()
         .unwrap();
     let text = format!(
@@ -151,18 +149,19 @@ fn pandas_reads_every_rnn_chaos_table() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success() && text.contains("ok"), "{text}");
+    true
+}
+
+#[test]
+fn pandas_reads_every_rnn_chaos_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(&small_rnn_chaos("interop", &[1.0, 12.0], &[1, 2], 300, ""));
+    run(&p, tmp.path(), Some(2), &[]);
+    check_with_pandas(CHECK, &tmp.path().join("interop"));
 }
 
 #[test]
 fn pandas_reads_every_force_motifs_table() {
-    let Some(py) = python() else {
-        assert!(
-            std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
-            "python3 with pandas and pyarrow is required here"
-        );
-        eprintln!("skipped: no python3 with pandas and pyarrow");
-        return;
-    };
     let tmp = tempfile::tempdir().unwrap();
     run(
         &pipeline(&small_force_motifs("interop-fm", "")),
@@ -170,15 +169,5 @@ fn pandas_reads_every_force_motifs_table() {
         Some(2),
         &[],
     );
-    let out = Command::new(py)
-        .args(["-c", CHECK_FORCE])
-        .arg(tmp.path().join("interop-fm"))
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success() && text.contains("ok"), "{text}");
+    check_with_pandas(CHECK_FORCE, &tmp.path().join("interop-fm"));
 }

@@ -16,13 +16,12 @@ use neurodyn_analysis::motifs::motifs;
 use neurodyn_core::{
     BackgroundRecorder, Column, ColumnType, Field, OwnedColumn, Recorder, Seed, TableSchema,
 };
-use neurodyn_io::{ParquetRecorder, RecorderOptions};
 use neurodyn_learning::trainer::{self, ForceRecord, Schedule};
 use neurodyn_models::lif_qif::{LifQifNet, LifQifParams, NoiseScaling};
 use neurodyn_plot::{Chart, Series};
 use neurodyn_stimuli::targets::Targets;
 
-use super::{choice, choice_list, float, int, int_list, positive};
+use super::{choice, choice_list, files, float, int, int_list, positive, recorder};
 use crate::PipelineError;
 use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, StageDef, Study};
 
@@ -330,31 +329,6 @@ fn key_static(key: &str) -> &'static str {
         "record.current_units" => "record.current_units",
         _ => "record.readout_units",
     }
-}
-
-fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
-    let partition = ctx.partition.as_ref().expect("PerPoint");
-    Ok(ParquetRecorder::create_partitioned(
-        &ctx.dir,
-        partition,
-        ctx.file_meta(seed),
-        RecorderOptions::default(),
-    )?)
-}
-
-fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
-    rec.files()
-        .into_iter()
-        .zip(rec.rows())
-        .map(|(path, (_, rows))| OutputFile {
-            path: path
-                .strip_prefix(&ctx.dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string(),
-            rows,
-        })
-        .collect()
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -3,7 +3,11 @@
 pub mod force_motifs;
 pub mod rnn_chaos;
 
+use neurodyn_io::{ParquetRecorder, RecorderOptions};
+
+use crate::PipelineError;
 use crate::params::{ParamDef, ParamKind, ParamValue};
+use crate::study::{OutputFile, StageContext};
 
 pub(crate) fn int(
     key: &'static str,
@@ -90,4 +94,31 @@ pub(crate) fn float(
         default: ParamValue::Float(default),
         doc,
     }
+}
+
+/// A recorder for a PerPoint instance: one dataset folder per table.
+pub(crate) fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
+    let partition = ctx.partition.as_ref().expect("PerPoint");
+    Ok(ParquetRecorder::create_partitioned(
+        &ctx.dir,
+        partition,
+        ctx.file_meta(seed),
+        RecorderOptions::default(),
+    )?)
+}
+
+/// The files a recorder wrote, relative to the stage folder, for the manifest.
+pub(crate) fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
+    rec.files()
+        .into_iter()
+        .zip(rec.rows())
+        .map(|(path, (_, rows))| OutputFile {
+            path: path
+                .strip_prefix(&ctx.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            rows,
+        })
+        .collect()
 }

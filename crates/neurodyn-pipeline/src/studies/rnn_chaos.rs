@@ -10,11 +10,10 @@ use std::path::Path;
 
 use neurodyn_analysis::lyapunov::fit_log_curve;
 use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
-use neurodyn_io::{ParquetRecorder, RecorderOptions};
 use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use neurodyn_plot::{Chart, Series};
 
-use super::{choice, choice_list, int, int_list, positive};
+use super::{choice, choice_list, files, int, int_list, positive, recorder};
 use crate::PipelineError;
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 
@@ -202,33 +201,6 @@ fn model_params(ctx: &StageContext, g: f64) -> Result<RnnParams, PipelineError> 
         p.f64("dt_ms"),
         RnnForm::parse(p.str("model"))?,
     )?)
-}
-
-/// A recorder for a PerPoint instance: one dataset folder per table.
-fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
-    let partition = ctx.partition.as_ref().expect("PerPoint");
-    Ok(ParquetRecorder::create_partitioned(
-        &ctx.dir,
-        partition,
-        ctx.file_meta(seed),
-        RecorderOptions::default(),
-    )?)
-}
-
-/// The files a recorder wrote, relative to the stage folder, for the manifest.
-fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
-    rec.files()
-        .into_iter()
-        .zip(rec.rows())
-        .map(|(path, (_, rows))| OutputFile {
-            path: path
-                .strip_prefix(&ctx.dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string(),
-            rows,
-        })
-        .collect()
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
