@@ -125,10 +125,7 @@ fn reference(
 }
 
 fn at_loop(t: &neurodyn_core::record::MemoryTable, col: &str, l: i64) -> f64 {
-    let loops = match t.column("loop").unwrap() {
-        neurodyn_core::OwnedColumn::I64(v) => v.clone(),
-        _ => panic!("loop is i64"),
-    };
+    let loops = t.i64s("loop").unwrap();
     let v = t.column(col).unwrap().as_f64().unwrap();
     loops
         .iter()

@@ -26,7 +26,6 @@ enum Msg {
 pub struct BackgroundRecorder<R: Recorder + Send + 'static> {
     schemas: Vec<TableSchema>,
     pending: Vec<Vec<OwnedColumn>>,
-    pending_rows: Vec<usize>,
     tx: Option<mpsc::SyncSender<Msg>>,
     handle: Option<thread::JoinHandle<(R, Result<(), Error>)>>,
     inner: Option<R>,
@@ -89,7 +88,6 @@ impl<R: Recorder + Send + 'static> BackgroundRecorder<R> {
         BackgroundRecorder {
             schemas: Vec::new(),
             pending: Vec::new(),
-            pending_rows: Vec::new(),
             tx: Some(tx),
             handle: Some(handle),
             inner: None,
@@ -110,8 +108,13 @@ impl<R: Recorder + Send + 'static> BackgroundRecorder<R> {
         Ok(())
     }
 
+    /// Rows gathered for table `t` and not yet handed over.
+    fn pending_rows(&self, t: usize) -> usize {
+        self.pending[t].first().map_or(0, OwnedColumn::len)
+    }
+
     fn flush(&mut self, t: usize) -> Result<(), Error> {
-        if self.pending_rows[t] == 0 {
+        if self.pending_rows(t) == 0 {
             return Ok(());
         }
         let fresh: Vec<OwnedColumn> = self.schemas[t]
@@ -120,7 +123,6 @@ impl<R: Recorder + Send + 'static> BackgroundRecorder<R> {
             .map(|f| OwnedColumn::empty(f.ty))
             .collect();
         let cols = std::mem::replace(&mut self.pending[t], fresh);
-        self.pending_rows[t] = 0;
         self.send(Msg::Append(t, cols))
     }
 
@@ -154,7 +156,6 @@ impl<R: Recorder + Send + 'static> Recorder for BackgroundRecorder<R> {
                 .map(|f| OwnedColumn::empty(f.ty))
                 .collect(),
         );
-        self.pending_rows.push(0);
         self.schemas.push(schema.clone());
         self.send(Msg::Declare(schema))?;
         Ok(TableId(id))
@@ -166,12 +167,11 @@ impl<R: Recorder + Send + 'static> Recorder for BackgroundRecorder<R> {
             .schemas
             .get(t)
             .ok_or_else(|| Error::Other(format!("no table {t} declared")))?;
-        let rows = check_columns(schema, columns)?;
+        check_columns(schema, columns)?;
         for (p, c) in self.pending[t].iter_mut().zip(columns) {
             p.extend(c);
         }
-        self.pending_rows[t] += rows;
-        if self.pending_rows[t] >= BATCH_ROWS {
+        if self.pending_rows(t) >= BATCH_ROWS {
             self.flush(t)?;
         }
         Ok(())

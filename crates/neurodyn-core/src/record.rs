@@ -257,6 +257,14 @@ impl OwnedColumn {
         }
     }
 
+    /// The values as i64 if this is an I64 column.
+    pub fn as_i64(&self) -> Option<&[i64]> {
+        match self {
+            OwnedColumn::I64(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -311,6 +319,35 @@ impl MemoryTable {
     pub fn column(&self, name: &str) -> Option<&OwnedColumn> {
         let i = self.schema.fields.iter().position(|f| f.name == name)?;
         Some(&self.columns[i])
+    }
+
+    fn typed<'a, T>(
+        &'a self,
+        name: &str,
+        ty: &str,
+        get: impl Fn(&'a OwnedColumn) -> Option<&'a [T]>,
+    ) -> Result<&'a [T], Error> {
+        self.column(name).and_then(get).ok_or_else(|| {
+            Error::Other(format!(
+                "table `{}`: no {ty} column `{name}`",
+                self.schema.name
+            ))
+        })
+    }
+
+    /// The u32 column `name`, or an error naming the table and column.
+    pub fn u32s(&self, name: &str) -> Result<&[u32], Error> {
+        self.typed(name, "u32", OwnedColumn::as_u32)
+    }
+
+    /// The i64 column `name`, or an error naming the table and column.
+    pub fn i64s(&self, name: &str) -> Result<&[i64], Error> {
+        self.typed(name, "i64", OwnedColumn::as_i64)
+    }
+
+    /// The f64 column `name`, or an error naming the table and column.
+    pub fn f64s(&self, name: &str) -> Result<&[f64], Error> {
+        self.typed(name, "f64", OwnedColumn::as_f64)
     }
 }
 

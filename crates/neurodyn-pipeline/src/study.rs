@@ -177,10 +177,16 @@ impl StageContext {
             .point
             .as_ref()
             .expect("input_file is for PerPoint stages");
+        self.point_file(p, stage, table)
+    }
+
+    /// The file of `table` that the PerPoint stage `stage` wrote for `point`
+    /// (aggregate stages read single points through it).
+    pub fn point_file(&self, point: &Point, stage: &str, table: &str) -> PathBuf {
         self.pipeline_dir
             .join(stage)
             .join(table)
-            .join(p.hive_path())
+            .join(point.hive_path())
             .join(format!("{table}.parquet"))
     }
 }

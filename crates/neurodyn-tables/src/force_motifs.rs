@@ -10,7 +10,7 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, TableError, collect, scan_file, scan_stage, write_table};
+use crate::{Result, collect, f64_column, scan_file, scan_stage, write_table};
 
 fn keys() -> [Expr; 3] {
     [
@@ -105,16 +105,12 @@ pub fn by_pqif_loop(path: &Path, columns: &[&str]) -> Result<Vec<(f64, f64, Vec<
             .sort(["pqif", "loop"], Default::default()),
         &path.display().to_string(),
     )?;
+    let what = path.display().to_string();
     let get = |name: &str| -> Result<Vec<f64>> {
-        let c = df
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
-        let ca = c
-            .f64()
-            .map_err(|e| TableError(format!("{}: {e}", path.display())))?
-            .clone();
-        Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        Ok(f64_column(&df, name, &what)?
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
     };
     let (q, l) = (get("pqif")?, get("loop")?);
     let vals: Vec<Vec<f64>> = columns.iter().map(|c| get(c)).collect::<Result<_>>()?;

@@ -105,13 +105,18 @@ pub fn read_f64_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<Option<
         .iter()
         .map(|c| col(*c).cast(DataType::Float64))
         .collect();
-    let df = collect(scan_file(path)?.select(exprs), &path.display().to_string())?;
-    columns
-        .iter()
-        .map(|c| {
-            let s = ctx(df.column(c), || format!("{}: column {c}", path.display()))?;
-            let ca = ctx(s.f64(), || format!("{}: column {c}", path.display()))?;
-            Ok(ca.iter().collect())
-        })
-        .collect()
+    let what = path.display().to_string();
+    let df = collect(scan_file(path)?.select(exprs), &what)?;
+    columns.iter().map(|c| f64_column(&df, c, &what)).collect()
+}
+
+/// A numeric column of a collected table as f64 (nulls as None); `what`
+/// names the table in errors.
+pub fn f64_column(df: &DataFrame, name: &str, what: &str) -> Result<Vec<Option<f64>>> {
+    let s = ctx(
+        df.column(name).and_then(|c| c.cast(&DataType::Float64)),
+        || format!("{what}: column {name}"),
+    )?;
+    let ca = ctx(s.f64(), || format!("{what}: column {name}"))?;
+    Ok(ca.iter().collect())
 }

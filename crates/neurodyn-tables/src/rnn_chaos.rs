@@ -109,16 +109,12 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
             .sort(["g", "step"], Default::default()),
         "tables/divergence",
     )?;
+    // group sums: no nulls
     let f = |name: &str| -> Result<Vec<f64>> {
-        let c = sums
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .map_err(|e| crate::TableError(format!("tables/divergence: {e}")))?;
-        let ca = c
-            .f64()
-            .map_err(|e| crate::TableError(format!("tables/divergence: {e}")))?
-            .clone();
-        Ok(ca.into_no_null_iter().collect())
+        Ok(crate::f64_column(&sums, name, "tables/divergence")?
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
     };
     let (g, step, n, s1, s2) = (
         f("g")?,

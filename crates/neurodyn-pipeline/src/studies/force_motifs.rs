@@ -7,15 +7,13 @@
 //! `analyse` (motifs of every recorded weight matrix, dimensionality of the
 //! recorded activity) per sweep point, then `tables` and `figures`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use neurodyn_analysis::dimensionality::{
     covariance, participation_ratio, participation_ratio_bias_corrected,
 };
 use neurodyn_analysis::motifs::motifs;
-use neurodyn_core::{
-    BackgroundRecorder, Column, ColumnType, Field, OwnedColumn, Recorder, Seed, TableSchema,
-};
+use neurodyn_core::{BackgroundRecorder, Column, ColumnType, Field, Recorder, Seed, TableSchema};
 use neurodyn_learning::trainer::{self, ForceRecord, Schedule};
 use neurodyn_models::lif_qif::{LifQifNet, LifQifParams, NoiseScaling};
 use neurodyn_plot::{Chart, Series};
@@ -307,7 +305,7 @@ fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String
         "record.readout_units",
     ] {
         if let Some(u) = p.u32_list(key).iter().find(|&&u| u as usize >= n) {
-            return Err((key_static(key), format!("neuron {u} is not below n = {n}")));
+            return Err((key, format!("neuron {u} is not below n = {n}")));
         }
     }
     if let Some(l) = p
@@ -321,14 +319,6 @@ fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String
         ));
     }
     Ok(())
-}
-
-fn key_static(key: &str) -> &'static str {
-    match key {
-        "record.units" => "record.units",
-        "record.current_units" => "record.current_units",
-        _ => "record.readout_units",
-    }
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
@@ -471,23 +461,6 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     Ok(files(ctx, &rec))
 }
 
-fn column<'a>(
-    t: &'a neurodyn_core::record::MemoryTable,
-    name: &str,
-    path: &Path,
-) -> Result<&'a OwnedColumn, PipelineError> {
-    t.column(name)
-        .ok_or_else(|| PipelineError::Other(format!("{}: no column `{name}`", path.display())))
-}
-
-fn as_i64(c: &OwnedColumn) -> Vec<i64> {
-    match c {
-        OwnedColumn::I64(v) => v.clone(),
-        OwnedColumn::U32(v) => v.iter().map(|&x| x as i64).collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let sim = ctx.upstream("simulate");
     let n = sim.usize("n");
@@ -501,23 +474,8 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         let mut dense = vec![0.0; n * n];
         let mut current: Option<i64> = None;
         neurodyn_io::for_each_batch(&path, |t| {
-            let bad = |e: PipelineError| neurodyn_core::Error::Other(e.to_string());
-            let l = as_i64(column(t, "loop", &path).map_err(bad)?);
-            let post = column(t, "post", &path)
-                .map_err(bad)?
-                .as_u32()
-                .unwrap_or(&[])
-                .to_vec();
-            let pre = column(t, "pre", &path)
-                .map_err(bad)?
-                .as_u32()
-                .unwrap_or(&[])
-                .to_vec();
-            let w = column(t, "w", &path)
-                .map_err(bad)?
-                .as_f64()
-                .unwrap_or(&[])
-                .to_vec();
+            let (l, post) = (t.i64s("loop")?, t.u32s("post")?);
+            let (pre, w) = (t.u32s("pre")?, t.f64s("w")?);
             for k in 0..l.len() {
                 if current != Some(l[k]) {
                     if let Some(c) = current {
@@ -600,20 +558,8 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             samples.clear();
         };
         neurodyn_io::for_each_batch(&path, |t| {
-            let bad = |e: PipelineError| neurodyn_core::Error::Other(e.to_string());
-            let l = column(t, "loop", &path)
-                .map_err(bad)?
-                .as_u32()
-                .unwrap_or(&[]);
-            let s = column(t, "step", &path)
-                .map_err(bad)?
-                .as_u32()
-                .unwrap_or(&[]);
-            let u = column(t, "neuron", &path)
-                .map_err(bad)?
-                .as_u32()
-                .unwrap_or(&[]);
-            let r = column(t, "r", &path).map_err(bad)?.as_f64().unwrap_or(&[]);
+            let (l, s) = (t.u32s("loop")?, t.u32s("step")?);
+            let (u, r) = (t.u32s("neuron")?, t.f64s("r")?);
             for k in 0..l.len() {
                 if cur != Some((l[k], s[k])) {
                     if let Some((cl, cs)) = cur {
@@ -688,14 +634,6 @@ fn reference_point(ctx: &StageContext) -> Option<&Point> {
         .min_by(|a, b| d(a).partial_cmp(&d(b)).unwrap_or(std::cmp::Ordering::Equal))
 }
 
-fn point_file(ctx: &StageContext, p: &Point, stage: &str, table: &str) -> PathBuf {
-    ctx.pipeline_dir
-        .join(stage)
-        .join(table)
-        .join(p.hive_path())
-        .join(format!("{table}.parquet"))
-}
-
 fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let dir = &ctx.pipeline_dir;
     let fig = dir.join("figures");
@@ -708,7 +646,6 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     };
     let sim = ctx.upstream("simulate");
     let loops = sim.usize("loops");
-    let steps = sim.usize("steps_per_loop");
     let ms_per_step = sim.f64("dt_tau") * sim.f64("tau_m_ms");
     let un = |c: &Vec<Option<f64>>| c.iter().map(|v| v.unwrap_or(f64::NAN)).collect::<Vec<_>>();
     let pqifs: Vec<f64> = {
@@ -720,21 +657,12 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     // 1. target vs readout before (loop 0) and after training (last loop)
     if let Some(rp) = reference_point(ctx) {
-        let path = point_file(ctx, rp, "simulate", "readout");
+        let path = ctx.point_file(rp, "simulate", "readout");
         if path.exists() {
             let t = neurodyn_io::read_table(&path)?;
-            let l = column(&t, "loop", &path)?.as_u32().unwrap_or(&[]).to_vec();
-            let s = column(&t, "step", &path)?.as_u32().unwrap_or(&[]).to_vec();
-            let u = column(&t, "neuron", &path)?
-                .as_u32()
-                .unwrap_or(&[])
-                .to_vec();
-            let tg = column(&t, "target", &path)?
-                .as_f64()
-                .unwrap_or(&[])
-                .to_vec();
-            let z = column(&t, "z", &path)?.as_f64().unwrap_or(&[]).to_vec();
-            let mut units: Vec<u32> = u.clone();
+            let (l, s, u) = (t.u32s("loop")?, t.u32s("step")?, t.u32s("neuron")?);
+            let (tg, z) = (t.f64s("target")?, t.f64s("z")?);
+            let mut units: Vec<u32> = u.to_vec();
             units.sort();
             units.dedup();
             let mut panels = Vec::new();
@@ -771,15 +699,10 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             )?);
         }
         // 5. raster of the last loop
-        let path = point_file(ctx, rp, "simulate", "spikes");
+        let path = ctx.point_file(rp, "simulate", "spikes");
         if path.exists() {
             let t = neurodyn_io::read_table(&path)?;
-            let l = column(&t, "loop", &path)?.as_u32().unwrap_or(&[]).to_vec();
-            let s = column(&t, "step", &path)?.as_u32().unwrap_or(&[]).to_vec();
-            let u = column(&t, "neuron", &path)?
-                .as_u32()
-                .unwrap_or(&[])
-                .to_vec();
+            let (l, s, u) = (t.u32s("loop")?, t.u32s("step")?, t.u32s("neuron")?);
             let last = loops as u32 - 1;
             let sel: Vec<usize> = (0..l.len()).filter(|&k| l[k] == last).collect();
             let mut c = Chart::new(format!("Spikes, last loop, {}", rp.label()))
@@ -890,6 +813,5 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &fig.join("dpr"),
         "Dimensionality of the traces r (mean over seeds)",
     )?);
-    let _ = steps;
     Ok(out)
 }

@@ -261,10 +261,7 @@ fn stream_rows(
     mut f: impl FnMut(usize, usize, f64),
 ) -> Result<(), PipelineError> {
     neurodyn_io::for_each_batch(path, |t| {
-        let bad = || neurodyn_core::Error::Other(format!("{}: unexpected columns", path.display()));
-        let trial = t.column("trial").and_then(|c| c.as_u32()).ok_or_else(bad)?;
-        let step = t.column("step").and_then(|c| c.as_u32()).ok_or_else(bad)?;
-        let v = t.column(value).and_then(|c| c.as_f64()).ok_or_else(bad)?;
+        let (trial, step, v) = (t.u32s("trial")?, t.u32s("step")?, t.f64s(value)?);
         for ((&k, &s), &x) in trial.iter().zip(step).zip(v) {
             f(k as usize, s as usize, x);
         }
