@@ -408,7 +408,15 @@ impl Block<'_> {
                 }
                 *lanes_mut::<W>(x, row + w2 + c) = nv;
             }
-            accumulate_row(x, row, tg, dacc, nacc);
+            // the previous row's sums: its stores have retired by now (a
+            // load of the twin lanes, which straddle two of this row's
+            // vector stores, cannot be forwarded and would stall)
+            if row > 0 {
+                accumulate_row(x, row - b, tg, dacc, nacc);
+            }
+        }
+        if n > 0 {
+            accumulate_row(x, (n - 1) * b, tg, dacc, nacc);
         }
     }
 
