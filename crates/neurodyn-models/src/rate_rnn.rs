@@ -308,22 +308,14 @@ impl Block<'_> {
         self.b - 2 * self.tg
     }
 
-    /// `sq[k] = |twin_k - ref_k|^2` for `k < t` (other lanes: unspecified).
+    /// `sq[k] = |twin_k - ref_k|^2` for `k < t` (other lanes: unspecified),
+    /// summed by the same row-by-row `accumulate_row` as the update's.
     #[inline(always)]
     fn distances(&self, sq: &mut [f64]) {
-        let (n, tg, b) = (self.n, self.tg, self.b);
-        let x = &*self.x;
-        for c in (0..self.tangent_lanes()).step_by(W) {
-            let mut acc = [0.0; W];
-            for j in 0..n {
-                let r = *lanes::<W>(x, j * b + c);
-                let tw = *lanes::<W>(x, j * b + tg + c);
-                for l in 0..W {
-                    let d = tw[l] - r[l];
-                    acc[l] += d * d;
-                }
-            }
-            sq[c..c + W].copy_from_slice(&acc);
+        sq.fill(0.0);
+        let mut norms = vec![0.0; sq.len()]; // not needed here
+        for row in (0..self.n * self.b).step_by(self.b) {
+            accumulate_row(&self.x, row, self.tg, sq, &mut norms);
         }
     }
 
