@@ -5,9 +5,11 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod izhikevich;
 pub mod lif_qif;
 pub mod math;
 pub mod rate_rnn;
+pub mod ring;
 pub mod sparse;
 
 pub use sparse::Csr;
