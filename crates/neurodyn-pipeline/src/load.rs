@@ -181,6 +181,33 @@ impl Pipeline {
 }
 
 fn axis_value(src: &Source, key: &str, def: &AxisDef, node: &Node) -> Result<AxisValue, SpecError> {
+    if !def.choices.is_empty() {
+        let allowed = def
+            .choices
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return match &node.kind {
+            NodeKind::Str(s) => def
+                .choices
+                .iter()
+                .find(|c| *c == s)
+                .map(|c| AxisValue::Choice(c))
+                .ok_or_else(|| {
+                    src.error(
+                        node.span.start,
+                        key,
+                        format!("unknown value \"{s}\": expected one of {allowed}"),
+                    )
+                }),
+            k => Err(src.error(
+                node.span.start,
+                key,
+                format!("expected one of {allowed}, found {}", k.type_name()),
+            )),
+        };
+    }
     let v = match (&node.kind, def.integer) {
         (NodeKind::Int(i), true) => AxisValue::Int(*i),
         (NodeKind::Int(i), false) => AxisValue::Float(*i as f64),
@@ -241,7 +268,9 @@ fn parse_sweep(
                 .default
                 .iter()
                 .map(|&x| {
-                    if def.integer {
+                    if !def.choices.is_empty() {
+                        AxisValue::Choice(def.choices[x as usize])
+                    } else if def.integer {
                         AxisValue::Int(x as i64)
                     } else {
                         AxisValue::Float(x)
@@ -253,7 +282,7 @@ fn parse_sweep(
                     .iter()
                     .map(|it| axis_value(src, &key, def, it))
                     .collect::<Result<Vec<_>, _>>()?,
-                NodeKind::Table(_) => range(src, &key, def, n)?,
+                NodeKind::Table(_) if def.choices.is_empty() => range(src, &key, def, n)?,
                 _ => vec![axis_value(src, &key, def, n)?],
             },
         };

@@ -27,8 +27,12 @@ pub struct AxisDef {
     pub min: f64,
     /// Largest allowed value.
     pub max: f64,
-    /// Default values when the file gives none.
+    /// Default values when the file gives none (for a choice axis: indices
+    /// into `choices`).
     pub default: &'static [f64],
+    /// Allowed names of a choice axis (values are strings, e.g. a condition);
+    /// empty for a numeric axis.
+    pub choices: &'static [&'static str],
     /// One line of documentation.
     pub doc: &'static str,
 }
@@ -40,6 +44,8 @@ pub enum AxisValue {
     Int(i64),
     /// Float value.
     Float(f64),
+    /// One of a choice axis' names.
+    Choice(&'static str),
     /// No value: the axis does not apply at this point (a pure QIF network
     /// has no reset potential). Written as hive's null partition
     /// `__HIVE_DEFAULT_PARTITION__`, which pandas/pyarrow, polars and DuckDB
@@ -56,7 +62,18 @@ impl AxisValue {
         match self {
             AxisValue::Int(i) => i as f64,
             AxisValue::Float(f) => f,
-            AxisValue::Null => f64::NAN,
+            AxisValue::Choice(_) | AxisValue::Null => f64::NAN,
+        }
+    }
+
+    /// The name of a choice value.
+    ///
+    /// # Panics
+    /// On a numeric or null value (a study reads its own choice axes).
+    pub fn as_choice(self) -> &'static str {
+        match self {
+            AxisValue::Choice(c) => c,
+            v => panic!("{v:?} is not a choice value"),
         }
     }
 
@@ -72,6 +89,7 @@ impl AxisValue {
         match self {
             AxisValue::Int(i) => i.to_string(),
             AxisValue::Float(f) => format!("{f:?}"),
+            AxisValue::Choice(c) => c.to_string(),
             AxisValue::Null => HIVE_NULL.to_string(),
         }
     }

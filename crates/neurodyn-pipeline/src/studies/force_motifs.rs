@@ -45,6 +45,7 @@ impl Study for ForceMotifs {
                 min: 0.0,
                 max: 1.0,
                 default: &[0.0, 0.25, 0.5, 0.75, 1.0],
+                choices: &[],
                 doc: "fraction of QIF neurons",
             },
             AxisDef {
@@ -53,6 +54,7 @@ impl Study for ForceMotifs {
                 min: -1e6,
                 max: 1e6,
                 default: &[-8.5, -12.3, -17.0, -22.0],
+                choices: &[],
                 doc: "LIF reset potential, below simulate.v_threshold (null for pqif = 1: no LIF neuron)",
             },
             AxisDef {
@@ -61,6 +63,7 @@ impl Study for ForceMotifs {
                 min: 0.0,
                 max: 1e9,
                 default: &[0.0, 1.0],
+                choices: &[],
                 doc: "network seed: connectivity, background, targets, initial states and noise",
             },
         ]

@@ -37,6 +37,7 @@ impl Study for RnnChaos {
                 min: 0.0,
                 max: 1e6,
                 default: &[1.0, 4.0, 7.0, 10.0, 13.0, 16.0, 19.0, 22.0],
+                choices: &[],
                 doc: "synaptic gain",
             },
             AxisDef {
@@ -45,6 +46,7 @@ impl Study for RnnChaos {
                 min: 0.0,
                 max: 1e9,
                 default: &[1.0, 2.0, 3.0, 4.0, 5.0],
+                choices: &[],
                 doc: "connectivity seed: W and the initial states are drawn from (seed, session)",
             },
         ]
