@@ -45,7 +45,7 @@ expect(len(pd.read_parquet(f"{root}/simulate/distance")) == 2 * 2 * 4 * 300, "di
 
 # summary tables
 for name, cols in {
-    "summary": {"g": "float64", "lambda_benettin_per_s_mean": "float64", "lambda_benettin_per_s_sd": "float64",
+    "summary": {"g": "float64", "lambda_benettin_per_s_mean": "float64", "lambda_benettin_per_s_sd": "float64", "n_benettin": "uint32",
                 "lambda_notebook_per_s_mean": "float64", "fraction_diverging": "float64"},
     "trials": {"g": "float64", "session": "int64", "trial": "uint32", "final_distance": "float64",
                "lambda_benettin_per_s": "float64", "diverged": "bool"},

@@ -11,8 +11,9 @@
 //!
 //! `W` is `N x N`, each off-diagonal entry present with probability `p`, zero
 //! diagonal. A trial integrates a reference state `r`, its twin `r + eps` (eps
-//! added to every neuron) and a unit tangent vector `v` of the Euler map, all
-//! as one block so that one sparse pass serves them all:
+//! added to every neuron) and, for the first trials (as many as tangents
+//! are given), a unit tangent vector `v` of the Euler map, all as one block
+//! so that one sparse pass serves them all:
 //!
 //! - seed: `v <- v + a ((1 - t^2) * (g W v) - v)`, `t = tanh(g W r)`;
 //! - classic: `v <- v + a (g W ((1 - tanh(x)^2) * v) - v)`.
@@ -24,7 +25,8 @@
 //! Recorded tables (pushed into the recorder, step-major):
 //! - `distance(trial u32, step u32, distance f64)`: `|r_twin - r|` *before*
 //!   update `step` (so step 0 holds the initial distance `eps sqrt(N)`);
-//! - `tangent(trial u32, step u32, log_stretch f64)`: `ln |v|` after update `step`;
+//! - `tangent(trial u32, step u32, log_stretch f64)`: `ln |v|` after update
+//!   `step`, for the trials with a tangent;
 //! - `activity(trial u32, step u32, neuron u32[, r f64][, r_twin f64])`: the
 //!   chosen variables of the chosen units of the chosen trials every `every`
 //!   steps (state before the update).
@@ -219,17 +221,19 @@ impl std::ops::DerefMut for Aligned {
 
 /// The block of reference, twin and tangent columns and one Euler update.
 ///
-/// Row `j` holds `b` lanes: reference `0..tg`, twin `tg..2 tg`, tangent
-/// `2 tg..3 tg`, zero padding up to `b`; `tg` is the number of trials
-/// rounded up to 4 and `b = 3 tg` rounded up to 8 (20 trials: 64 lanes, not
-/// the 72 of three groups padded to 8 each). `2 tg` is a multiple of 8, so the
-/// reference/twin region and the tangent region start on whole vectors, and
-/// tangent chunk `c` lines up with reference chunk `c`. Padding lanes start
-/// at zero and stay zero (zero input, `tanh 0 = 0`, zero tangent).
+/// Row `j` holds `b` lanes: reference `0..tg`, twin `tg..2 tg`, the `m`
+/// tangents from `2 tg`, zero padding up to `b`; `tg` is the number of trials
+/// rounded up to 4 and `b = 2 tg + m` rounded up to 8 (20 trials with 4
+/// tangents: 48 lanes; with 20 tangents: 64, not the 72 of three groups
+/// padded to 8 each). `2 tg` is a multiple of 8, so the reference/twin region
+/// and the tangent region start on whole vectors, and tangent chunk `c`
+/// (tangent of trial `k` in lane `k`) lines up with reference chunk `c`.
+/// Padding lanes start at zero and stay zero (zero input, `tanh 0 = 0`, zero
+/// tangent).
 struct Block<'w> {
     n: usize,
-    /// Trials.
-    t: usize,
+    /// Trials with a tangent (the first `m`).
+    m: usize,
     /// Trials rounded up to a multiple of 4.
     tg: usize,
     /// Lanes per row.
@@ -244,8 +248,8 @@ struct Block<'w> {
     u: Aligned,
     /// `tanh` of one row's reference and twin lanes (`2 tg`).
     th: Vec<f64>,
-    /// Squared twin distances and tangent norms being summed over rows
-    /// (`b - 2 tg` lanes each).
+    /// Squared twin distances (`tg` rounded up to `W` lanes) and tangent
+    /// norms (`b - 2 tg` lanes) being summed over rows.
     dacc: Vec<f64>,
     nacc: Vec<f64>,
     /// Inverse tangent norms after the last update (see `renormalise`).
@@ -267,22 +271,28 @@ fn lanes_mut<const L: usize>(s: &mut [f64], c: usize) -> &mut [f64; L] {
     (&mut s[c..c + L]).try_into().expect("L lanes")
 }
 
-/// Add row `row`'s squared twin-reference differences to `dacc` and its
-/// squared tangent components to `nacc` (lanes `0..dacc.len()`).
+/// Add row `row`'s squared twin-reference differences to `dacc` (lanes
+/// `0..dacc.len()`; lanes past the trials read tangent or padding values
+/// and are ignored) and its squared tangent components to `nacc` (lanes
+/// `0..nacc.len()`).
 #[inline(always)]
 fn accumulate_row(x: &[f64], row: usize, tg: usize, dacc: &mut [f64], nacc: &mut [f64]) {
     for c in (0..dacc.len()).step_by(W) {
         let r = *lanes::<W>(x, row + c);
         let tw = *lanes::<W>(x, row + tg + c);
-        let v = *lanes::<W>(x, row + 2 * tg + c);
         let mut d = *lanes::<W>(dacc, c);
-        let mut q = *lanes::<W>(nacc, c);
         for l in 0..W {
             let e = tw[l] - r[l];
             d[l] += e * e;
-            q[l] += v[l] * v[l];
         }
         *lanes_mut::<W>(dacc, c) = d;
+    }
+    for c in (0..nacc.len()).step_by(W) {
+        let v = *lanes::<W>(x, row + 2 * tg + c);
+        let mut q = *lanes::<W>(nacc, c);
+        for l in 0..W {
+            q[l] += v[l] * v[l];
+        }
         *lanes_mut::<W>(nacc, c) = q;
     }
 }
@@ -303,7 +313,7 @@ fn tanh_row(x: &[f64], out: &mut [f64], len: usize) {
 }
 
 impl Block<'_> {
-    /// Lanes of the tangent region (`b - 2 tg`, a multiple of `W`, `>= t`).
+    /// Lanes of the tangent region (`b - 2 tg`, a multiple of `W`, `>= m`).
     fn tangent_lanes(&self) -> usize {
         self.b - 2 * self.tg
     }
@@ -313,7 +323,7 @@ impl Block<'_> {
     #[inline(always)]
     fn distances(&self, sq: &mut [f64]) {
         sq.fill(0.0);
-        let mut norms = vec![0.0; sq.len()]; // not needed here
+        let mut norms = vec![0.0; self.tangent_lanes()]; // not needed here
         for row in (0..self.n * self.b).step_by(self.b) {
             accumulate_row(&self.x, row, self.tg, sq, &mut norms);
         }
@@ -434,7 +444,7 @@ impl Block<'_> {
     }
 
     /// Tangent norms (from the squared norms in `nacc`) into `norms` (lanes
-    /// `>= t`: 1), and their inverses into `vscale`.
+    /// `>= m`: 1), and their inverses into `vscale`.
     ///
     /// The renormalisation itself is deferred to the next update, which is
     /// linear in `v` and so multiplies its result by `vscale`: the stored
@@ -442,12 +452,12 @@ impl Block<'_> {
     /// step's stretch, and no extra pass over the state is needed.
     #[inline(always)]
     fn renormalise(&mut self, norms: &mut [f64]) {
-        let t = self.t;
+        let m = self.m;
         for c in (0..self.b - 2 * self.tg).step_by(W) {
             let mut acc = *lanes::<W>(&self.nacc, c);
             for l in 0..W {
-                // padding lanes (k >= t) are zero vectors: leave them alone
-                acc[l] = if c + l < t { acc[l].sqrt() } else { 1.0 };
+                // padding lanes (k >= m) are zero vectors: leave them alone
+                acc[l] = if c + l < m { acc[l].sqrt() } else { 1.0 };
             }
             norms[c..c + W].copy_from_slice(&acc);
             let mut inv = [0.0; W];
@@ -491,10 +501,12 @@ pub struct TrialEnd {
 
 const CHUNK_ROWS: usize = 8192;
 
-/// Integrate `trials` reference/twin/tangent triples for `steps` steps and
-/// push `distance`, `tangent` and `activity` into `rec` (see module docs).
+/// Integrate one reference/twin pair per initial state, and a tangent for
+/// each of the first `tangents.len()` trials, for `steps` steps and push
+/// `distance`, `tangent` and `activity` into `rec` (see module docs).
 ///
-/// `w` is the unscaled connectivity; `g` comes from `params`.
+/// `w` is the unscaled connectivity; `g` comes from `params`. A trial's
+/// results do not depend on how many trials or tangents share the run.
 pub fn run_twins(
     params: &RnnParams,
     w: &Csr,
@@ -507,9 +519,10 @@ pub fn run_twins(
 ) -> Result<Vec<TrialEnd>, Error> {
     let n = params.n;
     let t = init.len();
-    if tangents.len() != t || init.iter().chain(tangents).any(|v| v.len() != n) {
+    let m = tangents.len();
+    if m > t || init.iter().chain(tangents).any(|v| v.len() != n) {
         return Err(Error::Other(
-            "run_twins: one initial state and one tangent of length n per trial".into(),
+            "run_twins: initial states and at most as many tangents, each of length n".into(),
         ));
     }
     if record.every == 0 {
@@ -563,18 +576,23 @@ pub fn run_twins(
     let a = params.a();
     // Block layout: see `Block`.
     let tg = t.div_ceil(4) * 4;
-    let b = (3 * tg).div_ceil(W) * W;
+    let b = (2 * tg + m.max(1)).div_ceil(W) * W;
     let mut x = Aligned::zeros(n * b);
     for k in 0..t {
         for j in 0..n {
             x[j * b + k] = init[k][j];
             x[j * b + tg + k] = init[k][j] + perturbation;
-            x[j * b + 2 * tg + k] = tangents[k][j];
+            if k < m {
+                x[j * b + 2 * tg + k] = tangents[k][j];
+            }
         }
     }
+    // distance lanes: the trials rounded up to whole vectors (within the row:
+    // tg + dl <= 2 tg + 4 <= b)
+    let dl = tg.div_ceil(W) * W;
     let mut blk = Block {
         n,
-        t,
+        m,
         tg,
         b,
         a,
@@ -584,11 +602,11 @@ pub fn run_twins(
         y: Aligned::zeros(n * b),
         u: Aligned::zeros(n * b),
         th: vec![0.0; 2 * tg],
-        dacc: vec![0.0; b - 2 * tg],
+        dacc: vec![0.0; dl],
         nacc: vec![0.0; b - 2 * tg],
         vscale: vec![1.0; b - 2 * tg],
     };
-    let mut sq = vec![0.0; b - 2 * tg];
+    let mut sq = vec![0.0; dl];
     let mut norms = vec![0.0; b - 2 * tg];
     // Runtime SIMD dispatch (AVX2/AVX-512 where present). The arithmetic is
     // the same on every path (plain operations and correctly rounded fused
@@ -633,7 +651,7 @@ pub fn run_twins(
         // one update of the whole block; norms <- |v| of each tangent before
         // renormalising, sq <- the new squared distances
         arch.dispatch(Advance(&mut blk, &mut norms, &mut sq));
-        for k in 0..t {
+        for k in 0..m {
             l_trial.push(k as u32);
             l_step.push(step as u32);
             l_val.push(norms[k].ln());
@@ -768,9 +786,11 @@ mod tests {
 
     #[test]
     fn a_trial_does_not_depend_on_how_many_trials_share_its_block() {
-        // 3 trials (4 lanes per group, 16 per row), 20 (64 per row) and 21
-        // (72 per row, groups not on vector boundaries): the first three
-        // trials start alike and must give the same bits in every layout.
+        // 3 trials (4 lanes per group, 16 per row), 20 (64 per row), 21
+        // (72 per row, groups not on vector boundaries), and 20 or 21 trials
+        // of which only the first 4 or 3 carry a tangent (48 and 56 lanes):
+        // the first three trials start alike and must give the same bits in
+        // every layout.
         for form in [RnnForm::Seed, RnnForm::Classic] {
             let params = RnnParams::try_new(60, 0.2, 6.0, 20.0, 1.0, form).unwrap();
             let mut rng = Seed::derive(11, "layout", &[]).rng();
@@ -781,13 +801,13 @@ mod tests {
                 every: 1,
                 ..Default::default()
             };
-            let run_t = |t: usize| {
+            let run_t = |t: usize, m: usize| {
                 let mut rec = MemoryRecorder::default();
                 run_twins(
                     &params,
                     &w,
                     &init[..t],
-                    &tan[..t],
+                    &tan[..m],
                     1e-4,
                     300,
                     &none,
@@ -805,17 +825,26 @@ mod tests {
                         .map(|(_, x)| x.to_bits())
                         .collect()
                 };
+                let tangent_rows = rec.table("tangent").unwrap().rows();
+                assert_eq!(
+                    tangent_rows,
+                    m * 300,
+                    "one log stretch per tangent and step"
+                );
                 (
                     first3("distance", "distance"),
                     first3("tangent", "log_stretch"),
                 )
             };
-            let (d3, l3) = run_t(3);
+            let (d3, l3) = run_t(3, 3);
             assert_eq!(d3.len(), 3 * 300);
-            for t in [20, 21] {
-                let (d, l) = run_t(t);
-                assert_eq!(d, d3, "{form:?}: distances with {t} trials");
-                assert_eq!(l, l3, "{form:?}: log stretches with {t} trials");
+            for (t, m) in [(20, 20), (21, 21), (20, 4), (21, 3)] {
+                let (d, l) = run_t(t, m);
+                assert_eq!(d, d3, "{form:?}: distances with {t} trials, {m} tangents");
+                assert_eq!(
+                    l, l3,
+                    "{form:?}: log stretches with {t} trials, {m} tangents"
+                );
             }
         }
     }

@@ -25,7 +25,8 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
                 col("session").cast(DataType::Int64),
                 col("trial"),
                 col("final_distance"),
-                col("lambda_benettin_per_s"),
+                // NaN: the trial had no tangent (simulate.benettin_trials)
+                col("lambda_benettin_per_s").fill_nan(lit(Null {})),
                 col("diverged"),
             ])
             .sort(["g", "session", "trial"], Default::default()),
@@ -60,6 +61,10 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
         col("lambda_benettin_per_s")
             .std(1)
             .alias("lambda_benettin_per_s_sd"),
+        col("lambda_benettin_per_s")
+            .count()
+            .cast(DataType::UInt32)
+            .alias("n_benettin"),
         col("diverged")
             .cast(DataType::Float64)
             .mean()
@@ -85,6 +90,7 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
                 col("g"),
                 col("lambda_benettin_per_s_mean"),
                 col("lambda_benettin_per_s_sd"),
+                col("n_benettin"),
                 col("lambda_notebook_per_s_mean"),
                 col("fraction_diverging"),
             ])

@@ -58,7 +58,7 @@ impl Study for RnnChaos {
                 name: "simulate",
                 scope: Scope::PerPoint,
                 inputs: &[],
-                code_version: "1",
+                code_version: "2",
                 params: vec![
                     choice(
                         "model",
@@ -72,6 +72,13 @@ impl Study for RnnChaos {
                     positive("dt_ms", 1e9, 1.0, "Euler step (ms), at most tau_ms"),
                     int("steps", 1, 100_000_000, 7000, "Euler steps per trial"),
                     int("trials", 1, 100_000, 20, "twin trials per sweep point"),
+                    int(
+                        "benettin_trials",
+                        1,
+                        100_000,
+                        4,
+                        "trials (the first ones) that also integrate a Benettin tangent (capped at trials)",
+                    ),
                     positive("perturbation", 1.0, 1e-4, "twin offset added to every unit"),
                     choice_list(
                         "record.variables",
@@ -138,7 +145,7 @@ impl Study for RnnChaos {
                 name: "tables",
                 scope: Scope::Aggregate,
                 inputs: &["lyapunov", "simulate"],
-                code_version: "2",
+                code_version: "3",
                 params: vec![],
                 doc: "summary tables across the sweep (polars)",
                 check: |_| Ok(()),
@@ -217,8 +224,11 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let w = rate_rnn::connectivity(&params, &mut rng);
     let trials = ctx.params.usize("trials");
     let init = rate_rnn::initial_states(params.n, trials, &mut rng);
-    let tangents =
-        rate_rnn::initial_tangents(params.n, trials, &mut seed.child("tangent", 0).rng());
+    let tangents = rate_rnn::initial_tangents(
+        params.n,
+        ctx.params.usize("benettin_trials").min(trials),
+        &mut seed.child("tangent", 0).rng(),
+    );
     let variables = ctx.params.str_list("record.variables");
     let record = ActivityRecord {
         r: variables.iter().any(|v| v == "r"),
