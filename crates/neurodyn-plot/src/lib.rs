@@ -105,6 +105,8 @@ pub enum SeriesStyle {
     Markers,
     /// Line with markers.
     LineMarkers,
+    /// Small dots (one pixel of radius): spike rasters.
+    Dots,
 }
 
 /// One data series: `x`/`y` of equal length, optional symmetric `y_err`.
@@ -138,6 +140,14 @@ impl Series {
     pub fn markers(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
         Self {
             style: SeriesStyle::Markers,
+            ..Self::line(label, x, y)
+        }
+    }
+
+    /// Small dots only (spike rasters).
+    pub fn dots(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
+        Self {
+            style: SeriesStyle::Dots,
             ..Self::line(label, x, y)
         }
     }
@@ -180,6 +190,10 @@ pub struct Chart {
     pub hlines: Vec<f64>,
     /// Image size in pixels (width, height); also the cell size in [`save_panels`].
     pub size: (u32, u32),
+    /// Fixed x range (default: the data's, padded).
+    pub x_range: Option<(f64, f64)>,
+    /// Fixed y range (default: the data's, padded).
+    pub y_range: Option<(f64, f64)>,
 }
 
 impl Default for Chart {
@@ -192,6 +206,8 @@ impl Default for Chart {
             log_y: false,
             hlines: Vec::new(),
             size: (900, 600),
+            x_range: None,
+            y_range: None,
         }
     }
 }
@@ -230,6 +246,18 @@ impl Chart {
         self
     }
 
+    /// Fix the x axis to `lo..hi` (animation frames keep their axes).
+    pub fn x_range(mut self, lo: f64, hi: f64) -> Self {
+        self.x_range = Some((lo, hi));
+        self
+    }
+
+    /// Fix the y axis to `lo..hi`.
+    pub fn y_range(mut self, lo: f64, hi: f64) -> Self {
+        self.y_range = Some((lo, hi));
+        self
+    }
+
     /// Set the image size in pixels.
     pub fn size(mut self, width: u32, height: u32) -> Self {
         self.size = (width, height);
@@ -263,6 +291,47 @@ pub fn save_panels(
     base: &Path,
     title: &str,
 ) -> Result<[PathBuf; 2], PlotError> {
+    let (size, rows, columns) = panel_layout(panels, columns, base, title)?;
+    write_both(
+        base,
+        size,
+        &Figure::Panels {
+            panels,
+            rows,
+            columns,
+            title,
+        },
+    )
+}
+
+/// [`save_panels`] to `<base>.png` only: for figures of so many points
+/// (spike rasters) that an SVG would weigh megabytes.
+pub fn save_panels_png(
+    panels: &[Chart],
+    columns: usize,
+    base: &Path,
+    title: &str,
+) -> Result<PathBuf, PlotError> {
+    let (size, rows, columns) = panel_layout(panels, columns, base, title)?;
+    write_png(
+        base,
+        size,
+        &Figure::Panels {
+            panels,
+            rows,
+            columns,
+            title,
+        },
+    )
+}
+
+/// Image size, rows and columns of a panel grid (errors as in [`save_panels`]).
+fn panel_layout(
+    panels: &[Chart],
+    columns: usize,
+    base: &Path,
+    title: &str,
+) -> Result<((u32, u32), usize, usize), PlotError> {
     if columns == 0 {
         return Err(invalid(base, "columns must be at least 1".into()));
     }
@@ -282,16 +351,109 @@ pub fn save_panels(
         cw.saturating_mul(columns as u32),
         ch.saturating_mul(rows as u32) + title_h,
     );
-    write_both(
-        base,
-        size,
-        &Figure::Panels {
-            panels,
-            rows,
-            columns,
-            title,
-        },
-    )
+    Ok((size, rows, columns))
+}
+
+/// Write an animation to `<base>.gif`: one frame per entry of `frames`
+/// (each a grid of panels in `columns` columns under its title), shown for
+/// `frame_delay_ms` each. Written under a temporary name and renamed, like
+/// the still figures. Fails with [`PlotError::NoData`] when no frame has data.
+pub fn save_gif(
+    frames: &[(String, Vec<Chart>)],
+    columns: usize,
+    base: &Path,
+    frame_delay_ms: u32,
+) -> Result<PathBuf, PlotError> {
+    // Every frame has the layout of the first one with data.
+    let Some((title, first)) = frames
+        .iter()
+        .find(|(_, p)| p.iter().any(|c| data_ranges(c).is_some()))
+    else {
+        return Err(PlotError::NoData {
+            path: base.to_path_buf(),
+        });
+    };
+    for (_, panels) in frames {
+        for p in panels {
+            validate(p, base)?;
+        }
+    }
+    let (size, _, columns) = panel_layout(first, columns, base, title)?;
+    let name = prepare(base)?;
+    let gif = base.with_file_name(format!("{name}.gif"));
+    let palette = gif_palette();
+    let delay = (frame_delay_ms / 10).min(u16::MAX as u32) as u16; // 1/100 s
+    atomic_write(&gif, |tmp| {
+        let file = std::fs::File::create(tmp).map_err(IoOrDraw::Io)?;
+        let gif_err = |e: gif::EncodingError| IoOrDraw::Draw(format!("GIF encoding: {e}"));
+        let (w, h) = (
+            u16::try_from(size.0).map_err(|_| IoOrDraw::Draw("GIF wider than 65535".into()))?,
+            u16::try_from(size.1).map_err(|_| IoOrDraw::Draw("GIF taller than 65535".into()))?,
+        );
+        let mut enc =
+            gif::Encoder::new(std::io::BufWriter::new(file), w, h, &palette).map_err(gif_err)?;
+        enc.set_repeat(gif::Repeat::Infinite).map_err(gif_err)?;
+        let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+        for (title, panels) in frames {
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                let rows = panels.len().div_ceil(columns);
+                draw_figure(
+                    &root,
+                    &Figure::Panels {
+                        panels,
+                        rows,
+                        columns,
+                        title,
+                    },
+                )?;
+                root.present()?;
+            }
+            let frame = gif::Frame {
+                width: w,
+                height: h,
+                delay,
+                buffer: std::borrow::Cow::Owned(rgb.chunks_exact(3).map(palette_index).collect()),
+                ..Default::default()
+            };
+            enc.write_frame(&frame).map_err(gif_err)?;
+        }
+        Ok(())
+    })?;
+    Ok(gif)
+}
+
+/// The fixed GIF palette: a 6 x 6 x 6 colour cube (indices 0..216) and a
+/// 40-step grey ramp (216..256). A fixed palette maps each pixel with a
+/// few integer operations, where a per-frame quantiser (NeuQuant) spent
+/// 3 s on a 50-frame animation.
+fn gif_palette() -> Vec<u8> {
+    let mut p = Vec::with_capacity(768);
+    for r in 0..6u8 {
+        for g in 0..6u8 {
+            for b in 0..6u8 {
+                p.extend([r * 51, g * 51, b * 51]);
+            }
+        }
+    }
+    for k in 0..40u32 {
+        let v = (k * 255 / 39) as u8;
+        p.extend([v, v, v]);
+    }
+    p
+}
+
+/// Index of the nearest palette colour of an RGB pixel: greys (channels
+/// within 8 of each other) on the fine ramp, everything else in the cube.
+fn palette_index(px: &[u8]) -> u8 {
+    let (r, g, b) = (px[0] as u32, px[1] as u32, px[2] as u32);
+    let (lo, hi) = (r.min(g).min(b), r.max(g).max(b));
+    if hi - lo <= 8 {
+        let v = (r + g + b) / 3;
+        return 216 + ((v * 39 + 127) / 255) as u8;
+    }
+    let q = |c: u32| (c * 5 + 127) / 255;
+    (q(r) * 36 + q(g) * 6 + q(b)) as u8
 }
 
 // ---------------------------------------------------------------------------
@@ -424,6 +586,23 @@ impl Drop for TempGuard {
 }
 
 fn write_both(base: &Path, size: (u32, u32), fig: &Figure<'_>) -> Result<[PathBuf; 2], PlotError> {
+    let png = write_png(base, size, fig)?;
+    let name = base.file_name().and_then(|n| n.to_str()).unwrap_or("plot");
+    let svg = base.with_file_name(format!("{name}.svg"));
+    atomic_write(&svg, |tmp| {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            draw_figure(&root, fig)?;
+            root.present()?;
+        }
+        std::fs::write(tmp, text).map_err(IoOrDraw::Io)
+    })?;
+    Ok([png, svg])
+}
+
+/// The file name of `base`, after creating its folder and checking the font.
+fn prepare(base: &Path) -> Result<&str, PlotError> {
     let name = base
         .file_name()
         .and_then(|n| n.to_str())
@@ -440,8 +619,12 @@ fn write_both(base: &Path, size: (u32, u32), fig: &Figure<'_>) -> Result<[PathBu
             message: "bundled font is invalid".into(),
         });
     }
+    Ok(name)
+}
+
+fn write_png(base: &Path, size: (u32, u32), fig: &Figure<'_>) -> Result<PathBuf, PlotError> {
+    let name = prepare(base)?;
     let png = base.with_file_name(format!("{name}.png"));
-    let svg = base.with_file_name(format!("{name}.svg"));
     atomic_write(&png, |tmp| {
         // The bitmap encoder picks the format from the extension, so the
         // temporary name keeps a trailing `.png`.
@@ -449,16 +632,7 @@ fn write_both(base: &Path, size: (u32, u32), fig: &Figure<'_>) -> Result<[PathBu
         draw_figure(&root, fig)?;
         Ok(root.present()?)
     })?;
-    atomic_write(&svg, |tmp| {
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-            draw_figure(&root, fig)?;
-            root.present()?;
-        }
-        std::fs::write(tmp, text).map_err(IoOrDraw::Io)
-    })?;
-    Ok([png, svg])
+    Ok(png)
 }
 
 /// Failure inside [`atomic_write`]'s drawing closure.
@@ -539,8 +713,17 @@ fn draw_figure<DB: DrawingBackend>(
 }
 
 fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
-    let (xr, yr) =
+    let (mut xr, mut yr) =
         data_ranges(chart).unwrap_or((0.0..1.0, if chart.log_y { 0.1..10.0 } else { 0.0..1.0 }));
+    if let Some((lo, hi)) = chart.x_range.filter(|(lo, hi)| hi > lo) {
+        xr = lo..hi;
+    }
+    if let Some((lo, hi)) = chart
+        .y_range
+        .filter(|(lo, hi)| hi > lo && (!chart.log_y || *lo > 0.0))
+    {
+        yr = lo..hi;
+    }
     let bounds = (yr.start, yr.end);
     if chart.log_y {
         plot_in(area, chart, xr, yr.log_scale(), bounds)
@@ -642,6 +825,12 @@ where
         }
         let with_line = matches!(s.style, SeriesStyle::Line | SeriesStyle::LineMarkers);
         let with_marks = matches!(s.style, SeriesStyle::Markers | SeriesStyle::LineMarkers);
+        if s.style == SeriesStyle::Dots {
+            let pts = (0..s.y.len())
+                .filter(|&i| ok(i))
+                .map(|i| Circle::new((s.x[i], s.y[i]), 1, fill));
+            ctx.draw_series(pts)?;
+        }
         if with_line {
             // Contiguous runs of plottable points, so gaps stay gaps.
             let mut run: Vec<(f64, f64)> = Vec::new();
@@ -674,7 +863,7 @@ where
             SeriesStyle::Line => {
                 anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line))
             }
-            SeriesStyle::Markers => anno
+            SeriesStyle::Markers | SeriesStyle::Dots => anno
                 .legend(move |(x, y)| EmptyElement::at((x + 10, y)) + Circle::new((0, 0), 3, fill)),
             SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
                 EmptyElement::at((x + 10, y))

@@ -182,3 +182,63 @@ fn error_display_names_path() {
     assert!(e.to_string().contains("/x/y.png"));
     assert!(std::error::Error::source(&e).is_some());
 }
+
+#[test]
+fn gif_has_one_frame_per_entry_and_the_palette_maps_its_own_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames: Vec<(String, Vec<Chart>)> = (1..=4)
+        .map(|k| {
+            let x: Vec<f64> = (0..10 * k).map(|i| i as f64).collect();
+            let y = x.iter().map(|v| v * 0.5).collect();
+            let c = Chart::new("raster")
+                .series(Series::dots("spikes", x, y))
+                .x_range(0.0, 40.0)
+                .y_range(0.0, 20.0)
+                .size(320, 200);
+            (format!("frame {k}"), vec![c.clone(), c])
+        })
+        .collect();
+    let gif = save_gif(&frames, 1, &dir.path().join("anim"), 100).unwrap();
+    assert_eq!(files_in(dir.path()), ["anim.gif"], "no temporaries left");
+    let mut opts = gif::DecodeOptions::new();
+    opts.set_color_output(gif::ColorOutput::Indexed);
+    let mut dec = opts.read_info(std::fs::File::open(&gif).unwrap()).unwrap();
+    assert_eq!((dec.width(), dec.height()), (320, 2 * 200 + 50));
+    let mut n = 0;
+    while let Some(f) = dec.read_next_frame().unwrap() {
+        assert_eq!(f.delay, 10, "1/100 s units");
+        n += 1;
+    }
+    assert_eq!(n, 4);
+    // Every palette colour maps to itself, except the cube's greys, which
+    // go to the finer grey ramp (within half a ramp step, 255 / 78).
+    let pal = gif_palette();
+    assert_eq!(pal.len(), 768);
+    for (i, c) in pal.chunks_exact(3).enumerate() {
+        let j = palette_index(c) as usize;
+        let got = &pal[3 * j..3 * j + 3];
+        let grey_in_cube = i < 216 && c[0] == c[1] && c[1] == c[2];
+        if grey_in_cube {
+            assert!(j >= 216, "colour {i}");
+            assert!(
+                got.iter().zip(c).all(|(a, b)| a.abs_diff(*b) <= 4),
+                "colour {i}"
+            );
+        } else {
+            assert_eq!(got, c, "colour {i}");
+        }
+    }
+    assert!(matches!(
+        save_gif(&[], 1, &dir.path().join("none"), 100),
+        Err(PlotError::NoData { .. })
+    ));
+}
+
+#[test]
+fn fixed_ranges_and_png_only_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = sample_chart().x_range(-10.0, 10.0).y_range(-2.0, 2.0);
+    let png = save_panels_png(&[c.clone(), c], 2, &dir.path().join("p"), "").unwrap();
+    assert_eq!(files_in(dir.path()), ["p.png"]);
+    assert_eq!(png_dims(&std::fs::read(png).unwrap()), (1280, 480));
+}
