@@ -32,7 +32,7 @@
 
 use neurodyn_core::Error;
 
-use crate::izhikevich::IzhikevichCell;
+use crate::izhikevich::{IzhikevichCell, Recovery};
 use crate::math;
 
 /// Index of a receptor in [`Receptors`]' arrays.
@@ -340,25 +340,14 @@ impl RingNetwork {
         let block = p.nmda_block;
         let e = p.receptors.e_mv;
         let dt = p.dt_ms;
-        for (cell, range) in [(&p.rs, 0..ne), (&p.fs, ne..n)] {
-            let st = Lanes {
-                v: &mut self.v[range.clone()],
-                u: &mut self.u[range.clone()],
-                ga: &self.g[AMPA][range.clone()],
-                gn: &self.g[NMDA][range.clone()],
-                gga: &self.g[GABA_A][range.clone()],
-                ggb: &self.g[GABA_B][range.clone()],
-                gbg: &self.g_bg[range.clone()],
-                s: &self.serotonin[range],
-            };
-            update_population(cell, block, e, dt, st);
-        }
-        // 5. Decay.
-        for (g, d) in self.g.iter_mut().zip(self.decay) {
-            g.iter_mut().for_each(|x| *x *= d);
-        }
-        let d = self.decay[AMPA];
-        self.g_bg.iter_mut().for_each(|x| *x *= d);
+        // 5. Decay. Both under a runtime SIMD dispatch, so that the fused
+        // multiply-adds of `math::exp` are instructions, not library calls.
+        pulp::Arch::new().dispatch(Update {
+            net: self,
+            block,
+            e,
+            dt,
+        });
     }
 
     /// Total synaptic and background current into neuron `i` now (pA),
@@ -377,6 +366,41 @@ impl RingNetwork {
     }
 }
 
+/// Steps 4 and 5 of [`RingNetwork::step`], as a SIMD-dispatched operation.
+struct Update<'a> {
+    net: &'a mut RingNetwork,
+    block: NmdaBlock,
+    e: [f64; 4],
+    dt: f64,
+}
+
+impl pulp::WithSimd for Update<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let Update { net, block, e, dt } = self;
+        let (n, ne) = (net.params.n(), net.params.n_e);
+        for (cell, range) in [(&net.params.rs, 0..ne), (&net.params.fs, ne..n)] {
+            let st = Lanes {
+                v: &mut net.v[range.clone()],
+                u: &mut net.u[range.clone()],
+                ga: &net.g[AMPA][range.clone()],
+                gn: &net.g[NMDA][range.clone()],
+                gga: &net.g[GABA_A][range.clone()],
+                ggb: &net.g[GABA_B][range.clone()],
+                gbg: &net.g_bg[range.clone()],
+                s: &net.serotonin[range],
+            };
+            update_population(cell, block, e, dt, st);
+        }
+        for (g, d) in net.g.iter_mut().zip(net.decay) {
+            g.iter_mut().for_each(|x| *x *= d);
+        }
+        let d = net.decay[AMPA];
+        net.g_bg.iter_mut().for_each(|x| *x *= d);
+    }
+}
+
 /// The per-neuron slices of one population.
 struct Lanes<'a> {
     v: &'a mut [f64],
@@ -389,28 +413,79 @@ struct Lanes<'a> {
     s: &'a [f64],
 }
 
+/// One population's Euler update, monomorphised for its NMDA block and
+/// recovery curve so that the loop has no branches and vectorises.
+#[inline(always)]
 fn update_population(cell: &IzhikevichCell, block: NmdaBlock, e: [f64; 4], dt: f64, l: Lanes) {
+    let vr = cell.v_r_mv;
+    match (block, cell.recovery) {
+        (NmdaBlock::ThesisExpPlus, Recovery::Linear { b_ns }) => update_lanes(
+            cell,
+            e,
+            dt,
+            l,
+            |v| NmdaBlock::ThesisExpPlus.value(v),
+            |v| b_ns * (v - vr),
+        ),
+        (NmdaBlock::Izhikevich2008, Recovery::Linear { b_ns }) => update_lanes(
+            cell,
+            e,
+            dt,
+            l,
+            |v| NmdaBlock::Izhikevich2008.value(v),
+            |v| b_ns * (v - vr),
+        ),
+        (NmdaBlock::JahrStevens, Recovery::Linear { b_ns }) => update_lanes(
+            cell,
+            e,
+            dt,
+            l,
+            |v| NmdaBlock::JahrStevens.value(v),
+            |v| b_ns * (v - vr),
+        ),
+        (block, Recovery::Cubic { .. }) => update_lanes(
+            cell,
+            e,
+            dt,
+            l,
+            |v| block.value(v),
+            |v| cell.recovery_target(v),
+        ),
+    }
+}
+
+#[inline(always)]
+fn update_lanes(
+    cell: &IzhikevichCell,
+    e: [f64; 4],
+    dt: f64,
+    l: Lanes,
+    block: impl Fn(f64) -> f64,
+    recovery: impl Fn(f64) -> f64,
+) {
+    let (k, vr, vt, a) = (cell.k, cell.v_r_mv, cell.v_t_mv, cell.a_per_ms);
+    let dt_c = dt / cell.c_pf;
+    let [e_ampa, e_nmda, e_gabaa, e_gabab] = e;
     let n = l.v.len();
-    let (ga, gn, gga, ggb, gbg, s) = (
+    let (ga, gn, gga, ggb, gbg, s, u) = (
         &l.ga[..n],
         &l.gn[..n],
         &l.gga[..n],
         &l.ggb[..n],
         &l.gbg[..n],
         &l.s[..n],
+        &mut l.u[..n],
     );
-    let u = &mut l.u[..n];
     for i in 0..n {
         let v = l.v[i];
-        let b = block.value(v);
-        let i_syn = -(ga[i] * (v - e[AMPA])
-            + gn[i] * b * (v - e[NMDA])
-            + gga[i] * (v - e[GABA_A])
-            + ggb[i] * (v - e[GABA_B])
-            + gbg[i] * (v - e[AMPA]));
-        let (vn, un) = cell.euler(v, u[i], s[i] * i_syn, dt);
-        l.v[i] = vn;
-        u[i] = un;
+        let i_syn = -(ga[i] * (v - e_ampa)
+            + gn[i] * block(v) * (v - e_nmda)
+            + gga[i] * (v - e_gabaa)
+            + ggb[i] * (v - e_gabab)
+            + gbg[i] * (v - e_ampa));
+        let ui = u[i];
+        l.v[i] = v + dt_c * (k * (v - vr) * (v - vt) - ui + s[i] * i_syn);
+        u[i] = ui + dt * a * (recovery(v) - ui);
     }
 }
 
