@@ -195,6 +195,17 @@ pub fn population_rates(
         .collect()
 }
 
+/// One window of [`decode_over_time`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BumpSample {
+    /// First step of the window.
+    pub start_step: u64,
+    /// The decoded bump (None without spikes).
+    pub decoded: Option<Decoded>,
+    /// Mean rate (Hz) of the neurons within the half-width of the decoded angle.
+    pub amplitude_hz: f64,
+}
+
 /// The bump over time: windows of `window_steps` every `hop_steps`
 /// (`[k·hop, k·hop + window)`, while inside `0..steps`), each decoded from
 /// the spike counts of neurons `0..n` (spikes of other neurons are
@@ -209,7 +220,7 @@ pub fn decode_over_time(
     hop_steps: u64,
     halfwidth_deg: f64,
     dt_ms: f64,
-) -> Vec<(u64, Option<Decoded>, f64)> {
+) -> Vec<BumpSample> {
     let (w, hop) = (window_steps.max(1), hop_steps.max(1));
     let mut out = Vec::new();
     let mut counts = vec![0.0f64; n];
@@ -234,7 +245,11 @@ pub fn decode_over_time(
             }
             sum / (k.max(1) as f64 * w as f64 * dt_ms / 1000.0)
         });
-        out.push((start, d, amplitude));
+        out.push(BumpSample {
+            start_step: start,
+            decoded: d,
+            amplitude_hz: amplitude,
+        });
         start += hop;
     }
     out
@@ -378,9 +393,9 @@ mod tests {
         }
         let d = decode_over_time(&s, 10, 10_000, 2000, 1000, 20.0, 0.1);
         assert_eq!(d.len(), 9);
-        for (_, dec, amp) in d {
-            assert!((dec.unwrap().angle_deg - 72.0).abs() < 1e-9);
-            assert!((amp - 100.0).abs() < 1e-9, "{amp}");
+        for b in d {
+            assert!((b.decoded.unwrap().angle_deg - 72.0).abs() < 1e-9);
+            assert!((b.amplitude_hz - 100.0).abs() < 1e-9, "{b:?}");
         }
     }
 }

@@ -265,6 +265,14 @@ impl OwnedColumn {
         }
     }
 
+    /// The values as strings if this is a Str column.
+    pub fn as_str(&self) -> Option<&[String]> {
+        match self {
+            OwnedColumn::Str(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         match self {
@@ -348,6 +356,11 @@ impl MemoryTable {
     /// The f64 column `name`, or an error naming the table and column.
     pub fn f64s(&self, name: &str) -> Result<&[f64], Error> {
         self.typed(name, "f64", OwnedColumn::as_f64)
+    }
+
+    /// The string column `name`, or an error naming the table and column.
+    pub fn strs(&self, name: &str) -> Result<&[String], Error> {
+        self.typed(name, "string", OwnedColumn::as_str)
     }
 }
 
