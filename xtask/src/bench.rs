@@ -232,6 +232,81 @@ pub fn main(args: &[String]) -> Result<()> {
         report("neurodyn run force-motifs (full default sweep)", &sweep);
     }
 
+    println!(
+        "== ring-attractor: four 5-s simulations (original set, the four serotonin conditions, one seed) =="
+    );
+    let ring = tmp.join("ring-four.toml");
+    std::fs::write(
+        &ring,
+        "[pipeline]\nname = \"ring-four\"\nstudy = \"ring-attractor\"\nseed = 42\n\
+         [sweep]\nparameter_set = [\"original\"]\nseed = [0]\n",
+    )?;
+    let ring_s = ring.to_str().context("utf-8")?;
+    let ring_out = format!("{out_s}-ring");
+    let whole = measure(
+        &py,
+        &[bin, "run", ring_s, "--out", &ring_out, "--quiet"],
+        &[],
+    )?;
+    report("neurodyn run (simulate .. figures, GIF)", &whole);
+    // The simulations alone (spikes and traces recorded to Parquet): rerun
+    // only `simulate`, on one thread and on all cores.
+    let sim1 = measure(
+        &py,
+        &[
+            bin,
+            "run",
+            ring_s,
+            "--out",
+            &ring_out,
+            "--quiet",
+            "--force",
+            "simulate",
+            "--threads",
+            "1",
+        ],
+        &[],
+    )?;
+    report("simulate only, --threads 1 (4 runs)", &sim1);
+    let sim_all = measure(
+        &py,
+        &[
+            bin, "run", ring_s, "--out", &ring_out, "--quiet", "--force", "simulate",
+        ],
+        &[],
+    )?;
+    report("simulate only, all cores (4 runs)", &sim_all);
+    println!(
+        "per 5-s simulation: {:.3} s on one thread (process start-up included), peak {:.1} MB",
+        sim1.wall_s / 4.0,
+        sim1.max_rss_mb
+    );
+    let ring_base = root().join("../shared/baselines/ring_numpy.py");
+    let params = root().join("../shared/baselines/params_original.yaml");
+    match python_with("yaml") {
+        Some(np) if ring_base.is_file() && !quick => {
+            let base = measure(
+                &py,
+                &[
+                    np.to_str().context("utf-8 path")?,
+                    ring_base.to_str().context("utf-8 path")?,
+                    "--params",
+                    params.to_str().context("utf-8 path")?,
+                    "--engine",
+                    "event",
+                ],
+                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+            )?;
+            report("numpy baseline ring_numpy.py --engine event", &base);
+            println!(
+                "speed-up (simulations): {:.1}x (one thread), {:.1}x (all cores)",
+                base.wall_s / sim1.wall_s,
+                base.wall_s / sim_all.wall_s
+            );
+        }
+        _ => println!("(numpy baseline skipped: no python3 with numpy and pyyaml, or --quick)"),
+    }
+
     println!("== peak memory vs simulated duration (one network, g = 10) ==");
     for steps in [7000u32, 70_000] {
         let spec = tmp.join(format!("mem-{steps}.toml"));
@@ -265,6 +340,8 @@ pub fn main(args: &[String]) -> Result<()> {
             "neurodyn-models",
             "--package",
             "neurodyn-learning",
+            "--package",
+            "neurodyn-pipeline",
         ]);
         run(c)?;
     }

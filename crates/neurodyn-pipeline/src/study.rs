@@ -262,5 +262,6 @@ pub fn studies() -> Vec<Box<dyn Study>> {
     vec![
         Box::new(crate::studies::rnn_chaos::RnnChaos),
         Box::new(crate::studies::force_motifs::ForceMotifs),
+        Box::new(crate::studies::ring_attractor::RingAttractor),
     ]
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod force_motifs;
+pub mod ring_attractor;
 pub mod rnn_chaos;
 
 use std::fmt;
@@ -64,10 +65,20 @@ pub fn scan_file(path: &Path) -> Result<LazyFrame> {
     let p = ctx(PlRefPath::try_from_path(path), || {
         format!("{}", path.display())
     })?;
-    ctx(
-        LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
-        || format!("scanning {}", path.display()),
-    )
+    // One file, read as it is: no partition columns from its folder names
+    // (and no type inference on them).
+    let args = ScanArgsParquet {
+        hive_options: HiveOptions {
+            enabled: Some(false),
+            hive_start_idx: 0,
+            schema: None,
+            try_parse_dates: false,
+        },
+        ..Default::default()
+    };
+    ctx(LazyFrame::scan_parquet(p, args), || {
+        format!("scanning {}", path.display())
+    })
 }
 
 /// Collect a lazy table, naming `what` in errors.

@@ -1,6 +1,7 @@
 //! The studies neurodyn runs, one module each.
 
 pub mod force_motifs;
+pub mod ring_attractor;
 pub mod rnn_chaos;
 
 use neurodyn_io::{ParquetRecorder, RecorderOptions};

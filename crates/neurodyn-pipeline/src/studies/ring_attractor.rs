@@ -1,0 +1,1149 @@
+//! ring-attractor: a working-memory bump in a ring of Izhikevich RS (E) and
+//! FS (I) neurons with AMPA/NMDA/GABA-A/GABA-B conductances, Poisson
+//! background and an oriented stimulus, under four serotonin conditions
+//! (reference: ../shared/seeds/001; docs/studies/ring-attractor.md).
+
+use std::path::Path;
+
+use neurodyn_analysis::bump::{self, PersistenceParams};
+use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
+use neurodyn_io::{ParquetRecorder, RecorderOptions};
+use neurodyn_models::izhikevich::{self, IzhikevichCell, Recovery};
+use neurodyn_models::ring::{
+    AMPA, GABA_A, GABA_B, NMDA, NmdaBlock, Receptors, RingNetwork, RingParams,
+};
+use neurodyn_plot::{Chart, Series};
+use neurodyn_stimuli::oriented::{oriented_rates, ring_angles_deg};
+use neurodyn_stimuli::poisson::{PoissonTrains, RateEpoch};
+use serde::Deserialize;
+
+use super::{choice, files, float, int, int_list, positive, recorder};
+use crate::PipelineError;
+use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
+
+/// The ring-attractor study.
+pub struct RingAttractor;
+
+/// Serotonin conditions: names and (E gain, I gain) on the total synaptic
+/// input, as in the reference notebook.
+pub const CONDITIONS: &[(&str, f64, f64)] = &[
+    ("normal", 1.0, 1.0),
+    ("increased", 0.97, 1.0),
+    ("decreased", 1.02, 1.02),
+    ("slightly_decreased", 1.01, 1.01),
+];
+const CONDITION_NAMES: &[&str] = &["normal", "increased", "decreased", "slightly_decreased"];
+
+/// Bundled parameter sets (data/ring-attractor/*.toml).
+pub const PARAMETER_SETS: &[(&str, &str)] = &[
+    (
+        "original",
+        include_str!("../../../../data/ring-attractor/original.toml"),
+    ),
+    (
+        "book",
+        include_str!("../../../../data/ring-attractor/book.toml"),
+    ),
+];
+const SET_NAMES: &[&str] = &["original", "book"];
+
+impl Study for RingAttractor {
+    fn name(&self) -> &'static str {
+        "ring-attractor"
+    }
+
+    fn description(&self) -> &'static str {
+        "Izhikevich RS/FS ring with receptor conductances and serotonin gain: how long a bump persists"
+    }
+
+    fn axes(&self) -> Vec<AxisDef> {
+        vec![
+            AxisDef {
+                name: "parameter_set",
+                integer: false,
+                min: 0.0,
+                max: 0.0,
+                default: &[0.0],
+                choices: SET_NAMES,
+                doc: "bundled parameter set: original (the thesis code's values) or book (Izhikevich 2007 cells)",
+            },
+            AxisDef {
+                name: "condition",
+                integer: false,
+                min: 0.0,
+                max: 0.0,
+                default: &[0.0, 1.0, 2.0, 3.0],
+                choices: CONDITION_NAMES,
+                doc: "serotonin: normal 1.0; increased: E 0.97; decreased: all 1.02; slightly_decreased: all 1.01",
+            },
+            AxisDef {
+                name: "seed",
+                integer: true,
+                min: 0.0,
+                max: 1e9,
+                default: &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+                choices: &[],
+                doc: "background noise seed (the same trains in every condition: paired comparisons)",
+            },
+        ]
+    }
+
+    fn stages(&self) -> Vec<StageDef> {
+        vec![
+            StageDef {
+                name: "simulate",
+                scope: Scope::PerPoint,
+                inputs: &[],
+                code_version: "1",
+                params: vec![
+                    int("n_e", 1, 100_000, 360, "excitatory (RS) neurons"),
+                    int("n_i", 1, 100_000, 90, "inhibitory (FS) neurons"),
+                    positive("duration_s", 1e6, 5.0, "simulated time (s)"),
+                    positive("dt_ms", 10.0, 0.1, "Euler step (ms)"),
+                    float(
+                        "stimulus_deg",
+                        0.0,
+                        360.0,
+                        100.0,
+                        "stimulus orientation (degrees)",
+                    ),
+                    float("stimulus_on_s", 0.0, 1e6, 1.0, "stimulus onset (s)"),
+                    float("stimulus_off_s", 0.0, 1e6, 1.25, "stimulus offset (s)"),
+                    choice(
+                        "nmda_block",
+                        &["set", "izhikevich2008", "jahr_stevens", "thesis_exp_plus"],
+                        "set",
+                        "NMDA magnesium block: the parameter set's own (original: thesis_exp_plus; book: izhikevich2008) or a named form",
+                    ),
+                    choice(
+                        "self_connections",
+                        &["yes", "no"],
+                        "yes",
+                        "whether a neuron's own spikes reach it (the ring kernel at distance 0), as in the thesis code",
+                    ),
+                    int_list(
+                        "record.neurons",
+                        &[0, 100, 180, 360, 405],
+                        "neurons whose v, u and conductances are recorded",
+                    ),
+                    int(
+                        "record.every_steps",
+                        1,
+                        i64::MAX,
+                        10,
+                        "record the traces every k steps",
+                    ),
+                ],
+                doc: "one 5-s network simulation: spikes (every one) and decimated traces",
+                check: check_simulate,
+                run: simulate,
+            },
+            StageDef {
+                name: "analyse",
+                scope: Scope::PerPoint,
+                inputs: &["simulate"],
+                code_version: "1",
+                params: vec![
+                    positive("rate_bin_ms", 1e6, 10.0, "bin of the population rates (ms)"),
+                    positive("window_ms", 1e6, 500.0, "persistence: window length (ms)"),
+                    positive(
+                        "hop_ms",
+                        1e6,
+                        50.0,
+                        "persistence: distance between window centres (ms)",
+                    ),
+                    positive(
+                        "low_hz",
+                        1e6,
+                        12.0,
+                        "persistence: a neuron above this keeps the bump alive (Hz)",
+                    ),
+                    positive(
+                        "high_hz",
+                        1e6,
+                        100.0,
+                        "persistence: a neuron above this is runaway activity (Hz)",
+                    ),
+                    positive("decode_window_ms", 1e6, 100.0, "bump decoding window (ms)"),
+                    positive("decode_every_ms", 1e6, 10.0, "bump decoding every (ms)"),
+                    positive(
+                        "bump_halfwidth_deg",
+                        180.0,
+                        20.0,
+                        "bump amplitude: mean rate within this of the decoded angle (deg)",
+                    ),
+                    positive(
+                        "end_window_ms",
+                        1e6,
+                        500.0,
+                        "angle error: decoded over the last this many ms (ms)",
+                    ),
+                ],
+                doc: "population rates, the bump over time, persistence after stimulus offset",
+                check: |_| Ok(()),
+                run: analyse,
+            },
+            StageDef {
+                name: "tables",
+                scope: Scope::Aggregate,
+                inputs: &["analyse"],
+                code_version: "1",
+                params: vec![],
+                doc: "persistence and rates across the sweep (polars)",
+                check: |_| Ok(()),
+                run: tables,
+            },
+            StageDef {
+                name: "fi_curves",
+                scope: Scope::Aggregate,
+                inputs: &[],
+                code_version: "1",
+                params: vec![
+                    float(
+                        "current_min_pa",
+                        -1e6,
+                        1e6,
+                        0.0,
+                        "smallest injected current (pA)",
+                    ),
+                    float(
+                        "current_max_pa",
+                        -1e6,
+                        1e6,
+                        600.0,
+                        "largest injected current (pA)",
+                    ),
+                    positive("current_step_pa", 1e6, 5.0, "current step (pA)"),
+                    positive(
+                        "duration_ms",
+                        1e7,
+                        1000.0,
+                        "length of each current step (ms)",
+                    ),
+                    positive("dt_ms", 10.0, 0.1, "Euler step (ms)"),
+                ],
+                doc: "f-I curves of both cell types of every parameter set in the sweep",
+                check: |p| {
+                    if p.f64("current_max_pa") < p.f64("current_min_pa") {
+                        return Err(("current_max_pa", "must be at least current_min_pa".into()));
+                    }
+                    Ok(())
+                },
+                run: fi_curves,
+            },
+            StageDef {
+                name: "figures",
+                scope: Scope::Aggregate,
+                inputs: &["tables", "simulate", "fi_curves"],
+                code_version: "1",
+                params: vec![int(
+                    "animation_frames",
+                    1,
+                    1000,
+                    50,
+                    "frames of the raster animation (one per 100 ms at the default)",
+                )],
+                doc: "rasters, decoded angle, persistence by condition, f-I curves, raster animation",
+                check: |_| Ok(()),
+                run: figures,
+            },
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parameter sets.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetFile {
+    name: String,
+    nmda_block: String,
+    #[serde(rename = "RS")]
+    rs: CellFile,
+    #[serde(rename = "FS")]
+    fs: CellFile,
+    receptors: ReceptorFile,
+    weights: WeightFile,
+    background: BackgroundFile,
+    stimulus: StimulusFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CellFile {
+    #[serde(rename = "C_pF")]
+    c_pf: f64,
+    k_ns_per_mv: f64,
+    v_r_mv: f64,
+    v_t_mv: f64,
+    v_peak_mv: f64,
+    a_per_ms: f64,
+    recovery: String,
+    b_ns: Option<f64>,
+    v_b_mv: Option<f64>,
+    b_cubic: Option<f64>,
+    c_mv: f64,
+    d_pa: f64,
+    v_mv: f64,
+    u_pa: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReceptorFile {
+    tau_ampa_ms: f64,
+    tau_nmda_ms: f64,
+    tau_gabaa_ms: f64,
+    tau_gabab_ms: f64,
+    g_ampa_ns: f64,
+    g_nmda_ns: f64,
+    g_gabaa_ns: f64,
+    g_gabab_ns: f64,
+    e_ampa_mv: f64,
+    e_nmda_mv: f64,
+    e_gabaa_mv: f64,
+    e_gabab_mv: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WeightFile {
+    sigma_deg: f64,
+    j_ee: f64,
+    j_ei: f64,
+    j_ie: f64,
+    j_ii: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackgroundFile {
+    v_e_hz: f64,
+    v_i_hz: f64,
+    g_e_external_ns: f64,
+    g_i_external_ns: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StimulusFile {
+    amplitude: f64,
+    eta: f64,
+}
+
+/// A parameter set, validated.
+#[derive(Debug, Clone)]
+pub struct ParameterSet {
+    /// Its name.
+    pub name: String,
+    /// Excitatory cell.
+    pub rs: IzhikevichCell,
+    /// Inhibitory cell.
+    pub fs: IzhikevichCell,
+    /// Receptor kinetics.
+    pub receptors: Receptors,
+    /// The set's NMDA block.
+    pub nmda_block: NmdaBlock,
+    /// Ring weights: sigma (deg), j_ee, j_ei, j_ie, j_ii.
+    pub weights: [f64; 5],
+    /// Background rates (Hz), E and I.
+    pub v_e_hz: f64,
+    /// Background rate of I neurons (Hz).
+    pub v_i_hz: f64,
+    /// Background conductance per external spike (nS), E and I.
+    pub g_ext_ns: [f64; 2],
+    /// Stimulus amplitude A and width eta.
+    pub stimulus: [f64; 2],
+}
+
+fn cell(file: &str, name: &str, c: &CellFile) -> Result<IzhikevichCell, PipelineError> {
+    let err = |key: &str, what: &str| PipelineError::Other(format!("{file}: {name}.{key}: {what}"));
+    let recovery = match c.recovery.as_str() {
+        "linear" => Recovery::Linear {
+            b_ns: c
+                .b_ns
+                .ok_or_else(|| err("b_ns", "required by recovery = \"linear\""))?,
+        },
+        "cubic" => Recovery::Cubic {
+            v_b_mv: c
+                .v_b_mv
+                .ok_or_else(|| err("v_b_mv", "required by recovery = \"cubic\""))?,
+            b_cubic: c
+                .b_cubic
+                .ok_or_else(|| err("b_cubic", "required by recovery = \"cubic\""))?,
+        },
+        other => {
+            return Err(err(
+                "recovery",
+                &format!("\"{other}\": expected \"linear\" or \"cubic\""),
+            ));
+        }
+    };
+    let cell = IzhikevichCell {
+        c_pf: c.c_pf,
+        k: c.k_ns_per_mv,
+        v_r_mv: c.v_r_mv,
+        v_t_mv: c.v_t_mv,
+        v_peak_mv: c.v_peak_mv,
+        a_per_ms: c.a_per_ms,
+        recovery,
+        v_reset_mv: c.c_mv,
+        d_pa: c.d_pa,
+        v_init_mv: c.v_mv,
+        u_init_pa: c.u_pa,
+    };
+    cell.validate(name)
+        .map_err(|e| PipelineError::Other(format!("{file}: {e}")))?;
+    Ok(cell)
+}
+
+/// Parse a parameter set from TOML text; `file` names it in errors.
+pub fn parse_parameter_set(file: &str, text: &str) -> Result<ParameterSet, PipelineError> {
+    let f: SetFile =
+        toml::from_str(text).map_err(|e| PipelineError::Other(format!("{file}: {e}")))?;
+    let r = &f.receptors;
+    let set = ParameterSet {
+        rs: cell(file, "RS", &f.rs)?,
+        fs: cell(file, "FS", &f.fs)?,
+        receptors: Receptors {
+            tau_ms: [r.tau_ampa_ms, r.tau_nmda_ms, r.tau_gabaa_ms, r.tau_gabab_ms],
+            g_ns: [r.g_ampa_ns, r.g_nmda_ns, r.g_gabaa_ns, r.g_gabab_ns],
+            e_mv: [r.e_ampa_mv, r.e_nmda_mv, r.e_gabaa_mv, r.e_gabab_mv],
+        },
+        nmda_block: NmdaBlock::parse(&f.nmda_block)
+            .map_err(|e| PipelineError::Other(format!("{file}: {e}")))?,
+        weights: [
+            f.weights.sigma_deg,
+            f.weights.j_ee,
+            f.weights.j_ei,
+            f.weights.j_ie,
+            f.weights.j_ii,
+        ],
+        v_e_hz: f.background.v_e_hz,
+        v_i_hz: f.background.v_i_hz,
+        g_ext_ns: [f.background.g_e_external_ns, f.background.g_i_external_ns],
+        stimulus: [f.stimulus.amplitude, f.stimulus.eta],
+        name: f.name,
+    };
+    for (k, v) in [
+        ("background.v_e_hz", set.v_e_hz),
+        ("background.v_i_hz", set.v_i_hz),
+        ("stimulus.amplitude", set.stimulus[0]),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(PipelineError::Other(format!(
+                "{file}: {k} = {v}: expected a finite number >= 0"
+            )));
+        }
+    }
+    if !set.stimulus[1].is_finite() {
+        return Err(PipelineError::Other(format!(
+            "{file}: stimulus.eta: expected a finite number"
+        )));
+    }
+    Ok(set)
+}
+
+/// A bundled parameter set by name.
+pub fn parameter_set(name: &str) -> Result<ParameterSet, PipelineError> {
+    let (n, text) = PARAMETER_SETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| PipelineError::Other(format!("no parameter set `{name}`")))?;
+    parse_parameter_set(&format!("data/ring-attractor/{n}.toml"), text)
+}
+
+fn serotonin(condition: &str, n_e: usize, n_i: usize) -> Vec<f64> {
+    let &(_, e, i) = CONDITIONS
+        .iter()
+        .find(|c| c.0 == condition)
+        .expect("a declared condition");
+    let mut s = vec![e; n_e];
+    s.resize(n_e + n_i, i);
+    s
+}
+
+/// The network of a sweep point's stage parameters and set.
+pub fn ring_params(
+    p: &crate::params::Params,
+    set: &ParameterSet,
+) -> Result<RingParams, PipelineError> {
+    let block = match p.str("nmda_block") {
+        "set" => set.nmda_block,
+        other => NmdaBlock::parse(other)?,
+    };
+    let [sigma_deg, j_ee, j_ei, j_ie, j_ii] = set.weights;
+    let params = RingParams {
+        n_e: p.usize("n_e"),
+        n_i: p.usize("n_i"),
+        rs: set.rs,
+        fs: set.fs,
+        receptors: set.receptors,
+        nmda_block: block,
+        sigma_deg,
+        j_ee,
+        j_ei,
+        j_ie,
+        j_ii,
+        self_connections: p.str("self_connections") == "yes",
+        g_ext_e_ns: set.g_ext_ns[0],
+        g_ext_i_ns: set.g_ext_ns[1],
+        dt_ms: p.f64("dt_ms"),
+    };
+    params.validate()?;
+    Ok(params)
+}
+
+fn steps_of(seconds: f64, dt_ms: f64) -> u64 {
+    (seconds * 1000.0 / dt_ms).round() as u64
+}
+
+fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
+    let (on, off, dur) = (
+        p.f64("stimulus_on_s"),
+        p.f64("stimulus_off_s"),
+        p.f64("duration_s"),
+    );
+    if off <= on {
+        return Err((
+            "stimulus_off_s",
+            format!("must be after stimulus_on_s = {on}"),
+        ));
+    }
+    if off > dur {
+        return Err((
+            "stimulus_off_s",
+            format!("must be at most duration_s = {dur}"),
+        ));
+    }
+    let n = p.usize("n_e") + p.usize("n_i");
+    if let Some(k) = p
+        .u32_list("record.neurons")
+        .iter()
+        .find(|&&k| k as usize >= n)
+    {
+        return Err((
+            "record.neurons",
+            format!("neuron {k} is not below n_e + n_i = {n}"),
+        ));
+    }
+    if steps_of(dur, p.f64("dt_ms")) > u32::MAX as u64 {
+        return Err(("duration_s", "more than 2^32 steps".into()));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Stages.
+
+/// Rows buffered before a push to the recorder.
+const CHUNK_ROWS: usize = 8192;
+
+/// Stimulus timing and orientation of a simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Protocol {
+    /// Simulated time (s).
+    pub duration_s: f64,
+    /// Stimulus orientation (degrees).
+    pub stimulus_deg: f64,
+    /// Stimulus onset (s).
+    pub on_s: f64,
+    /// Stimulus offset (s).
+    pub off_s: f64,
+}
+
+/// One network simulation: the ring under its Poisson background and the
+/// oriented stimulus, advanced one step at a time.
+pub struct RingSimulation {
+    /// The network (its state is public).
+    pub net: RingNetwork,
+    trains: PoissonTrains,
+    step: u64,
+    /// Steps in the whole simulation.
+    pub steps: u64,
+    ext: Vec<u32>,
+    fired: Vec<u32>,
+}
+
+impl RingSimulation {
+    /// The network of `params` with the serotonin gains of `condition`,
+    /// background rates and stimulus of `set`, background spikes drawn
+    /// from `seed`.
+    pub fn new(
+        set: &ParameterSet,
+        params: RingParams,
+        condition: &str,
+        protocol: &Protocol,
+        seed: &Seed,
+    ) -> Result<Self, PipelineError> {
+        let (n_e, n_i, dt) = (params.n_e, params.n_i, params.dt_ms);
+        let n = n_e + n_i;
+        let steps = steps_of(protocol.duration_s, dt);
+        let on = steps_of(protocol.on_s, dt);
+        let off = steps_of(protocol.off_s, dt);
+        let net = RingNetwork::new(params, serotonin(condition, n_e, n_i))?;
+        let mut base = vec![set.v_e_hz; n_e];
+        base.resize(n, set.v_i_hz);
+        let mut stim = oriented_rates(
+            set.v_e_hz,
+            set.stimulus[0],
+            set.stimulus[1],
+            protocol.stimulus_deg,
+            &ring_angles_deg(n_e),
+        );
+        stim.resize(n, set.v_i_hz);
+        let mut epochs = vec![RateEpoch {
+            start_step: 0,
+            rate_hz: base.clone(),
+        }];
+        if on > 0 {
+            epochs.push(RateEpoch {
+                start_step: on,
+                rate_hz: stim,
+            });
+        } else {
+            epochs[0].rate_hz = stim;
+        }
+        if off > on {
+            epochs.push(RateEpoch {
+                start_step: off,
+                rate_hz: base,
+            });
+        }
+        Ok(RingSimulation {
+            net,
+            trains: PoissonTrains::new(dt, epochs, seed.rng())?,
+            step: 0,
+            steps,
+            ext: Vec::new(),
+            fired: Vec::new(),
+        })
+    }
+
+    /// Advance one step; returns the step index and the neurons that
+    /// spiked in it (increasing).
+    pub fn advance(&mut self) -> (u64, &[u32]) {
+        let step = self.step;
+        self.ext.clear();
+        self.trains.spikes_at(step, &mut self.ext);
+        self.fired.clear();
+        self.net.step(&self.ext, &mut self.fired);
+        self.step += 1;
+        (step, &self.fired)
+    }
+}
+
+fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let point = ctx.point.as_ref().expect("PerPoint");
+    let set = parameter_set(point.get("parameter_set").as_choice())?;
+    let condition = point.get("condition").as_choice();
+    let p = &ctx.params;
+    let params = ring_params(p, &set)?;
+    let protocol = Protocol {
+        duration_s: p.f64("duration_s"),
+        stimulus_deg: p.f64("stimulus_deg"),
+        on_s: p.f64("stimulus_on_s"),
+        off_s: p.f64("stimulus_off_s"),
+    };
+    // Background: the same trains in every condition of a seed.
+    let key = point.key(&["seed"]);
+    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let seed = Seed::derive(ctx.master_seed, "ring-attractor/background", &key);
+    let mut sim = RingSimulation::new(&set, params, condition, &protocol, &seed)?;
+    let steps = sim.steps;
+
+    let mut rec = recorder(ctx, seed.short())?;
+    let t_spk = rec.declare(TableSchema::new(
+        "spikes",
+        vec![
+            Field::new("step", ColumnType::U32, Some("step")),
+            Field::new("neuron", ColumnType::U32, None),
+        ],
+    ))?;
+    let t_tr = rec.declare(TableSchema::new(
+        "traces",
+        vec![
+            Field::new("step", ColumnType::U32, Some("step")),
+            Field::new("neuron", ColumnType::U32, None),
+            Field::new("v_mv", ColumnType::F64, Some("mV")),
+            Field::new("u_pa", ColumnType::F64, Some("pA")),
+            Field::new("g_ampa_ns", ColumnType::F64, Some("nS")),
+            Field::new("g_nmda_ns", ColumnType::F64, Some("nS")),
+            Field::new("g_gabaa_ns", ColumnType::F64, Some("nS")),
+            Field::new("g_gabab_ns", ColumnType::F64, Some("nS")),
+            Field::new("g_background_ns", ColumnType::F64, Some("nS")),
+        ],
+    ))?;
+    let chosen = p.u32_list("record.neurons");
+    let every = p.usize("record.every_steps") as u64;
+    let (mut s_step, mut s_neuron) = (
+        Vec::with_capacity(CHUNK_ROWS),
+        Vec::with_capacity(CHUNK_ROWS),
+    );
+    let mut tr: [Vec<f64>; 7] = Default::default();
+    let (mut tr_step, mut tr_neuron) = (Vec::new(), Vec::new());
+    for step in 0..steps {
+        if step % every == 0 {
+            let net = &sim.net;
+            for &k in &chosen {
+                let k = k as usize;
+                tr_step.push(step as u32);
+                tr_neuron.push(k as u32);
+                let vals = [
+                    net.v[k],
+                    net.u[k],
+                    net.g[AMPA][k],
+                    net.g[NMDA][k],
+                    net.g[GABA_A][k],
+                    net.g[GABA_B][k],
+                    net.g_bg[k],
+                ];
+                for (col, v) in tr.iter_mut().zip(vals) {
+                    col.push(v);
+                }
+            }
+        }
+        let (_, fired) = sim.advance();
+        for &i in fired {
+            s_step.push(step as u32);
+            s_neuron.push(i);
+        }
+        let last = step + 1 == steps;
+        if s_step.len() >= CHUNK_ROWS || (last && !s_step.is_empty()) {
+            rec.append(t_spk, &[Column::U32(&s_step), Column::U32(&s_neuron)])?;
+            s_step.clear();
+            s_neuron.clear();
+        }
+        if tr_step.len() >= CHUNK_ROWS || (last && !tr_step.is_empty()) {
+            let mut cols = vec![Column::U32(&tr_step), Column::U32(&tr_neuron)];
+            cols.extend(tr.iter().map(|c| Column::F64(c)));
+            rec.append(t_tr, &cols)?;
+            tr_step.clear();
+            tr_neuron.clear();
+            tr.iter_mut().for_each(Vec::clear);
+        }
+    }
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}
+
+/// Every spike of a point's `simulate` output, `(step, neuron)` in step order.
+fn read_spikes(path: &Path) -> Result<Vec<(u64, u32)>, PipelineError> {
+    let mut spikes = Vec::new();
+    neurodyn_io::for_each_batch(path, |t| {
+        let (s, k) = (t.u32s("step")?, t.u32s("neuron")?);
+        spikes.extend(s.iter().zip(k).map(|(&s, &k)| (s as u64, k)));
+        Ok(())
+    })?;
+    Ok(spikes)
+}
+
+fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let sim = ctx.upstream("simulate");
+    let (n_e, n_i, dt) = (sim.usize("n_e"), sim.usize("n_i"), sim.f64("dt_ms"));
+    let steps = steps_of(sim.f64("duration_s"), dt);
+    let off = steps_of(sim.f64("stimulus_off_s"), dt);
+    let stim_deg = sim.f64("stimulus_deg");
+    let p = &ctx.params;
+    let ms = |key: &str| ((p.f64(key) / dt).round() as u64).max(1);
+
+    let spikes = read_spikes(&ctx.input_file("simulate", "spikes"))?;
+    let e_spikes: Vec<(u64, u32)> = spikes
+        .iter()
+        .copied()
+        .filter(|s| (s.1 as usize) < n_e)
+        .collect();
+
+    let mut rec = recorder(ctx, 0)?;
+    // Population rates.
+    let bin = ms("rate_bin_ms");
+    let rates = bump::population_rates(&spikes, n_e, n_i, steps, bin, dt);
+    let t = rec.declare(TableSchema::new(
+        "rates",
+        vec![
+            Field::new("t_s", ColumnType::F64, Some("s")),
+            Field::new("rate_e_hz", ColumnType::F64, Some("Hz")),
+            Field::new("rate_i_hz", ColumnType::F64, Some("Hz")),
+        ],
+    ))?;
+    let t_s: Vec<f64> = (0..rates.len())
+        .map(|b| b as f64 * bin as f64 * dt / 1000.0)
+        .collect();
+    let (re, ri): (Vec<f64>, Vec<f64>) = rates.into_iter().unzip();
+    rec.append(t, &[Column::F64(&t_s), Column::F64(&re), Column::F64(&ri)])?;
+
+    // The bump over time (window start times).
+    let (w, hop) = (ms("decode_window_ms"), ms("decode_every_ms"));
+    let decoded = bump::decode_over_time(
+        &e_spikes,
+        n_e,
+        steps,
+        w,
+        hop,
+        p.f64("bump_halfwidth_deg"),
+        dt,
+    );
+    let t = rec.declare(TableSchema::new(
+        "bump",
+        vec![
+            Field::new("t_s", ColumnType::F64, Some("s")),
+            Field::new("angle_deg", ColumnType::F64, Some("deg")),
+            Field::new("width_deg", ColumnType::F64, Some("deg")),
+            Field::new("resultant", ColumnType::F64, None),
+            Field::new("amplitude_hz", ColumnType::F64, Some("Hz")),
+        ],
+    ))?;
+    let col = |f: fn(&bump::BumpSample) -> f64| -> Vec<f64> { decoded.iter().map(f).collect() };
+    let half = w / 2;
+    let bt: Vec<f64> = decoded
+        .iter()
+        .map(|d| (d.start_step + half) as f64 * dt / 1000.0)
+        .collect();
+    let ang = col(|d| d.decoded.map_or(f64::NAN, |d| d.angle_deg));
+    let wid = col(|d| d.decoded.map_or(f64::NAN, |d| d.width_deg));
+    let res = col(|d| d.decoded.map_or(f64::NAN, |d| d.resultant));
+    let amp = col(|d| d.amplitude_hz);
+    rec.append(
+        t,
+        &[
+            Column::F64(&bt),
+            Column::F64(&ang),
+            Column::F64(&wid),
+            Column::F64(&res),
+            Column::F64(&amp),
+        ],
+    )?;
+
+    // Persistence after the stimulus offset, and the angle at the end.
+    let pers = bump::persistence(
+        &e_spikes,
+        n_e,
+        off,
+        steps,
+        &PersistenceParams {
+            window_steps: ms("window_ms"),
+            hop_steps: ms("hop_ms"),
+            low_hz: p.f64("low_hz"),
+            high_hz: p.f64("high_hz"),
+            dt_ms: dt,
+        },
+    );
+    let end_w = ms("end_window_ms").min(steps);
+    let mut counts = vec![0.0; n_e];
+    for &(s, k) in &e_spikes {
+        if s >= steps - end_w {
+            counts[k as usize] += 1.0;
+        }
+    }
+    let end = bump::population_vector(&counts);
+    let delay_s = (steps - off) as f64 * dt / 1000.0;
+    let delay = |lo: usize, hi: usize| {
+        spikes
+            .iter()
+            .filter(|s| s.0 >= off && (lo..hi).contains(&(s.1 as usize)))
+            .count() as f64
+            / ((hi - lo) as f64 * delay_s)
+    };
+    let t = rec.declare(TableSchema::new(
+        "persistence",
+        vec![
+            Field::new("persistence_s", ColumnType::F64, Some("s")),
+            Field::new("reason", ColumnType::Str, None),
+            Field::new("angle_end_deg", ColumnType::F64, Some("deg")),
+            Field::new("angle_error_deg", ColumnType::F64, Some("deg")),
+            Field::new("rate_e_delay_hz", ColumnType::F64, Some("Hz")),
+            Field::new("rate_i_delay_hz", ColumnType::F64, Some("Hz")),
+            Field::new("spikes", ColumnType::U32, None),
+        ],
+    ))?;
+    let angle_end = end.map_or(f64::NAN, |d| d.angle_deg);
+    let err = end.map_or(f64::NAN, |d| {
+        bump::angle_difference_deg(d.angle_deg, stim_deg)
+    });
+    rec.append(
+        t,
+        &[
+            Column::F64(&[pers.time_s]),
+            Column::Str(&[pers.ending.name()]),
+            Column::F64(&[angle_end]),
+            Column::F64(&[err]),
+            Column::F64(&[delay(0, n_e)]),
+            Column::F64(&[delay(n_e, n_e + n_i)]),
+            Column::U32(&[spikes.len() as u32]),
+        ],
+    )?;
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}
+
+fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let written = neurodyn_tables::ring_attractor::derive(
+        &ctx.pipeline_dir,
+        &ctx.file_meta(ctx.master_seed),
+    )?;
+    Ok(written
+        .into_iter()
+        .map(|(path, rows)| OutputFile { path, rows })
+        .collect())
+}
+
+/// The parameter sets a sweep visits, in axis order.
+fn sets_in_sweep(ctx: &StageContext) -> Vec<&'static str> {
+    let mut sets: Vec<&'static str> = Vec::new();
+    for p in &ctx.points {
+        let s = p.get("parameter_set").as_choice();
+        if !sets.contains(&s) {
+            sets.push(s);
+        }
+    }
+    sets
+}
+
+fn fi_curves(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let p = &ctx.params;
+    let (lo, hi, step) = (
+        p.f64("current_min_pa"),
+        p.f64("current_max_pa"),
+        p.f64("current_step_pa"),
+    );
+    let count = ((hi - lo) / step + 1e-9).floor() as usize + 1;
+    let currents: Vec<f64> = (0..count).map(|i| lo + i as f64 * step).collect();
+    let mut rec = ParquetRecorder::create(
+        &ctx.pipeline_dir.join("tables"),
+        ctx.file_meta(0),
+        RecorderOptions::default(),
+    )?;
+    let t = rec.declare(TableSchema::new(
+        "fi_curves",
+        vec![
+            Field::new("parameter_set", ColumnType::Str, None),
+            Field::new("cell", ColumnType::Str, None),
+            Field::new("current_pa", ColumnType::F64, Some("pA")),
+            Field::new("steady_rate_hz", ColumnType::F64, Some("Hz")),
+            Field::new("first_isi_rate_hz", ColumnType::F64, Some("Hz")),
+            Field::new("spikes", ColumnType::U32, None),
+            Field::new("rheobase_pa", ColumnType::F64, Some("pA")),
+        ],
+    ))?;
+    for set_name in sets_in_sweep(ctx) {
+        let set = parameter_set(set_name)?;
+        for (cell_name, cell) in [("RS", set.rs), ("FS", set.fs)] {
+            let pts = izhikevich::fi_curve(&cell, &currents, p.f64("dt_ms"), p.f64("duration_ms"));
+            let rheo = cell.rheobase_pa().unwrap_or(f64::NAN);
+            let k = pts.len();
+            rec.append(
+                t,
+                &[
+                    Column::Str(&vec![set_name; k]),
+                    Column::Str(&vec![cell_name; k]),
+                    Column::F64(&pts.iter().map(|q| q.current_pa).collect::<Vec<_>>()),
+                    Column::F64(&pts.iter().map(|q| q.steady_rate_hz).collect::<Vec<_>>()),
+                    Column::F64(&pts.iter().map(|q| q.first_isi_rate_hz).collect::<Vec<_>>()),
+                    Column::U32(&pts.iter().map(|q| q.spikes).collect::<Vec<_>>()),
+                    Column::F64(&vec![rheo; k]),
+                ],
+            )?;
+        }
+    }
+    rec.finish()?;
+    Ok(rec
+        .files()
+        .into_iter()
+        .zip(rec.rows())
+        .map(|(path, (_, rows))| OutputFile {
+            path: path
+                .strip_prefix(&ctx.pipeline_dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            rows,
+        })
+        .collect())
+}
+
+fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let dir = &ctx.pipeline_dir;
+    let fig = dir.join("figures");
+    let mut out = Vec::new();
+    let mut push = |paths: &[std::path::PathBuf]| {
+        for p in paths {
+            let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
+            out.push(OutputFile { path: rel, rows: 0 });
+        }
+    };
+    let sim = ctx.upstream("simulate");
+    let (n_e, n_i, dt) = (sim.usize("n_e"), sim.usize("n_i"), sim.f64("dt_ms"));
+    let duration = sim.f64("duration_s");
+    let (on, off) = (sim.f64("stimulus_on_s"), sim.f64("stimulus_off_s"));
+
+    // f-I curves.
+    let fi = neurodyn_tables::ring_attractor::fi_curves(&dir.join("tables/fi_curves.parquet"))?;
+    let mut chart = Chart::new("f-I curves (steady rate over the second half of 1 s)")
+        .labels("injected current (pA)", "rate (Hz)");
+    for (label, x, y) in fi {
+        chart.series.push(Series::line(label, x, y));
+    }
+    push(&neurodyn_plot::save_chart(&chart, &fig.join("fi_curves"))?);
+
+    // Persistence by condition (every seed, and the mean).
+    let pers = neurodyn_tables::ring_attractor::persistence_by_condition(
+        &dir.join("tables/persistence.parquet"),
+    )?;
+    let delay = duration - off;
+    let mut chart = Chart::new("Bump persistence after stimulus offset")
+        .y_range(0.0, delay * 1.25)
+        .labels(
+            "condition (0 normal, 1 increased, 2 decreased, 3 slightly decreased)",
+            "persistence (s)",
+        );
+    for (label, x, y) in pers {
+        chart.series.push(Series::markers(label, x, y));
+    }
+    push(&neurodyn_plot::save_chart(
+        &chart,
+        &fig.join("persistence"),
+    )?);
+
+    // Rasters, decoded angle and the animation of the first seed of each
+    // condition of each set.
+    let first_seed = ctx
+        .points
+        .iter()
+        .map(|p| p.get("seed").as_f64())
+        .fold(f64::INFINITY, f64::min);
+    // The stimulus bar, drawn up to `until` (s).
+    let stim_bar = |y: f64, until: f64| {
+        let (a, b) = (on.min(until), off.min(until));
+        Series::line("stimulus", vec![a, b], vec![y, y])
+    };
+    let mut angle_charts = Vec::new();
+    for point in ctx
+        .points
+        .iter()
+        .filter(|p| p.get("seed").as_f64() == first_seed)
+    {
+        let set = point.get("parameter_set").as_choice();
+        let cond = point.get("condition").as_choice();
+        let spikes = read_spikes(&ctx.point_file(point, "simulate", "spikes"))?;
+        // Spikes before `until` (s) on a fixed 0..duration axis.
+        let raster = |lo: usize, hi: usize, until: f64| {
+            let (x, y): (Vec<f64>, Vec<f64>) = spikes
+                .iter()
+                .filter(|s| (lo..hi).contains(&(s.1 as usize)))
+                .map(|s| (s.0 as f64 * dt / 1000.0, (s.1 as usize - lo) as f64))
+                .filter(|(t, _)| *t < until)
+                .unzip();
+            Series::dots("spikes", x, y)
+        };
+        let panels = |until: f64| {
+            let mut e = Chart::new("excitatory (RS)")
+                .labels("t (s)", "neuron")
+                .series(raster(0, n_e, until))
+                .x_range(0.0, duration)
+                .y_range(-0.06 * n_e as f64, n_e as f64)
+                .size(1000, 380);
+            if until > on {
+                e.series.push(stim_bar(-0.03 * n_e as f64, until));
+            }
+            vec![
+                e,
+                Chart::new("inhibitory (FS)")
+                    .labels("t (s)", "neuron")
+                    .series(raster(n_e, n_e + n_i, until))
+                    .x_range(0.0, duration)
+                    .y_range(0.0, n_i as f64)
+                    .size(1000, 220),
+            ]
+        };
+        let name = format!("{set}_{cond}");
+        push(&[neurodyn_plot::save_panels_png(
+            &panels(f64::INFINITY),
+            1,
+            &fig.join(format!("raster_{name}")),
+            &format!("{set} parameters, {cond} serotonin, seed {first_seed}"),
+        )?]);
+        let frames = ctx.params.usize("animation_frames");
+        if cond == "normal" && frames > 0 {
+            let frame_s = duration / frames as f64;
+            let frames: Vec<(String, Vec<Chart>)> = (0..frames)
+                .map(|f| {
+                    let t1 = (f + 1) as f64 * frame_s;
+                    (
+                        format!("{set}, {cond} serotonin: t = {t1:.1} s"),
+                        panels(t1),
+                    )
+                })
+                .collect();
+            push(&[neurodyn_plot::save_gif(
+                &frames,
+                1,
+                &fig.join(format!("raster_{name}")),
+                100,
+            )?]);
+        }
+        let bump = neurodyn_tables::read_f64_columns(
+            &ctx.point_file(point, "analyse", "bump"),
+            &["t_s", "angle_deg"],
+        )?;
+        let x: Vec<f64> = bump[0].iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        let y: Vec<f64> = bump[1].iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        angle_charts.push((set, Series::dots(cond, x, y)));
+    }
+    for set in sets_in_sweep(ctx) {
+        let mut chart = Chart::new(format!(
+            "Decoded bump angle ({set} parameters, seed {first_seed})"
+        ))
+        .labels("t (s)", "population-vector angle (deg)")
+        .y_range(0.0, 360.0)
+        .hline(sim.f64("stimulus_deg"));
+        for (_, s) in angle_charts.iter().filter(|(s, _)| *s == set) {
+            chart.series.push(s.clone());
+        }
+        chart.series.push(stim_bar(5.0, f64::INFINITY));
+        push(&neurodyn_plot::save_chart(
+            &chart,
+            &fig.join(format!("bump_angle_{set}")),
+        )?);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_sets_parse_with_their_own_blocks_and_cells() {
+        let o = parameter_set("original").unwrap();
+        assert_eq!(o.nmda_block, NmdaBlock::ThesisExpPlus);
+        assert_eq!(o.rs.recovery, Recovery::Linear { b_ns: 5.0 });
+        assert_eq!((o.v_e_hz, o.v_i_hz), (1.0, 12.0));
+        let b = parameter_set("book").unwrap();
+        assert_eq!(b.nmda_block, NmdaBlock::Izhikevich2008);
+        assert!(matches!(b.fs.recovery, Recovery::Cubic { .. }));
+        assert_eq!(b.rs, IzhikevichCell::book_rs());
+        assert_eq!(b.fs, IzhikevichCell::book_fs());
+    }
+
+    #[test]
+    fn bad_sets_name_the_file_and_key() {
+        let text = PARAMETER_SETS[0].1;
+        let err = |t: &str| parse_parameter_set("x.toml", t).unwrap_err().to_string();
+        let e = err(&text.replace("v_peak_mv = 50.0", "v_peak_mv = -55.0"));
+        assert!(e.contains("x.toml") && e.contains("RS.v_peak_mv"), "{e}");
+        let e = err(&text.replace("sigma_deg = 14.4", "sigma_deg = 14.4\nsigma_rad = 1.0"));
+        assert!(e.contains("x.toml") && e.contains("sigma_rad"), "{e}");
+        let e = err(&text.replace("recovery = \"linear\"\nb_ns = 5.0", "recovery = \"cubic\""));
+        assert!(e.contains("RS.v_b_mv"), "{e}");
+        let e = err(&text.replace("v_e_hz = 1.0", "v_e_hz = -1.0"));
+        assert!(e.contains("background.v_e_hz"), "{e}");
+    }
+
+    #[test]
+    fn serotonin_conditions_scale_the_right_populations() {
+        assert_eq!(serotonin("increased", 2, 1), [0.97, 0.97, 1.0]);
+        assert_eq!(serotonin("decreased", 1, 1), [1.02, 1.02]);
+        assert_eq!(serotonin("normal", 1, 1), [1.0, 1.0]);
+    }
+}
