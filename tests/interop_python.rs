@@ -1,5 +1,5 @@
-//! Interop: pandas (through pyarrow) reads every rnn-chaos and force-motifs
-//! table, a whole stage folder as one table with the sweep keys as columns
+//! Interop: pandas (through pyarrow) reads every rnn-chaos, force-motifs and
+//! ring-attractor table, a whole stage folder as one table with the sweep keys as columns
 //! (a null key included), and the files' neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
 //! installs them and sets NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
 
@@ -116,6 +116,45 @@ expect(json.loads(md[b"neurodyn.params"])["n"] == 40, "params")
 print("ok")
 "#;
 
+const CHECK_RING: &str = r#"
+import sys, json
+import pandas as pd, pyarrow.parquet as pq
+root = sys.argv[1]
+def expect(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+# string partition keys need no schema: pandas reads the stage folder directly
+for stage, table, cols in [
+    ("simulate", "spikes", {"step": "uint32", "neuron": "uint32"}),
+    ("simulate", "traces", {"step": "uint32", "neuron": "uint32", "v_mv": "float64", "u_pa": "float64",
+                            "g_ampa_ns": "float64", "g_nmda_ns": "float64", "g_gabaa_ns": "float64",
+                            "g_gabab_ns": "float64", "g_background_ns": "float64"}),
+    ("analyse", "rates", {"t_s": "float64", "rate_e_hz": "float64", "rate_i_hz": "float64"}),
+    ("analyse", "bump", {"t_s": "float64", "angle_deg": "float64", "width_deg": "float64",
+                         "resultant": "float64", "amplitude_hz": "float64"}),
+    ("analyse", "persistence", {"persistence_s": "float64", "reason": "string", "angle_end_deg": "float64",
+                                "angle_error_deg": "float64", "rate_e_delay_hz": "float64",
+                                "rate_i_delay_hz": "float64", "spikes": "uint32"}),
+]:
+    t = pd.read_parquet(f"{root}/{stage}/{table}")
+    expect(set(t.columns) == set(cols) | {"parameter_set", "condition", "seed"}, f"{stage}/{table}: {list(t.columns)}")
+    for c, ty in cols.items():
+        # strings: object before pandas 3, str from it
+        ok = pd.api.types.is_string_dtype(t[c]) if ty == "string" else str(t[c].dtype) == ty
+        expect(ok, f"{stage}/{table}.{c}: {t[c].dtype} != {ty}")
+    expect(set(t["condition"].astype(str)) == {"normal", "decreased"}, f"{stage}/{table}: conditions")
+p = pd.read_parquet(f"{root}/tables/persistence.parquet")
+expect(list(p.columns[:3]) == ["parameter_set", "condition", "seed"] and str(p["seed"].dtype) == "int64", f"{p.dtypes}")
+expect(len(p) == 2 and set(p["reason"]) <= {"persisted", "died", "runaway"}, "persistence rows")
+s = pd.read_parquet(f"{root}/tables/persistence_summary.parquet")
+expect(str(s["n_persisted"].dtype) == "uint32" and len(s) == 2, f"summary {s.dtypes}")
+f = pd.read_parquet(f"{root}/tables/fi_curves.parquet")
+expect(set(f["cell"]) == {"RS", "FS"} and str(f["current_pa"].dtype) == "float64", "fi_curves")
+md = pq.read_metadata(f"{root}/simulate/spikes/parameter_set=original/condition=normal/seed=0/spikes.parquet").metadata
+expect(json.loads(md[b"neurodyn.units"])["step"] == "step", "units")
+print("ok")
+"#;
+
 fn python() -> Option<String> {
     let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
@@ -170,4 +209,14 @@ fn pandas_reads_every_force_motifs_table() {
         &[],
     );
     check_with_pandas(CHECK_FORCE, &tmp.path().join("interop-fm"));
+}
+
+#[test]
+fn pandas_reads_every_ring_attractor_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[pipeline]\nname = \"interop-ra\"\nstudy = \"ring-attractor\"\n\
+                [sweep]\nparameter_set = [\"original\"]\ncondition = [\"normal\", \"decreased\"]\nseed = [0]\n\
+                [simulate]\nduration_s = 1.5\n[fi_curves]\ncurrent_step_pa = 100.0\n[figures]\nanimation_frames = 2\n";
+    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    check_with_pandas(CHECK_RING, &tmp.path().join("interop-ra"));
 }

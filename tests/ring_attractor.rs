@@ -78,8 +78,8 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     // Population rates: mean over one seed, 10-ms bins over 2.5 s.
     let rates = &tables["tables/rates.parquet"];
     assert_eq!(rates.rows(), 2 * 250);
-    // f-I curves: both cells, 0..600 pA in 50-pA steps.
-    assert_eq!(tables["tables/fi_curves.parquet"].rows(), 2 * 13);
+    // f-I curves: both cells of both bundled sets, 0..600 pA in 50-pA steps.
+    assert_eq!(tables["tables/fi_curves.parquet"].rows(), 2 * 2 * 13);
 
     // Nothing changed: nothing runs.
     let again = run(&p, out, Some(2), &[]);

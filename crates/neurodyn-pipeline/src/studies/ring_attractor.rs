@@ -222,7 +222,7 @@ impl Study for RingAttractor {
                     ),
                     positive("dt_ms", 10.0, 0.1, "Euler step (ms)"),
                 ],
-                doc: "f-I curves of both cell types of every parameter set in the sweep",
+                doc: "f-I curves of both cell types of every bundled parameter set",
                 check: |p| {
                     if p.f64("current_max_pa") < p.f64("current_min_pa") {
                         return Err(("current_max_pa", "must be at least current_min_pa".into()));
@@ -926,7 +926,9 @@ fn fi_curves(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("rheobase_pa", ColumnType::F64, Some("pA")),
         ],
     ))?;
-    for set_name in sets_in_sweep(ctx) {
+    // Every bundled set, whatever the sweep visits: the book's cells are
+    // the Izhikevich (2007) reference.
+    for &set_name in SET_NAMES {
         let set = parameter_set(set_name)?;
         for (cell_name, cell) in [("RS", set.rs), ("FS", set.fs)] {
             let pts = izhikevich::fi_curve(&cell, &currents, p.f64("dt_ms"), p.f64("duration_ms"));
