@@ -5,31 +5,8 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use neurodyn_core::Seed;
-use neurodyn_models::ring::{NmdaBlock, RingParams};
-use neurodyn_pipeline::studies::ring_attractor::{
-    ParameterSet, Protocol, RingSimulation, parameter_set,
-};
-
-fn params(set: &ParameterSet, block: NmdaBlock) -> RingParams {
-    let [sigma_deg, j_ee, j_ei, j_ie, j_ii] = set.weights;
-    RingParams {
-        n_e: 360,
-        n_i: 90,
-        rs: set.rs,
-        fs: set.fs,
-        receptors: set.receptors,
-        nmda_block: block,
-        sigma_deg,
-        j_ee,
-        j_ei,
-        j_ie,
-        j_ii,
-        self_connections: true,
-        g_ext_e_ns: set.g_ext_ns[0],
-        g_ext_i_ns: set.g_ext_ns[1],
-        dt_ms: 0.1,
-    }
-}
+use neurodyn_models::ring::NmdaBlock;
+use neurodyn_pipeline::studies::ring_attractor::{Protocol, RingSimulation, parameter_set};
 
 fn ring(c: &mut Criterion) {
     let set = parameter_set("original").unwrap();
@@ -56,9 +33,14 @@ fn ring(c: &mut Criterion) {
             format!("one 5-s simulation, all spikes recorded, {name}"),
             |b| {
                 b.iter(|| {
-                    let mut sim =
-                        RingSimulation::new(&set, params(&set, block), "normal", &protocol, &seed)
-                            .unwrap();
+                    let mut sim = RingSimulation::new(
+                        &set,
+                        set.network(360, 90, block, true, 0.1),
+                        "normal",
+                        &protocol,
+                        &seed,
+                    )
+                    .unwrap();
                     let (mut steps, mut neurons) = (Vec::new(), Vec::new());
                     for _ in 0..sim.steps {
                         let (s, fired) = sim.advance();

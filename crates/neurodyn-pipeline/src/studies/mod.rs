@@ -108,7 +108,8 @@ pub(crate) fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder,
     )?)
 }
 
-/// The files a recorder wrote, relative to the stage folder, for the manifest.
+/// The files a recorder wrote, relative to `ctx.dir` (the stage folder of a
+/// PerPoint instance, the pipeline folder of an Aggregate one), for the manifest.
 pub(crate) fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
     rec.files()
         .into_iter()

@@ -445,6 +445,38 @@ pub fn parse_parameter_set(file: &str, text: &str) -> Result<ParameterSet, Pipel
     Ok(set)
 }
 
+impl ParameterSet {
+    /// The network of this set with `n_e` + `n_i` neurons, an NMDA block and
+    /// the self-connection choice, at `dt_ms`.
+    pub fn network(
+        &self,
+        n_e: usize,
+        n_i: usize,
+        nmda_block: NmdaBlock,
+        self_connections: bool,
+        dt_ms: f64,
+    ) -> RingParams {
+        let [sigma_deg, j_ee, j_ei, j_ie, j_ii] = self.weights;
+        RingParams {
+            n_e,
+            n_i,
+            rs: self.rs,
+            fs: self.fs,
+            receptors: self.receptors,
+            nmda_block,
+            sigma_deg,
+            j_ee,
+            j_ei,
+            j_ie,
+            j_ii,
+            self_connections,
+            g_ext_e_ns: self.g_ext_ns[0],
+            g_ext_i_ns: self.g_ext_ns[1],
+            dt_ms,
+        }
+    }
+}
+
 /// A bundled parameter set by name.
 pub fn parameter_set(name: &str) -> Result<ParameterSet, PipelineError> {
     let (n, text) = PARAMETER_SETS
@@ -473,24 +505,13 @@ pub fn ring_params(
         "set" => set.nmda_block,
         other => NmdaBlock::parse(other)?,
     };
-    let [sigma_deg, j_ee, j_ei, j_ie, j_ii] = set.weights;
-    let params = RingParams {
-        n_e: p.usize("n_e"),
-        n_i: p.usize("n_i"),
-        rs: set.rs,
-        fs: set.fs,
-        receptors: set.receptors,
-        nmda_block: block,
-        sigma_deg,
-        j_ee,
-        j_ei,
-        j_ie,
-        j_ii,
-        self_connections: p.str("self_connections") == "yes",
-        g_ext_e_ns: set.g_ext_ns[0],
-        g_ext_i_ns: set.g_ext_ns[1],
-        dt_ms: p.f64("dt_ms"),
-    };
+    let params = set.network(
+        p.usize("n_e"),
+        p.usize("n_i"),
+        block,
+        p.str("self_connections") == "yes",
+        p.f64("dt_ms"),
+    );
     params.validate()?;
     Ok(params)
 }
@@ -949,19 +970,7 @@ fn fi_curves(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
     }
     rec.finish()?;
-    Ok(rec
-        .files()
-        .into_iter()
-        .zip(rec.rows())
-        .map(|(path, (_, rows))| OutputFile {
-            path: path
-                .strip_prefix(&ctx.pipeline_dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string(),
-            rows,
-        })
-        .collect())
+    Ok(files(ctx, &rec))
 }
 
 fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
