@@ -242,6 +242,23 @@ impl RingParams {
     }
 }
 
+/// The sparse random variant of a weight matrix: each nonzero weight is
+/// kept with probability `p` (independently, in row-major order of the
+/// draws) and divided by `p`, so that every neuron's expected input is
+/// unchanged; `p = 1` keeps everything. `p` must be in (0, 1].
+pub fn sparsify(w: &mut [f64], p: f64, rng: &mut neurodyn_core::Rng) -> Result<(), Error> {
+    use rand::RngExt;
+    if !(p > 0.0 && p <= 1.0) {
+        return Err(Error::invalid("connection_p", p, "0 < p <= 1"));
+    }
+    if p < 1.0 {
+        for x in w.iter_mut().filter(|x| **x != 0.0) {
+            *x = if rng.random::<f64>() < p { *x / p } else { 0.0 };
+        }
+    }
+    Ok(())
+}
+
 /// The network's state and its step.
 #[derive(Debug, Clone)]
 pub struct RingNetwork {
@@ -263,8 +280,26 @@ impl RingNetwork {
     /// A network at its cells' initial state with the given per-neuron
     /// serotonin gains (finite, > 0).
     pub fn new(params: RingParams, serotonin: Vec<f64>) -> Result<Self, Error> {
+        let w = params.weights();
+        Self::with_weights(params, w, serotonin)
+    }
+
+    /// A network with its own weights `w[j * n + i]` (`j → i`), e.g. the
+    /// ring's made sparse by [`sparsify`].
+    pub fn with_weights(
+        params: RingParams,
+        w: Vec<f64>,
+        serotonin: Vec<f64>,
+    ) -> Result<Self, Error> {
         params.validate()?;
         let n = params.n();
+        if w.len() != n * n || w.iter().any(|x| !x.is_finite()) {
+            return Err(Error::invalid(
+                "weights",
+                w.len(),
+                &format!("{} finite weights (n x n)", n * n),
+            ));
+        }
         if serotonin.len() != n {
             return Err(Error::invalid(
                 "serotonin",
@@ -281,7 +316,7 @@ impl RingNetwork {
         let mut u = vec![params.rs.u_init_pa; params.n_e];
         u.resize(n, params.fs.u_init_pa);
         Ok(RingNetwork {
-            w: params.weights(),
+            w,
             serotonin,
             decay,
             v,
@@ -603,6 +638,44 @@ mod tests {
         // Jahr-Stevens at 0 mV: 1 / 1.4202.
         assert!((NmdaBlock::JahrStevens.value(0.0) - 1.0 / 1.4202).abs() < 1e-15);
         assert!((NmdaBlock::Izhikevich2008.value(-80.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_sparse_variant_keeps_a_fraction_p_and_the_mean_input() {
+        let p = params();
+        let dense = p.weights();
+        let mut w = dense.clone();
+        let mut rng = neurodyn_core::Seed::derive(5, "sparse", &[]).rng();
+        sparsify(&mut w, 0.3, &mut rng).unwrap();
+        let n = dense.iter().filter(|x| **x != 0.0).count() as f64;
+        let kept = w.iter().filter(|x| **x != 0.0).count() as f64;
+        // Binomial(n, 0.3): within 5 sd.
+        let sd = (n * 0.3 * 0.7).sqrt();
+        assert!((kept - 0.3 * n).abs() < 5.0 * sd, "{kept} of {n}");
+        for (a, b) in w.iter().zip(&dense) {
+            assert!(*a == 0.0 || (a - b / 0.3).abs() < 1e-12);
+        }
+        // Total input to the I population (uniform weights j_ei, j_ii):
+        // unbiased, its relative sd sqrt((1 - p) / (p m)) over m weights.
+        let (ne, nt) = (p.n_e, p.n());
+        let total: f64 = (0..nt)
+            .flat_map(|j| (ne..nt).map(move |i| (j, i)))
+            .map(|(j, i)| w[j * nt + i])
+            .sum();
+        let want: f64 = (0..nt)
+            .flat_map(|j| (ne..nt).map(move |i| (j, i)))
+            .map(|(j, i)| dense[j * nt + i])
+            .sum();
+        let m = (nt * (nt - ne)) as f64;
+        assert!(
+            (total / want - 1.0).abs() < 5.0 * (0.7 / (0.3 * m)).sqrt(),
+            "{total} vs {want}"
+        );
+        assert!(sparsify(&mut w, 0.0, &mut rng).is_err());
+        let before = dense.clone();
+        let mut same = dense;
+        sparsify(&mut same, 1.0, &mut rng).unwrap();
+        assert_eq!(same, before);
     }
 
     #[test]

@@ -36,6 +36,7 @@ fn ring(c: &mut Criterion) {
                     let mut sim = RingSimulation::new(
                         &set,
                         set.network(360, 90, block, true, 0.1),
+                        1.0,
                         "normal",
                         &protocol,
                         &seed,

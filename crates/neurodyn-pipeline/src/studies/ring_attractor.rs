@@ -10,7 +10,7 @@ use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
 use neurodyn_io::{ParquetRecorder, RecorderOptions};
 use neurodyn_models::izhikevich::{self, IzhikevichCell, Recovery};
 use neurodyn_models::ring::{
-    AMPA, GABA_A, GABA_B, NMDA, NmdaBlock, Receptors, RingNetwork, RingParams,
+    self, AMPA, GABA_A, GABA_B, NMDA, NmdaBlock, Receptors, RingNetwork, RingParams,
 };
 use neurodyn_plot::{Chart, Series};
 use neurodyn_stimuli::oriented::{oriented_rates, ring_angles_deg};
@@ -114,6 +114,12 @@ impl Study for RingAttractor {
                         &["set", "izhikevich2008", "jahr_stevens", "thesis_exp_plus"],
                         "set",
                         "NMDA magnesium block: the parameter set's own (original: thesis_exp_plus; book: izhikevich2008) or a named form",
+                    ),
+                    positive(
+                        "connection_p",
+                        1.0,
+                        1.0,
+                        "sparse random variant: each connection kept with this probability (weight / p); 1 = the dense ring",
                     ),
                     choice(
                         "self_connections",
@@ -588,12 +594,14 @@ pub struct RingSimulation {
 }
 
 impl RingSimulation {
-    /// The network of `params` with the serotonin gains of `condition`,
-    /// background rates and stimulus of `set`, background spikes drawn
-    /// from `seed`.
+    /// The network of `params` (weights kept with probability
+    /// `connection_p`, drawn from `seed`'s child "connectivity") with the
+    /// serotonin gains of `condition`, background rates and stimulus of
+    /// `set`, background spikes drawn from `seed`.
     pub fn new(
         set: &ParameterSet,
         params: RingParams,
+        connection_p: f64,
         condition: &str,
         protocol: &Protocol,
         seed: &Seed,
@@ -603,7 +611,13 @@ impl RingSimulation {
         let steps = steps_of(protocol.duration_s, dt);
         let on = steps_of(protocol.on_s, dt);
         let off = steps_of(protocol.off_s, dt);
-        let net = RingNetwork::new(params, serotonin(condition, n_e, n_i))?;
+        let mut w = params.weights();
+        ring::sparsify(
+            &mut w,
+            connection_p,
+            &mut seed.child("connectivity", 0).rng(),
+        )?;
+        let net = RingNetwork::with_weights(params, w, serotonin(condition, n_e, n_i))?;
         let mut base = vec![set.v_e_hz; n_e];
         base.resize(n, set.v_i_hz);
         let mut stim = oriented_rates(
@@ -671,7 +685,14 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let key = point.key(&["seed"]);
     let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let seed = Seed::derive(ctx.master_seed, "ring-attractor/background", &key);
-    let mut sim = RingSimulation::new(&set, params, condition, &protocol, &seed)?;
+    let mut sim = RingSimulation::new(
+        &set,
+        params,
+        p.f64("connection_p"),
+        condition,
+        &protocol,
+        &seed,
+    )?;
     let steps = sim.steps;
 
     let mut rec = recorder(ctx, seed.short())?;
