@@ -3,6 +3,7 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod avalanche;
 pub mod bump;
 pub mod dimensionality;
 pub mod lyapunov;

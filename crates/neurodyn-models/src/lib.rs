@@ -5,6 +5,7 @@
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
+pub mod branching;
 pub mod izhikevich;
 pub mod lif_qif;
 pub mod math;

@@ -1,0 +1,188 @@
+//! Neuronal avalanches: segmentation of an activity time series, and the
+//! exact laws of the critical branching process to test against.
+//!
+//! An avalanche is a run of non-empty time bins bounded by empty bins; its
+//! size is the number of events in the run and its duration the number of
+//! bins (Beggs & Plenz 2003). Activity before the first empty bin and after
+//! the last one is an incomplete avalanche and is dropped.
+
+/// One avalanche: events and bins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Avalanche {
+    /// Index of its first bin.
+    pub start: usize,
+    /// Events in the run.
+    pub size: u64,
+    /// Bins in the run.
+    pub duration: u64,
+}
+
+/// Counts in bins of `k` consecutive samples (the last, partial bin is
+/// dropped): re-binning by Δt = k · the original bin.
+pub fn rebin(counts: &[u64], k: usize) -> Vec<u64> {
+    let k = k.max(1);
+    counts.chunks_exact(k).map(|c| c.iter().sum()).collect()
+}
+
+/// The complete avalanches of `counts` (events per bin): runs of non-empty
+/// bins with an empty bin (or nothing, for runs at the very start or end:
+/// those are dropped as incomplete) on each side.
+pub fn segment(counts: &[u64]) -> Vec<Avalanche> {
+    let mut out = Vec::new();
+    // Skip a run touching the start: it may have begun before the recording.
+    let mut i = counts.iter().position(|&c| c == 0).unwrap_or(counts.len());
+    while i < counts.len() {
+        // counts[i] == 0 here
+        let Some(off) = counts[i..].iter().position(|&c| c != 0) else {
+            break;
+        };
+        let start = i + off;
+        let Some(len) = counts[start..].iter().position(|&c| c == 0) else {
+            break; // runs to the end: incomplete
+        };
+        let size = counts[start..start + len].iter().sum();
+        out.push(Avalanche {
+            start,
+            size,
+            duration: len as u64,
+        });
+        i = start + len;
+    }
+    out
+}
+
+/// `P(S = s)` for `s = 1..=s_max` of the Borel distribution with parameter
+/// `mu` (total progeny of a Galton–Watson process with Poisson(`mu`)
+/// offspring, `0 < mu <= 1`): `e^(−mu s) (mu s)^(s−1) / s!`, computed by the
+/// ratio `P(s+1)/P(s) = mu e^(−mu) (1 + 1/s)^(s−1)`. Index 0 holds `P(1)`.
+pub fn borel_pmf(mu: f64, s_max: usize) -> Vec<f64> {
+    let mut p = Vec::with_capacity(s_max);
+    let mut x = (-mu).exp();
+    let r = mu * (-mu).exp();
+    for s in 1..=s_max {
+        p.push(x);
+        let s = s as f64;
+        x *= r * ((s - 1.0) * (1.0 / s).ln_1p()).exp();
+    }
+    p
+}
+
+/// `P(T <= t)` for `t = 1..=t_max` of a Galton–Watson process with
+/// Poisson(`m`) offspring started by one individual, `T` the number of
+/// generations with at least one individual: `f_t = exp(m (f_(t−1) − 1))`,
+/// `f_0 = 0`. Index 0 holds `P(T <= 1) = e^(−m)`.
+pub fn galton_watson_duration_cdf(m: f64, t_max: usize) -> Vec<f64> {
+    let mut f = 0.0f64;
+    (0..t_max)
+        .map(|_| {
+            f = (m * (f - 1.0)).exp();
+            f
+        })
+        .collect()
+}
+
+/// Kolmogorov–Smirnov distance between the empirical distribution of
+/// integer samples (values `>= 1`) and a reference CDF given at `1, 2, …`
+/// (`cdf[k - 1] = P(X <= k)`), over the values the CDF covers; samples
+/// beyond it count as above every covered value.
+pub fn ks_distance_discrete(samples: &[u64], cdf: &[f64]) -> f64 {
+    let n = samples.len() as f64;
+    let mut counts = vec![0u64; cdf.len()];
+    for &x in samples {
+        if x >= 1 && x <= cdf.len() as u64 {
+            counts[x as usize - 1] += 1;
+        }
+    }
+    let mut below = 0u64;
+    let mut d = 0.0f64;
+    for (k, &c) in cdf.iter().enumerate() {
+        below += counts[k];
+        d = d.max((below as f64 / n - c).abs());
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segmentation_drops_incomplete_runs_and_counts_sizes_and_durations() {
+        let c = [3, 1, 0, 0, 2, 5, 0, 1, 0, 4, 4];
+        let a = segment(&c);
+        assert_eq!(
+            a,
+            [
+                Avalanche {
+                    start: 4,
+                    size: 7,
+                    duration: 2
+                },
+                Avalanche {
+                    start: 7,
+                    size: 1,
+                    duration: 1
+                },
+            ]
+        );
+        assert!(segment(&[1, 2, 3]).is_empty());
+        assert!(segment(&[0, 0]).is_empty());
+        assert_eq!(rebin(&[1, 0, 0, 0, 2, 0, 7], 2), [1, 0, 2]);
+        // Re-binning by 2 merges the runs [1, 2] and [3] into single bins.
+        let r = rebin(&[0, 0, 1, 2, 0, 0, 0, 0, 3, 0, 0, 0], 2);
+        assert_eq!(r, [0, 3, 0, 0, 3, 0]);
+        assert_eq!(
+            segment(&r),
+            [
+                Avalanche {
+                    start: 1,
+                    size: 3,
+                    duration: 1
+                },
+                Avalanche {
+                    start: 4,
+                    size: 3,
+                    duration: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn borel_sums_to_one_and_matches_its_closed_form() {
+        // Closed form for small s: P(1) = e^-mu, P(2) = mu e^(-2mu),
+        // P(3) = 3/2 mu^2 e^(-3mu).
+        let mu = 0.7;
+        let p = borel_pmf(mu, 200_000);
+        assert!((p[0] - (-mu).exp()).abs() < 1e-15);
+        assert!((p[1] - mu * (-2.0 * mu).exp()).abs() < 1e-15);
+        assert!((p[2] - 1.5 * mu * mu * (-3.0 * mu).exp()).abs() < 1e-15);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // Critical: the tail P(S > s) ~ sqrt(2 / (pi s)).
+        let p = borel_pmf(1.0, 100_000);
+        let tail = 1.0 - p.iter().sum::<f64>();
+        let want = (2.0 / (std::f64::consts::PI * 100_000.0)).sqrt();
+        assert!((tail / want - 1.0).abs() < 0.01, "{tail} vs {want}");
+    }
+
+    #[test]
+    fn galton_watson_durations_are_extinction_probabilities() {
+        // Subcritical: P(T <= t) -> 1; critical: P(T > t) ~ 2 / t.
+        let f = galton_watson_duration_cdf(0.5, 200);
+        assert!((f[0] - (-0.5f64).exp()).abs() < 1e-15);
+        assert!((f[199] - 1.0).abs() < 1e-12);
+        let f = galton_watson_duration_cdf(1.0, 10_000);
+        let t = 10_000.0;
+        assert!(((1.0 - f[9999]) * t / 2.0 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn ks_distance_of_exact_samples_is_the_largest_gap() {
+        // Samples 1,1,2,3 against P(X <= k) = 0.5, 0.75, 1.0: zero distance.
+        assert!(ks_distance_discrete(&[1, 1, 2, 3], &[0.5, 0.75, 1.0]) < 1e-15);
+        // Against a CDF that puts everything on 1: the gap at k = 1 is 0.5.
+        assert!((ks_distance_discrete(&[1, 1, 2, 3], &[1.0, 1.0, 1.0]) - 0.5).abs() < 1e-15);
+        // Samples beyond the covered range count as above it.
+        assert!((ks_distance_discrete(&[1, 9], &[0.5, 0.5]) - 0.0).abs() < 1e-15);
+    }
+}
