@@ -6,6 +6,7 @@
 use neurodyn_analysis::avalanche::{
     borel_pmf, galton_watson_duration_cdf, ks_distance_discrete, segment,
 };
+use neurodyn_analysis::powerlaw;
 use neurodyn_core::Seed;
 use neurodyn_models::branching::{avalanche_activity, avalanches};
 
@@ -48,6 +49,20 @@ fn critical_avalanches_follow_borel_sizes_and_galton_watson_durations() {
         d < ks_bound(n),
         "durations: KS {d} vs bound {}",
         ks_bound(n)
+    );
+
+    // Power-law fits with xmin by KS: sizes ~ s^-3/2, durations ~ t^-2
+    // (the untruncated avalanches; at least 1000 samples in the tail).
+    let complete: Vec<&_> = av.iter().filter(|a| !a.truncated).collect();
+    let s: Vec<u64> = complete.iter().map(|a| a.size).collect();
+    let t: Vec<u64> = complete.iter().map(|a| a.duration).collect();
+    let fs = powerlaw::fit(&s, 1000, None).unwrap();
+    let ft = powerlaw::fit(&t, 1000, None).unwrap();
+    eprintln!("sizes {fs:?}\ndurations {ft:?}");
+    assert!((fs.alpha - 1.5).abs() < 4.0 * fs.alpha_se, "sizes {fs:?}");
+    assert!(
+        (ft.alpha - 2.0).abs() < 4.0 * ft.alpha_se,
+        "durations {ft:?}"
     );
 
     // A wrong law is rejected by the same test: Borel(0.95) sizes.

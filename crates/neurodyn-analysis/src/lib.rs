@@ -8,4 +8,5 @@ pub mod bump;
 pub mod dimensionality;
 pub mod lyapunov;
 pub mod motifs;
+pub mod powerlaw;
 pub mod stats;
