@@ -6,9 +6,10 @@
 use neurodyn_analysis::avalanche::{
     borel_pmf, galton_watson_duration_cdf, ks_distance_discrete, segment,
 };
-use neurodyn_analysis::powerlaw;
+use neurodyn_analysis::{branching_ratio, powerlaw};
 use neurodyn_core::Seed;
-use neurodyn_models::branching::{avalanche_activity, avalanches};
+use neurodyn_models::branching::{avalanche_activity, avalanches, driven_poisson};
+use rand_distr::{Binomial, Distribution};
 
 /// KS distance exceeded with probability 0.001 by n samples of a continuous
 /// law (Kolmogorov's asymptotic quantile 1.95 / sqrt n; discrete laws make
@@ -87,4 +88,55 @@ fn segmenting_the_activity_recovers_every_avalanche() {
     for (s, a) in seg.iter().zip(&av) {
         assert_eq!((s.size, s.duration), (a.size, a.duration));
     }
+}
+
+#[test]
+fn multistep_regression_recovers_m_from_one_percent_of_the_activity() {
+    // Driven Poisson process m = 0.98, h = 2 (mean activity 100), observed
+    // through binomial subsampling with alpha = 0.01.
+    let (m, h, alpha, t) = (0.98, 2.0, 0.01, 1_000_000);
+    let mut rng = Seed::derive(11, "mr", &[]).rng();
+    let a = driven_poisson(m, h, 100, t, &mut rng).unwrap();
+    let sub: Vec<f64> = a
+        .iter()
+        .map(|&x| Binomial::new(x, alpha).unwrap().sample(&mut rng) as f64)
+        .collect();
+    let mr = branching_ratio::multistep(&sub, 40, 1.5).unwrap();
+    assert!((mr.m - m).abs() < 0.02 * m, "multistep {mr:?}");
+    // The naive estimate follows the known bias b m; its sampling sd from
+    // Bartlett's formula for a lag-1 autocorrelation with rho_j = b m^|j|.
+    let bartlett_sd = |b: f64| {
+        let rho = |j: i64| {
+            if j == 0 {
+                1.0
+            } else {
+                b * m.powi(j.unsigned_abs() as i32)
+            }
+        };
+        let r1 = rho(1);
+        let var: f64 = (-3000..=3000)
+            .map(|j| {
+                rho(j).powi(2) + rho(j + 1) * rho(j - 1) - 4.0 * r1 * rho(j) * rho(j + 1)
+                    + 2.0 * r1 * r1 * rho(j).powi(2)
+            })
+            .sum::<f64>()
+            / t as f64;
+        var.sqrt()
+    };
+    let b = 1.0 / (1.0 + (1.0 - alpha) * (1.0 - m * m) / alpha);
+    let naive = branching_ratio::naive(&sub);
+    eprintln!("multistep {mr:?}; naive {naive}, b m = {}", b * m);
+    assert!(
+        (naive - b * m).abs() < 5.0 * bartlett_sd(b),
+        "naive {naive} vs b m = {} (sd {})",
+        b * m,
+        bartlett_sd(b)
+    );
+    // Fully observed (b = 1), the naive estimate is unbiased.
+    let full: Vec<f64> = a.iter().map(|&x| x as f64).collect();
+    let naive_full = branching_ratio::naive(&full);
+    assert!(
+        (naive_full - m).abs() < 5.0 * bartlett_sd(1.0),
+        "{naive_full}"
+    );
 }

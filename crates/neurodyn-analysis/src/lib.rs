@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod avalanche;
+pub mod branching_ratio;
 pub mod bump;
 pub mod dimensionality;
 pub mod lyapunov;
