@@ -7,6 +7,7 @@
 
 pub mod branching;
 pub mod izhikevich;
+pub mod layered;
 pub mod lif_qif;
 pub mod math;
 pub mod rate_rnn;
