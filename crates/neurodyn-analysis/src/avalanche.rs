@@ -102,6 +102,57 @@ pub fn ks_distance_discrete(samples: &[u64], cdf: &[f64]) -> f64 {
     d
 }
 
+/// Mean size of the avalanches of each duration: `(duration, mean size,
+/// count)` for every duration that occurs, increasing.
+pub fn mean_size_by_duration(sizes: &[u64], durations: &[u64]) -> Vec<(u64, f64, u64)> {
+    let mut pairs: Vec<(u64, u64)> = durations
+        .iter()
+        .copied()
+        .zip(sizes.iter().copied())
+        .collect();
+    pairs.sort_unstable();
+    let mut out: Vec<(u64, f64, u64)> = Vec::new();
+    for (t, s) in pairs {
+        match out.last_mut() {
+            Some(last) if last.0 == t => {
+                last.1 += s as f64;
+                last.2 += 1;
+            }
+            _ => out.push((t, s as f64, 1)),
+        }
+    }
+    out.iter_mut().for_each(|x| x.1 /= x.2 as f64);
+    out
+}
+
+/// The crackling-noise exponent γ of `⟨S⟩(T) ~ T^γ`: least-squares slope
+/// of `ln ⟨S⟩` on `ln T` over durations in `t_min..=t_max` with at least
+/// `min_count` avalanches each, every duration weighted by its count (the
+/// precision of its mean). None with fewer than two such durations. To
+/// compare with `(α_T − 1)/(α_S − 1)` of the power-law fits.
+pub fn crackling_exponent(
+    sizes: &[u64],
+    durations: &[u64],
+    t_min: u64,
+    t_max: u64,
+    min_count: u64,
+) -> Option<f64> {
+    let pts: Vec<(f64, f64, f64)> = mean_size_by_duration(sizes, durations)
+        .into_iter()
+        .filter(|&(t, _, c)| t >= t_min && t <= t_max && c >= min_count)
+        .map(|(t, s, c)| ((t as f64).ln(), s.ln(), c as f64))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let w: f64 = pts.iter().map(|p| p.2).sum();
+    let mx = pts.iter().map(|p| p.2 * p.0).sum::<f64>() / w;
+    let my = pts.iter().map(|p| p.2 * p.1).sum::<f64>() / w;
+    let sxy: f64 = pts.iter().map(|p| p.2 * (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| p.2 * (p.0 - mx).powi(2)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +225,24 @@ mod tests {
         let f = galton_watson_duration_cdf(1.0, 10_000);
         let t = 10_000.0;
         assert!(((1.0 - f[9999]) * t / 2.0 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn crackling_exponent_of_an_exact_power_relation() {
+        // <S>(T) = 3 T^1.7 exactly (two avalanches per duration, sizes
+        // symmetric around the mean): slope 1.7.
+        let (mut s, mut t) = (Vec::new(), Vec::new());
+        for d in 1..=50u64 {
+            let m = (3.0 * (d as f64).powf(1.7)).round() as u64 * 2;
+            s.extend([m / 2 - 1, m / 2 + 1]);
+            t.extend([d, d]);
+        }
+        let m = mean_size_by_duration(&s, &t);
+        assert_eq!(m.len(), 50);
+        assert!(m.iter().all(|x| x.2 == 2));
+        let g = crackling_exponent(&s, &t, 5, 50, 2).unwrap();
+        assert!((g - 1.7).abs() < 0.01, "{g}");
+        assert!(crackling_exponent(&s, &t, 5, 50, 3).is_none());
     }
 
     #[test]
