@@ -57,65 +57,70 @@ pub struct Avalanche {
     pub truncated: bool,
 }
 
-/// `n` avalanches, each from one seed event, with Poisson(`m`) offspring
-/// per event, stopped once `max_size` events have occurred (a critical
-/// avalanche's size has no finite mean; the cap bounds the cost).
-pub fn avalanches(m: f64, n: usize, max_size: u64, rng: &mut Rng) -> Result<Vec<Avalanche>, Error> {
+fn check_avalanche_params(m: f64, max_size: u64) -> Result<(), Error> {
     if !(m.is_finite() && m >= 0.0) {
         return Err(Error::invalid("m", m, "a finite number >= 0"));
     }
     if max_size == 0 {
         return Err(Error::invalid("max_size", 0, "at least 1"));
     }
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (mut a, mut size, mut duration) = (1u64, 0u64, 0u64);
-        let mut truncated = false;
-        while a > 0 {
-            size += a;
-            duration += 1;
-            if size >= max_size {
-                truncated = true;
-                break;
-            }
-            a = poisson(m * a as f64, rng);
-        }
-        out.push(Avalanche {
-            size,
-            duration,
-            truncated,
-        });
-    }
-    Ok(out)
+    Ok(())
 }
 
-/// The activity time series of consecutive avalanches: each avalanche's
-/// generations, then one empty step. Segmenting it recovers the avalanches.
+/// One avalanche from one seed event, calling `generation(a)` with each
+/// generation's event count; stopped once `max_size` events have occurred
+/// (before drawing the next generation).
+fn one_avalanche(
+    m: f64,
+    max_size: u64,
+    rng: &mut Rng,
+    mut generation: impl FnMut(u64),
+) -> Avalanche {
+    let (mut a, mut size, mut duration) = (1u64, 0u64, 0u64);
+    while a > 0 {
+        generation(a);
+        size += a;
+        duration += 1;
+        if size >= max_size {
+            return Avalanche {
+                size,
+                duration,
+                truncated: true,
+            };
+        }
+        a = poisson(m * a as f64, rng);
+    }
+    Avalanche {
+        size,
+        duration,
+        truncated: false,
+    }
+}
+
+/// `n` avalanches, each from one seed event, with Poisson(`m`) offspring
+/// per event, stopped once `max_size` events have occurred (a critical
+/// avalanche's size has no finite mean; the cap bounds the cost).
+pub fn avalanches(m: f64, n: usize, max_size: u64, rng: &mut Rng) -> Result<Vec<Avalanche>, Error> {
+    check_avalanche_params(m, max_size)?;
+    Ok((0..n)
+        .map(|_| one_avalanche(m, max_size, rng, |_| {}))
+        .collect())
+}
+
+/// The activity time series of consecutive avalanches (the same draws as
+/// [`avalanches`]): each avalanche's generations, then one empty step.
+/// Segmenting it recovers the avalanches.
 pub fn avalanche_activity(
     m: f64,
     n: usize,
     max_size: u64,
     rng: &mut Rng,
 ) -> Result<Vec<u64>, Error> {
-    if !(m.is_finite() && m >= 0.0) {
-        return Err(Error::invalid("m", m, "a finite number >= 0"));
-    }
-    if max_size == 0 {
-        return Err(Error::invalid("max_size", 0, "at least 1"));
-    }
+    check_avalanche_params(m, max_size)?;
     let mut out = Vec::new();
     for _ in 0..n {
-        // The same draws as `avalanches`: stop at the cap before drawing.
-        let (mut a, mut size) = (1u64, 0u64);
-        while a > 0 {
-            out.push(a);
-            size += a;
-            if size >= max_size {
-                break;
-            }
-            a = poisson(m * a as f64, rng);
-        }
-        out.push(0);
+        one_avalanche(m, max_size, rng, |a| out.push(a));
+        out.extend([0]); // the empty step between avalanches
     }
     Ok(out)
 }
