@@ -11,9 +11,6 @@ use polars::prelude::*;
 
 use crate::{Result, TableError, collect, f64_column, scan_file, scan_stage, write_table};
 
-/// The serotonin conditions in their study order (x positions of figures).
-pub const CONDITION_ORDER: &[&str] = &["normal", "increased", "decreased", "slightly_decreased"];
-
 /// Write `persistence`, `persistence_summary` and `rates`; returns (file
 /// name relative to the pipeline folder, rows) for each.
 pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
@@ -140,9 +137,9 @@ pub fn fi_curves(path: &Path) -> Result<Vec<Labelled>> {
 
 /// Persistence per seed for the figure, one point set per parameter set and
 /// reason (labelled `"<set>: <reason>"`), with x the condition's index in
-/// [`CONDITION_ORDER`] (spread a little by seed so equal values stay
+/// `conditions`, the study's order (spread a little by seed so equal values stay
 /// visible) and y the persistence (s).
-pub fn persistence_by_condition(path: &Path) -> Result<Vec<Labelled>> {
+pub fn persistence_by_condition(path: &Path, conditions: &[&str]) -> Result<Vec<Labelled>> {
     let what = path.display().to_string();
     let df = collect(scan_file(path)?, &what)?;
     let set = strings(&df, "parameter_set", &what)?;
@@ -152,7 +149,7 @@ pub fn persistence_by_condition(path: &Path) -> Result<Vec<Labelled>> {
     let y = f64_column(&df, "persistence_s", &what)?;
     let mut out: Vec<Labelled> = Vec::new();
     for k in 0..df.height() {
-        let Some(ci) = CONDITION_ORDER.iter().position(|c| *c == cond[k]) else {
+        let Some(ci) = conditions.iter().position(|c| *c == cond[k]) else {
             continue;
         };
         let jitter = 0.03 * ((seed[k].unwrap_or(0.0) as i64).rem_euclid(10) as f64 - 4.5);

@@ -24,28 +24,19 @@ use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 /// The ring-attractor study.
 pub struct RingAttractor;
 
-/// Serotonin conditions: names and (E gain, I gain) on the total synaptic
-/// input, as in the reference notebook.
-pub const CONDITIONS: &[(&str, f64, f64)] = &[
-    ("normal", 1.0, 1.0),
-    ("increased", 0.97, 1.0),
-    ("decreased", 1.02, 1.02),
-    ("slightly_decreased", 1.01, 1.01),
-];
-const CONDITION_NAMES: &[&str] = &["normal", "increased", "decreased", "slightly_decreased"];
+/// Serotonin conditions, in the study's order (the figures' x positions).
+pub const CONDITION_NAMES: &[&str] = &["normal", "increased", "decreased", "slightly_decreased"];
+/// Their (E gain, I gain) on the total synaptic input, as in the reference
+/// notebook, one per name of [`CONDITION_NAMES`].
+pub const CONDITION_GAINS: [(f64, f64); 4] = [(1.0, 1.0), (0.97, 1.0), (1.02, 1.02), (1.01, 1.01)];
 
-/// Bundled parameter sets (data/ring-attractor/*.toml).
-pub const PARAMETER_SETS: &[(&str, &str)] = &[
-    (
-        "original",
-        include_str!("../../../../data/ring-attractor/original.toml"),
-    ),
-    (
-        "book",
-        include_str!("../../../../data/ring-attractor/book.toml"),
-    ),
+/// Names of the bundled parameter sets, `data/ring-attractor/<name>.toml`.
+pub const SET_NAMES: &[&str] = &["original", "book"];
+/// Their texts, one per name of [`SET_NAMES`] (compiled in).
+pub const SET_TEXTS: [&str; 2] = [
+    include_str!("../../../../data/ring-attractor/original.toml"),
+    include_str!("../../../../data/ring-attractor/book.toml"),
 ];
-const SET_NAMES: &[&str] = &["original", "book"];
 
 impl Study for RingAttractor {
     fn name(&self) -> &'static str {
@@ -485,18 +476,19 @@ impl ParameterSet {
 
 /// A bundled parameter set by name.
 pub fn parameter_set(name: &str) -> Result<ParameterSet, PipelineError> {
-    let (n, text) = PARAMETER_SETS
+    let k = SET_NAMES
         .iter()
-        .find(|(n, _)| *n == name)
+        .position(|n| *n == name)
         .ok_or_else(|| PipelineError::Other(format!("no parameter set `{name}`")))?;
-    parse_parameter_set(&format!("data/ring-attractor/{n}.toml"), text)
+    parse_parameter_set(&format!("data/ring-attractor/{name}.toml"), SET_TEXTS[k])
 }
 
 fn serotonin(condition: &str, n_e: usize, n_i: usize) -> Vec<f64> {
-    let &(_, e, i) = CONDITIONS
+    let k = CONDITION_NAMES
         .iter()
-        .find(|c| c.0 == condition)
+        .position(|c| *c == condition)
         .expect("a declared condition");
+    let (e, i) = CONDITION_GAINS[k];
     let mut s = vec![e; n_e];
     s.resize(n_e + n_i, i);
     s
@@ -1021,6 +1013,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     // Persistence by condition (every seed, and the mean).
     let pers = neurodyn_tables::ring_attractor::persistence_by_condition(
         &dir.join("tables/persistence.parquet"),
+        CONDITION_NAMES,
     )?;
     let delay = duration - off;
     let mut chart = Chart::new("Bump persistence after stimulus offset")
@@ -1160,7 +1153,7 @@ mod tests {
 
     #[test]
     fn bad_sets_name_the_file_and_key() {
-        let text = PARAMETER_SETS[0].1;
+        let text = SET_TEXTS[0];
         let err = |t: &str| parse_parameter_set("x.toml", t).unwrap_err().to_string();
         let e = err(&text.replace("v_peak_mv = 50.0", "v_peak_mv = -55.0"));
         assert!(e.contains("x.toml") && e.contains("RS.v_peak_mv"), "{e}");
