@@ -371,50 +371,27 @@ impl RingNetwork {
             self.g_bg[i] += if i < ne { p.g_ext_e_ns } else { p.g_ext_i_ns };
         }
         // 4. Membrane update, one population at a time (constant parameters,
-        // so the loop vectorises).
-        let block = p.nmda_block;
-        let e = p.receptors.e_mv;
-        let dt = p.dt_ms;
-        // 5. Decay. Both under a runtime SIMD dispatch, so that the fused
-        // multiply-adds of `math::exp` are instructions, not library calls.
-        pulp::Arch::new().dispatch(Update {
-            net: self,
-            block,
-            e,
-            dt,
-        });
-    }
-
-    /// Total synaptic and background current into neuron `i` now (pA),
-    /// serotonin gain included: what step 4 would add to `C dv/dt`.
-    pub fn input_current_pa(&self, i: usize) -> f64 {
-        let p = &self.params;
-        let v = self.v[i];
-        let e = p.receptors.e_mv;
-        let b = p.nmda_block.value(v);
-        -self.serotonin[i]
-            * (self.g[AMPA][i] * (v - e[AMPA])
-                + self.g[NMDA][i] * b * (v - e[NMDA])
-                + self.g[GABA_A][i] * (v - e[GABA_A])
-                + self.g[GABA_B][i] * (v - e[GABA_B])
-                + self.g_bg[i] * (v - e[AMPA]))
+        // so the loop vectorises), and 5. decay. Both under a runtime SIMD
+        // dispatch, so that the fused multiply-adds of `math::exp` are
+        // instructions, not library calls.
+        pulp::Arch::new().dispatch(Update(self));
     }
 }
 
 /// Steps 4 and 5 of [`RingNetwork::step`], as a SIMD-dispatched operation.
-struct Update<'a> {
-    net: &'a mut RingNetwork,
-    block: NmdaBlock,
-    e: [f64; 4],
-    dt: f64,
-}
+struct Update<'a>(&'a mut RingNetwork);
 
 impl pulp::WithSimd for Update<'_> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let Update { net, block, e, dt } = self;
+        let net = self.0;
         let (n, ne) = (net.params.n(), net.params.n_e);
+        let (block, e, dt) = (
+            net.params.nmda_block,
+            net.params.receptors.e_mv,
+            net.params.dt_ms,
+        );
         for (cell, range) in [(&net.params.rs, 0..ne), (&net.params.fs, ne..n)] {
             let st = Lanes {
                 v: &mut net.v[range.clone()],
