@@ -9,5 +9,7 @@ pub mod bump;
 pub mod dimensionality;
 pub mod lyapunov;
 pub mod motifs;
+pub mod optimize;
 pub mod powerlaw;
 pub mod stats;
+pub mod tail;
