@@ -4,7 +4,8 @@
 //! avalanches.
 
 use neurodyn_analysis::avalanche::{
-    borel_pmf, galton_watson_duration_cdf, ks_distance_discrete, segment,
+    borel_pmf, crackling_exponent, galton_watson_duration_cdf, galton_watson_mean_size_by_duration,
+    ks_distance_discrete, mean_size_by_duration, segment,
 };
 use neurodyn_analysis::{branching_ratio, powerlaw};
 use neurodyn_core::Seed;
@@ -64,6 +65,76 @@ fn critical_avalanches_follow_borel_sizes_and_galton_watson_durations() {
     assert!(
         (ft.alpha - 2.0).abs() < 4.0 * ft.alpha_se,
         "durations {ft:?}"
+    );
+
+    // Mean size by duration against the exact E[S | T = t], for every
+    // duration with at least 200 avalanches, within 5 standard errors.
+    let exact = galton_watson_mean_size_by_duration(1.0, 10_000);
+    let mut sq = std::collections::BTreeMap::<u64, (f64, f64, f64)>::new();
+    for (&si, &ti) in s.iter().zip(&t) {
+        let e = sq.entry(ti).or_default();
+        *e = (e.0 + 1.0, e.1 + si as f64, e.2 + (si as f64).powi(2));
+    }
+    let mut checked = 0;
+    for (&ti, &(c, sum, sum2)) in &sq {
+        if c < 200.0 {
+            continue;
+        }
+        let mean = sum / c;
+        let se = ((sum2 / c - mean * mean) / (c - 1.0)).sqrt().max(1e-12);
+        let want = exact[ti as usize - 1];
+        assert!(
+            (mean - want).abs() < 5.0 * se,
+            "T {ti}: {mean} vs exact {want}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked} durations checked");
+    // The crackling exponent: asymptotically 2 = (alpha_T - 1)/(alpha_S - 1);
+    // the exact curve's local slope is 1.99 by T = 1e4. Over T = 5..200 the
+    // count-weighted fit of the data equals the same fit of the exact curve
+    // within 5 sd of its sampling error (delta method per duration).
+    let local = |t: usize| {
+        (exact[t].ln() - exact[t - 2].ln()) / ((t as f64 + 1.0).ln() - (t as f64 - 1.0).ln())
+    };
+    assert!((local(9_998) - 2.0).abs() < 0.01, "{}", local(9_998));
+    let gamma = crackling_exponent(&s, &t, 5, 200, 10).unwrap();
+    let pts: Vec<(f64, f64, f64, f64)> = mean_size_by_duration(&s, &t)
+        .into_iter()
+        .filter(|&(ti, _, c)| (5..=200).contains(&ti) && c >= 10)
+        .map(|(ti, m, c)| {
+            let (_, sum, sum2) = sq[&ti];
+            let var_ln = (sum2 / c as f64 - m * m) / (c as f64 * m * m);
+            (
+                (ti as f64).ln(),
+                exact[ti as usize - 1].ln(),
+                c as f64,
+                var_ln,
+            )
+        })
+        .collect();
+    let w: f64 = pts.iter().map(|p| p.2).sum();
+    let mx = pts.iter().map(|p| p.2 * p.0).sum::<f64>() / w;
+    let my = pts.iter().map(|p| p.2 * p.1).sum::<f64>() / w;
+    let sxx: f64 = pts.iter().map(|p| p.2 * (p.0 - mx).powi(2)).sum();
+    let gamma_exact = pts
+        .iter()
+        .map(|p| p.2 * (p.0 - mx) * (p.1 - my))
+        .sum::<f64>()
+        / sxx;
+    let sd = pts
+        .iter()
+        .map(|p| (p.2 * (p.0 - mx)).powi(2) * p.3)
+        .sum::<f64>()
+        .sqrt()
+        / sxx;
+    eprintln!(
+        "crackling: data {gamma}, exact curve {gamma_exact} (sd {sd}); alpha ratio {}",
+        (ft.alpha - 1.0) / (fs.alpha - 1.0)
+    );
+    assert!(
+        (gamma - gamma_exact).abs() < 5.0 * sd,
+        "{gamma} vs {gamma_exact} (sd {sd})"
     );
 
     // A wrong law is rejected by the same test: Borel(0.95) sizes.

@@ -81,6 +81,26 @@ pub fn galton_watson_duration_cdf(m: f64, t_max: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The exact mean size of an avalanche of each duration, `E[S | T = t]` for
+/// `t = 1..=t_max`, of the Galton–Watson process with Poisson(`m`)
+/// offspring from one individual. With `q_t = P(T <= t)` and `d_t = E[S;
+/// T <= t]`, the generating function `H_t(x) = E[x^S; T <= t] = x f(H_(t−1)(x))`
+/// (`f(x) = e^(m (x − 1))`) gives `q_t = f(q_(t−1))` and `d_t = q_t (1 + m
+/// d_(t−1))`, so `E[S | T = t] = (d_t − d_(t−1)) / (q_t − q_(t−1))`. At
+/// `m = 1` it grows as `t²` (the crackling relation `(α_T − 1)/(α_S − 1) = 2`).
+pub fn galton_watson_mean_size_by_duration(m: f64, t_max: usize) -> Vec<f64> {
+    let (mut q, mut d) = (0.0f64, 0.0f64);
+    (0..t_max)
+        .map(|_| {
+            let q_next = (m * (q - 1.0)).exp();
+            let d_next = q_next * (1.0 + m * d);
+            let mean = (d_next - d) / (q_next - q);
+            (q, d) = (q_next, d_next);
+            mean
+        })
+        .collect()
+}
+
 /// Kolmogorov–Smirnov distance between the empirical distribution of
 /// integer samples (values `>= 1`) and a reference CDF given at `1, 2, …`
 /// (`cdf[k - 1] = P(X <= k)`), over the values the CDF covers; samples

@@ -6,10 +6,12 @@
 #![warn(missing_docs)]
 
 pub mod branching;
+pub mod display;
 pub mod izhikevich;
 pub mod layered;
 pub mod lif_qif;
 pub mod math;
+pub mod random_graph;
 pub mod rate_rnn;
 pub mod ring;
 pub mod sparse;
