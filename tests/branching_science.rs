@@ -103,7 +103,7 @@ fn critical_avalanches_follow_borel_sizes_and_galton_watson_durations() {
         .into_iter()
         .filter(|&(ti, _, c)| (5..=200).contains(&ti) && c >= 10)
         .map(|(ti, m, c)| {
-            let (_, sum, sum2) = sq[&ti];
+            let (_, _, sum2) = sq[&ti];
             let var_ln = (sum2 / c as f64 - m * m) / (c as f64 * m * m);
             (
                 (ti as f64).ln(),
