@@ -1,6 +1,9 @@
-//! `neurodyn`: run, inspect and clean pipelines.
+//! `neurodyn`: run, inspect and clean pipelines; analyse recordings.
 //!
-//! Exit codes: 0 success, 1 a run failed, 2 a bad pipeline file or bad arguments.
+//! Exit codes: 0 success, 1 a run failed, 2 a bad pipeline file, bad
+//! arguments or bad input data.
+
+mod analyze;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -64,6 +67,9 @@ enum Command {
         #[arg(long, default_value = "data/out")]
         out: PathBuf,
     },
+    /// Analyse your own recording (Parquet, CSV or TSV) as the pipelines do.
+    #[command(subcommand)]
+    Analyze(analyze::Analyze),
 }
 
 fn resolve(pipeline: &str) -> PathBuf {
@@ -86,7 +92,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let spec = e
                 .downcast_ref::<PipelineError>()
-                .is_some_and(|p| matches!(p, PipelineError::Spec(_)));
+                .is_some_and(|p| matches!(p, PipelineError::Spec(_)))
+                || e.downcast_ref::<analyze::BadInput>().is_some();
             eprintln!("error: {e:#}");
             ExitCode::from(if spec { 2 } else { 1 })
         }
@@ -220,6 +227,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 println!("nothing to clean at {}", dir.display());
             }
         }
+        Command::Analyze(what) => analyze::run(what)?,
     }
     Ok(())
 }

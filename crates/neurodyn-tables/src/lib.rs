@@ -9,6 +9,7 @@
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
+pub mod user_data;
 
 use std::fmt;
 use std::path::Path;
