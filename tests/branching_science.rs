@@ -152,8 +152,8 @@ fn segmenting_the_activity_recovers_every_avalanche() {
     let mut r1 = Seed::derive(7, "segment", &[]).rng();
     let mut r2 = Seed::derive(7, "segment", &[]).rng();
     let av = avalanches(1.0, 5000, 100_000, &mut r1).unwrap();
-    let mut act = vec![0];
-    act.extend(avalanche_activity(1.0, 5000, 100_000, &mut r2).unwrap());
+    let act = avalanche_activity(1.0, 5000, 100_000, &mut r2).unwrap();
+    assert_eq!(act[0], 0, "starts with an empty step");
     let seg = segment(&act);
     assert_eq!(seg.len(), av.len());
     for (s, a) in seg.iter().zip(&av) {
