@@ -155,6 +155,34 @@ expect(json.loads(md[b"neurodyn.units"])["step"] == "step", "units")
 print("ok")
 "#;
 
+const CHECK_BRANCHING: &str = r#"
+import sys, json
+import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
+root = sys.argv[1]
+def expect(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+part = ds.partitioning(pa.schema([("model", pa.string()), ("sigma", pa.float64()), ("seed", pa.int64())]), flavor="hive")
+a = ds.dataset(f"{root}/analyse/avalanches", partitioning=part).to_table().to_pandas()
+expect(set(a.columns) == {"start_bin", "size", "duration", "truncated", "model", "sigma", "seed"}, f"avalanches {list(a.columns)}")
+expect(str(a["size"].dtype) == "int64" and str(a["truncated"].dtype) == "bool" and str(a["sigma"].dtype) == "float64", f"{a.dtypes}")
+t = pd.read_parquet(f"{root}/tables/avalanches.parquet")
+expect(len(t) == len(a) and list(t.columns[:3]) == ["model", "sigma", "seed"], "tables/avalanches")
+pl = pd.read_parquet(f"{root}/tables/powerlaw.parquet")
+want = ["model", "sigma", "seed", "quantity", "n", "alpha", "alpha_se", "xmin", "n_tail", "ks", "p_value",
+        "lr_exponential", "p_exponential", "lr_lognormal", "p_lognormal", "lr_truncated", "p_truncated"]
+expect(list(pl.columns) == want, f"powerlaw {list(pl.columns)}")
+expect(set(pl["quantity"]) <= {"size", "duration"} and str(pl["alpha"].dtype) == "float64", "powerlaw values")
+br = pd.read_parquet(f"{root}/tables/branching_ratio.parquet")
+expect(list(br.columns) == ["model", "sigma", "seed", "series", "subsampling", "m_naive", "m_mr", "b_mr"], f"{list(br.columns)}")
+for name in ["crackling", "size_by_duration"]:
+    x = pd.read_parquet(f"{root}/tables/{name}.parquet")
+    expect(len(x) > 0 and str(x["sigma"].dtype) == "float64", name)
+md = pq.read_metadata(f"{root}/tables/powerlaw.parquet").metadata
+expect(md[b"neurodyn.pipeline"] == b"interop-ba", "metadata")
+print("ok")
+"#;
+
 fn python() -> Option<String> {
     let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
@@ -219,4 +247,16 @@ fn pandas_reads_every_ring_attractor_table() {
                 [simulate]\nduration_s = 1.5\n[fi_curves]\ncurrent_step_pa = 100.0\n[figures]\nanimation_frames = 2\n";
     run(&pipeline(text), tmp.path(), Some(2), &[]);
     check_with_pandas(CHECK_RING, &tmp.path().join("interop-ra"));
+}
+
+#[test]
+fn pandas_reads_every_branching_avalanches_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[pipeline]\nname = \"interop-ba\"\nstudy = \"branching-avalanches\"\n\
+                [sweep]\nmodel = [\"layered\", \"poisson\"]\nsigma = [0.7, 1.0]\nseed = [0]\n\
+                [simulate]\nlayered.pulses = 500\nlayered.animation_steps = 20\npoisson.avalanches = 2000\n\
+                poisson.max_size = 10000\npoisson.driven_steps = 5000\n\
+                [analyse]\nbootstrap = 3\n[figures]\nanimation_frames = 2\n";
+    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    check_with_pandas(CHECK_BRANCHING, &tmp.path().join("interop-ba"));
 }

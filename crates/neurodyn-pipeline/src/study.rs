@@ -263,5 +263,6 @@ pub fn studies() -> Vec<Box<dyn Study>> {
         Box::new(crate::studies::rnn_chaos::RnnChaos),
         Box::new(crate::studies::force_motifs::ForceMotifs),
         Box::new(crate::studies::ring_attractor::RingAttractor),
+        Box::new(crate::studies::branching_avalanches::BranchingAvalanches),
     ]
 }

@@ -6,6 +6,7 @@
 //! Parquet files.
 #![warn(missing_docs)]
 
+pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
@@ -16,6 +17,9 @@ use std::path::Path;
 
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
+
+/// A labelled curve or point set for a figure: `(label, x, y)`.
+pub type Labelled = (String, Vec<f64>, Vec<f64>);
 
 /// A failed derivation, naming the file or stage it concerns.
 #[derive(Debug)]

@@ -108,8 +108,7 @@ fn strings(df: &DataFrame, name: &str, what: &str) -> Result<Vec<String>> {
     Ok(c.iter().map(|s| s.unwrap_or("").to_string()).collect())
 }
 
-/// A labelled curve or point set: `(label, x, y)`.
-pub type Labelled = (String, Vec<f64>, Vec<f64>);
+pub use crate::Labelled;
 
 /// f-I curves for the figure: `(label, current_pa, steady_rate_hz)` per
 /// parameter set and cell.

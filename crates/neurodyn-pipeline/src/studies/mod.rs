@@ -1,5 +1,6 @@
 //! The studies neurodyn runs, one module each.
 
+pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
