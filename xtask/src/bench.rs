@@ -7,7 +7,8 @@
 //! Wall time, CPU time and peak memory of each command come from one small
 //! Python wrapper (getrusage of the child), so both sides are measured alike.
 //! Then the criterion micro-benchmarks (`cargo bench`: the rate-RNN block
-//! step, the per-neuron RLS update with its GFLOP/s).
+//! step, the per-neuron RLS update with its GFLOP/s, power-law fits on 5e6
+//! samples).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -307,6 +308,55 @@ pub fn main(args: &[String]) -> Result<()> {
         _ => println!("(numpy baseline skipped: no python3 with numpy and pyyaml, or --quick)"),
     }
 
+    println!(
+        "== branching-avalanches: 1e5 critical avalanches simulated and segmented, KS to the exact laws, 1e5 driven avalanches =="
+    );
+    let mut b = cargo();
+    b.args([
+        "build",
+        "--release",
+        "--package",
+        "neurodyn-pipeline",
+        "--example",
+        "avalanche_baseline_work",
+    ]);
+    run(b)?;
+    let work = root().join("target/release/examples/avalanche_baseline_work");
+    let work = work.to_str().context("utf-8 path")?;
+    let ours = measure(&py, &[work], &[])?;
+    report("neurodyn (example avalanche_baseline_work)", &ours);
+    let ours1 = measure(&py, &[work], &[("RAYON_NUM_THREADS", "1")])?;
+    report("the same, one thread", &ours1);
+    let br_base = root().join("../shared/baselines/branching_numpy.py");
+    match python_with("scipy") {
+        Some(np) if br_base.is_file() && !quick => {
+            // the script writes an .npz beside itself: run a copy
+            let copy = tmp.join("branching_numpy.py");
+            std::fs::copy(&br_base, &copy)?;
+            std::fs::create_dir_all(tmp.join("out"))?;
+            let base = measure(
+                &py,
+                &[
+                    np.to_str().context("utf-8 path")?,
+                    copy.to_str().context("utf-8 path")?,
+                    "--part",
+                    "avalanches",
+                    "--no-powerlaw",
+                    "--out",
+                    tmp.join("branching.json").to_str().context("utf-8 path")?,
+                ],
+                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+            )?;
+            report("numpy baseline branching_numpy.py", &base);
+            println!(
+                "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
+                base.wall_s / ours.wall_s,
+                base.wall_s / ours1.wall_s
+            );
+        }
+        _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
+    }
+
     println!("== peak memory vs simulated duration (one network, g = 10) ==");
     for steps in [7000u32, 70_000] {
         let spec = tmp.join(format!("mem-{steps}.toml"));
@@ -340,6 +390,8 @@ pub fn main(args: &[String]) -> Result<()> {
             "neurodyn-models",
             "--package",
             "neurodyn-learning",
+            "--package",
+            "neurodyn-analysis",
             "--package",
             "neurodyn-pipeline",
         ]);
