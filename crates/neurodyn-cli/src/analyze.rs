@@ -223,7 +223,7 @@ fn describe(quantity: &str, r: &PowerLawReport) -> String {
         .p_value
         .map_or(String::new(), |p| format!(", bootstrap p {p:.3}"));
     format!(
-        "{quantity}: alpha {:.3} ± {:.3}, xmin {}, {} of {} in the tail, KS {:.4}{p}; \
+        "{quantity}: alpha {:.4} ± {:.2e}, xmin {}, {} of {} in the tail, KS {:.4}{p}; \
          log-likelihood ratio vs exponential {:.2} (p {:.3}), log-normal {:.2} (p {:.3}), \
          truncated power law {:.2} (p {:.3})",
         f.alpha,

@@ -74,7 +74,6 @@ fn poisson_inversion(mean: f64, p0: f64, rng: &mut Rng) -> u64 {
 fn poisson_ptrs(mean: f64, rng: &mut Rng) -> u64 {
     let b = 0.931 + 2.53 * mean.sqrt();
     let a = -0.059 + 0.024_83 * b;
-    let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
     let v_r = 0.9277 - 3.6224 / (b - 2.0);
     loop {
         let u = rng.random::<f64>() - 0.5;
@@ -92,6 +91,7 @@ fn poisson_ptrs(mean: f64, rng: &mut Rng) -> u64 {
             continue;
         }
         let kf = k as f64;
+        let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
         if (v * inv_alpha / (a / (us * us) + b)).ln() <= -mean + kf * mean.ln() - ln_factorial(kf) {
             return k;
         }
@@ -341,7 +341,7 @@ fn one_driven(off: &Offspring, rng: &mut Rng) -> DrivenAvalanche {
     let q_empty = (-h).exp();
     // empty bins before the next event: geometric with success 1 − e^(−h)
     let u = 1.0 - rng.random::<f64>();
-    let gap = (u.ln() / q_empty.ln()).floor() as u64;
+    let gap = (u.ln() / -h) as u64; // floor: the ratio is >= 0
     // Poisson(h) given >= 1, by inversion over k >= 1
     let mut u = rng.random::<f64>() * -(-h).exp_m1();
     let (mut a, mut p) = (1u64, q_empty * h);
