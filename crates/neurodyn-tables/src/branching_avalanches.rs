@@ -9,7 +9,29 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, TableError, collect, f64_column, scan_file, scan_stage, write_table};
+use crate::{
+    Result, TableError, collect, f64_column, scan_file, scan_stage, str_column, write_table,
+};
+
+/// The columns of a power-law table after its keys (the study's per-point
+/// tables and `tables/powerlaw.parquet`; `neurodyn analyze` writes them
+/// after `model` and `sigma`): see docs/tables.md.
+pub const POWERLAW_COLUMNS: [&str; 14] = [
+    "quantity",
+    "n",
+    "alpha",
+    "alpha_se",
+    "xmin",
+    "n_tail",
+    "ks",
+    "p_value",
+    "lr_exponential",
+    "p_exponential",
+    "lr_lognormal",
+    "p_lognormal",
+    "lr_truncated",
+    "p_truncated",
+];
 
 /// The sweep keys, typed, first in every table.
 fn keys() -> [Expr; 3] {
@@ -32,26 +54,7 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
             &["start_bin", "size", "duration", "truncated"],
             &["start_bin"],
         ),
-        (
-            "powerlaw",
-            &[
-                "quantity",
-                "n",
-                "alpha",
-                "alpha_se",
-                "xmin",
-                "n_tail",
-                "ks",
-                "p_value",
-                "lr_exponential",
-                "p_exponential",
-                "lr_lognormal",
-                "p_lognormal",
-                "lr_truncated",
-                "p_truncated",
-            ],
-            &["quantity"],
-        ),
+        ("powerlaw", &POWERLAW_COLUMNS, &["quantity"]),
         (
             "crackling",
             &["gamma_fit", "gamma_predicted", "avalanches"],
@@ -98,14 +101,6 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
     Ok(out)
 }
 
-fn strings(df: &DataFrame, name: &str, what: &str) -> Result<Vec<String>> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| TableError(format!("{what}: column {name}: {e}")))?;
-    Ok(c.iter().map(|s| s.unwrap_or("").to_string()).collect())
-}
-
 /// Rows of `path` for one seed, sorted by model and sigma, with their
 /// `"<model> sigma=<sigma>"` labels.
 fn by_label(path: &Path, seed: i64, extra: &[&str]) -> Result<(DataFrame, Vec<String>)> {
@@ -122,7 +117,7 @@ fn by_label(path: &Path, seed: i64, extra: &[&str]) -> Result<(DataFrame, Vec<St
             ),
         &what,
     )?;
-    let model = strings(&df, "model", &what)?;
+    let model = str_column(&df, "model", &what)?;
     let sigma = f64_column(&df, "sigma", &what)?;
     let labels = model
         .iter()
@@ -175,7 +170,7 @@ pub struct FitRow {
 pub fn fits(path: &Path, quantity: &str, seed: i64) -> Result<Vec<FitRow>> {
     let what = path.display().to_string();
     let (df, labels) = by_label(path, seed, &["quantity", "alpha", "xmin", "n_tail", "n"])?;
-    let q = strings(&df, "quantity", &what)?;
+    let q = str_column(&df, "quantity", &what)?;
     let cols: Vec<Vec<Option<f64>>> = ["alpha", "xmin", "n_tail", "n"]
         .iter()
         .map(|c| f64_column(&df, c, &what))

@@ -136,3 +136,13 @@ pub fn f64_column(df: &DataFrame, name: &str, what: &str) -> Result<Vec<Option<f
     let ca = ctx(s.f64(), || format!("{what}: column {name}"))?;
     Ok(ca.iter().collect())
 }
+
+/// A string column of a collected table (nulls as empty strings); `what`
+/// names the table in errors.
+pub fn str_column(df: &DataFrame, name: &str, what: &str) -> Result<Vec<String>> {
+    let c = df
+        .column(name)
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| TableError(format!("{what}: column {name}: {e}")))?;
+    Ok(c.iter().map(|s| s.unwrap_or("").to_string()).collect())
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, TableError, collect, f64_column, scan_file, scan_stage, write_table};
+use crate::{Result, collect, f64_column, scan_file, scan_stage, str_column, write_table};
 
 /// Write `persistence`, `persistence_summary` and `rates`; returns (file
 /// name relative to the pipeline folder, rows) for each.
@@ -100,14 +100,6 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
     Ok(out)
 }
 
-fn strings(df: &DataFrame, name: &str, what: &str) -> Result<Vec<String>> {
-    let c = df
-        .column(name)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| TableError(format!("{what}: column {name}: {e}")))?;
-    Ok(c.iter().map(|s| s.unwrap_or("").to_string()).collect())
-}
-
 pub use crate::Labelled;
 
 /// f-I curves for the figure: `(label, current_pa, steady_rate_hz)` per
@@ -116,8 +108,8 @@ pub fn fi_curves(path: &Path) -> Result<Vec<Labelled>> {
     let what = path.display().to_string();
     let df = collect(scan_file(path)?, &what)?;
     let (set, cell) = (
-        strings(&df, "parameter_set", &what)?,
-        strings(&df, "cell", &what)?,
+        str_column(&df, "parameter_set", &what)?,
+        str_column(&df, "cell", &what)?,
     );
     let i = f64_column(&df, "current_pa", &what)?;
     let r = f64_column(&df, "steady_rate_hz", &what)?;
@@ -141,9 +133,9 @@ pub fn fi_curves(path: &Path) -> Result<Vec<Labelled>> {
 pub fn persistence_by_condition(path: &Path, conditions: &[&str]) -> Result<Vec<Labelled>> {
     let what = path.display().to_string();
     let df = collect(scan_file(path)?, &what)?;
-    let set = strings(&df, "parameter_set", &what)?;
-    let cond = strings(&df, "condition", &what)?;
-    let reason = strings(&df, "reason", &what)?;
+    let set = str_column(&df, "parameter_set", &what)?;
+    let cond = str_column(&df, "condition", &what)?;
+    let reason = str_column(&df, "reason", &what)?;
     let seed = f64_column(&df, "seed", &what)?;
     let y = f64_column(&df, "persistence_s", &what)?;
     let mut out: Vec<Labelled> = Vec::new();

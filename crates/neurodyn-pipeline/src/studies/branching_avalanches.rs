@@ -559,24 +559,20 @@ fn read_activity(path: &Path) -> Result<Vec<u64>, PipelineError> {
     Ok(counts)
 }
 
+/// The power-law table's fields: the quantity's name, counts as int64, the
+/// rest float64.
 fn powerlaw_columns() -> Vec<Field> {
-    let f = |n: &str, t| Field::new(n, t, None);
-    vec![
-        f("quantity", ColumnType::Str),
-        f("n", ColumnType::I64),
-        f("alpha", ColumnType::F64),
-        f("alpha_se", ColumnType::F64),
-        f("xmin", ColumnType::I64),
-        f("n_tail", ColumnType::I64),
-        f("ks", ColumnType::F64),
-        f("p_value", ColumnType::F64),
-        f("lr_exponential", ColumnType::F64),
-        f("p_exponential", ColumnType::F64),
-        f("lr_lognormal", ColumnType::F64),
-        f("p_lognormal", ColumnType::F64),
-        f("lr_truncated", ColumnType::F64),
-        f("p_truncated", ColumnType::F64),
-    ]
+    neurodyn_tables::branching_avalanches::POWERLAW_COLUMNS
+        .iter()
+        .map(|&name| {
+            let ty = match name {
+                "quantity" => ColumnType::Str,
+                "n" | "xmin" | "n_tail" => ColumnType::I64,
+                _ => ColumnType::F64,
+            };
+            Field::new(name, ty, None)
+        })
+        .collect()
 }
 
 fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
@@ -764,10 +760,7 @@ fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &ctx.pipeline_dir,
         &ctx.file_meta(ctx.master_seed),
     )?;
-    Ok(written
-        .into_iter()
-        .map(|(path, rows)| OutputFile { path, rows })
-        .collect())
+    Ok(super::derived(written))
 }
 
 fn label(point: &Point) -> String {

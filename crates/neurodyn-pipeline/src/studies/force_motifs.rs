@@ -611,10 +611,7 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let written =
         neurodyn_tables::force_motifs::derive(&ctx.pipeline_dir, &ctx.file_meta(ctx.master_seed))?;
-    Ok(written
-        .into_iter()
-        .map(|(path, rows)| OutputFile { path, rows })
-        .collect())
+    Ok(super::derived(written))
 }
 
 /// The sweep point nearest the figures' reference (first seed).

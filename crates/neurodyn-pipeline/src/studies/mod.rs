@@ -125,3 +125,12 @@ pub(crate) fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile
         })
         .collect()
 }
+
+/// The files an aggregate derivation wrote (path relative to the pipeline
+/// folder, rows), for the manifest.
+pub(crate) fn derived(written: Vec<(String, u64)>) -> Vec<OutputFile> {
+    written
+        .into_iter()
+        .map(|(path, rows)| OutputFile { path, rows })
+        .collect()
+}

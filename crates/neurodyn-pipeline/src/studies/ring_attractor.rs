@@ -916,10 +916,7 @@ fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &ctx.pipeline_dir,
         &ctx.file_meta(ctx.master_seed),
     )?;
-    Ok(written
-        .into_iter()
-        .map(|(path, rows)| OutputFile { path, rows })
-        .collect())
+    Ok(super::derived(written))
 }
 
 /// The parameter sets a sweep visits, in axis order.

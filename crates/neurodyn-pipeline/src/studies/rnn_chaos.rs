@@ -431,10 +431,7 @@ fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &ctx.file_meta(ctx.master_seed),
         dt_ms,
     )?;
-    Ok(written
-        .into_iter()
-        .map(|(path, rows)| OutputFile { path, rows })
-        .collect())
+    Ok(super::derived(written))
 }
 
 fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
