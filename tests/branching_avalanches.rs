@@ -147,11 +147,14 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     let again = run(&p, out, Some(2), &[]);
     assert_eq!(counts(&again, "simulate"), (0, 6));
     assert_eq!(counts(&again, "figures"), (0, 1));
-    let p2 = pipeline(&small("ba", "").replace("bootstrap = 5", "bootstrap = 6"));
+    // A bound on xmin (every sample is >= 1, so xmin = 1 everywhere).
+    let p2 = pipeline(&small("ba", "").replace("bootstrap = 5", "bootstrap = 6\nxmin_max = 1"));
     let third = run(&p2, out, Some(2), &[]);
     assert_eq!(counts(&third, "simulate"), (0, 6));
     assert_eq!(counts(&third, "analyse"), (6, 0));
     assert_eq!(counts(&third, "tables"), (1, 0));
+    let pl = neurodyn_io::read_table(&dir.join("tables/powerlaw.parquet")).unwrap();
+    assert!(pl.i64s("xmin").unwrap().iter().all(|&x| x == 1));
 }
 
 #[test]

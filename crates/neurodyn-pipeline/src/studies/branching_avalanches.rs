@@ -135,6 +135,13 @@ impl Study for BranchingAvalanches {
                         "power-law fits: smallest tail an xmin may leave",
                     ),
                     int(
+                        "xmin_max",
+                        0,
+                        i64::MAX,
+                        0,
+                        "power-law fits: largest xmin scanned (0: no bound)",
+                    ),
+                    int(
                         "bootstrap",
                         0,
                         100_000,
@@ -617,7 +624,10 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let durations: Vec<u64> = complete.iter().map(|a| a.duration).collect();
     let opts = |quantity: &str| FitOptions {
         min_tail: p.usize("min_tail"),
-        xmin_max: None,
+        xmin_max: match p.usize("xmin_max") {
+            0 => None,
+            m => Some(m as u64),
+        },
         bootstrap: p.usize("bootstrap"),
         seed: Seed::derive(seed.short(), quantity, &[]).short(),
     };
