@@ -11,6 +11,7 @@ pub mod izhikevich;
 pub mod layered;
 pub mod lif_qif;
 pub mod math;
+pub mod neural_mass;
 pub mod random_graph;
 pub mod rate_rnn;
 pub mod ring;
