@@ -1,17 +1,20 @@
 //! The vocabulary of neurodyn: the time grid, seeds and per-task generator
-//! derivation, the push-model [`Recorder`] a simulation streams into, and the
-//! shared error type.
+//! derivation, the push-model [`Recorder`] a simulation streams into, the
+//! structural [`Connectome`] of whole-brain networks, and the shared error
+//! type.
 //!
 //! This crate does no IO and knows nothing of Arrow, Parquet, polars or TOML.
 #![warn(missing_docs)]
 
 pub mod background;
+pub mod connectome;
 pub mod error;
 pub mod record;
 pub mod seed;
 pub mod time;
 
 pub use background::BackgroundRecorder;
+pub use connectome::Connectome;
 pub use error::{Error, Result};
 pub use record::{
     Column, ColumnType, Field, MemoryRecorder, NullRecorder, OwnedColumn, Recorder, TableId,

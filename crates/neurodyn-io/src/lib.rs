@@ -1,5 +1,5 @@
-//! File output of neurodyn: atomic file replacement, and Parquet tables with
-//! provenance metadata.
+//! File output of neurodyn: atomic file replacement, Parquet tables with
+//! provenance metadata, and connectome files.
 //!
 //! - [`atomic`]: [`AtomicFile`](atomic::AtomicFile), [`write_atomic`](atomic::write_atomic)
 //!   and [`remove_stale_temps`](atomic::remove_stale_temps): output becomes
@@ -8,12 +8,18 @@
 //!   file per table, with memory bounded by one row group per table.
 //! - [`FileMeta`] and [`meta`]: the `neurodyn.*` key-value metadata of every file.
 //! - [`read_table`] and [`read_key_value_metadata`]: reading such files back.
+//! - [`connectome`]: structural connectomes from and to The Virtual Brain's
+//!   connectivity zip ([`read_tvb_zip`](connectome::read_tvb_zip),
+//!   [`write_tvb_zip`](connectome::write_tvb_zip)) and CSV/TSV matrices
+//!   ([`read_matrix_csv`](connectome::read_matrix_csv),
+//!   [`write_matrix_csv`](connectome::write_matrix_csv)).
 //!
 //! Errors are [`neurodyn_core::Error`]; those from the file system, Arrow or
 //! Parquet are [`Error::Io`] naming the file.
 #![warn(missing_docs)]
 
 pub mod atomic;
+pub mod connectome;
 pub mod meta;
 mod read;
 mod recorder;
