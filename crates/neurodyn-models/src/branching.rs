@@ -244,6 +244,28 @@ pub fn avalanche_activity(
 /// Avalanches per generator chunk of the parallel forms.
 const CHUNK: usize = 1024;
 
+/// `n` items drawn in parallel chunks of [`CHUNK`]: `draw(c, k, rng)`
+/// returns chunk `c`'s output for its `k` items, drawing from
+/// `seed.child("chunk", c)`; the chunks are concatenated in order, so the
+/// result depends on the seed only, not on the thread count.
+fn in_chunks<T: Send + Clone>(
+    n: usize,
+    seed: &Seed,
+    draw: impl Fn(usize, usize, &mut Rng) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let chunks: Vec<Vec<T>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            draw(
+                c,
+                CHUNK.min(n - c * CHUNK),
+                &mut seed.child("chunk", c as u64).rng(),
+            )
+        })
+        .collect();
+    chunks.concat()
+}
+
 /// [`avalanches`] in parallel: chunk `c` of 1024 avalanches draws from
 /// `seed.child("chunk", c)`, so the result depends on the seed only, not on
 /// the thread count.
@@ -255,17 +277,11 @@ pub fn avalanches_par(
 ) -> Result<Vec<Avalanche>, Error> {
     check_avalanche_params(m, max_size)?;
     let off = Offspring::new(m, 0.0);
-    let chunks: Vec<Vec<Avalanche>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = seed.child("chunk", c as u64).rng();
-            let k = CHUNK.min(n - c * CHUNK);
-            (0..k)
-                .map(|_| one_avalanche(&off, max_size, &mut rng, |_| {}))
-                .collect()
-        })
-        .collect();
-    Ok(chunks.concat())
+    Ok(in_chunks(n, seed, |_, k, rng| {
+        (0..k)
+            .map(|_| one_avalanche(&off, max_size, rng, |_| {}))
+            .collect()
+    }))
 }
 
 /// [`avalanche_activity`] in parallel, with the draws of [`avalanches_par`].
@@ -277,20 +293,15 @@ pub fn avalanche_activity_par(
 ) -> Result<Vec<u64>, Error> {
     check_avalanche_params(m, max_size)?;
     let off = Offspring::new(m, 0.0);
-    let chunks: Vec<Vec<u64>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = seed.child("chunk", c as u64).rng();
-            // the leading empty step, then each chunk's avalanches and gaps
-            let mut out = if c == 0 { vec![0] } else { Vec::new() };
-            for _ in 0..CHUNK.min(n - c * CHUNK) {
-                one_avalanche(&off, max_size, &mut rng, |a| out.push(a));
-                out.extend([0]); // the empty step after it
-            }
-            out
-        })
-        .collect();
-    Ok(chunks.concat())
+    Ok(in_chunks(n, seed, |c, k, rng| {
+        // the leading empty step, then each chunk's avalanches and gaps
+        let mut out = if c == 0 { vec![0] } else { Vec::new() };
+        for _ in 0..k {
+            one_avalanche(&off, max_size, rng, |a| out.push(a));
+            out.extend([0]); // the empty step after it
+        }
+        out
+    }))
 }
 
 /// One avalanche of the driven process `A(t+1) ~ Poisson(m A(t) + h)`.
@@ -373,16 +384,9 @@ pub fn driven_avalanches_par(
 ) -> Result<Vec<DrivenAvalanche>, Error> {
     check_driven(m, h)?;
     let off = Offspring::new(m, h);
-    let chunks: Vec<Vec<DrivenAvalanche>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = seed.child("chunk", c as u64).rng();
-            (0..CHUNK.min(n - c * CHUNK))
-                .map(|_| one_driven(&off, &mut rng))
-                .collect()
-        })
-        .collect();
-    Ok(chunks.concat())
+    Ok(in_chunks(n, seed, |_, k, rng| {
+        (0..k).map(|_| one_driven(&off, rng)).collect()
+    }))
 }
 
 #[cfg(test)]

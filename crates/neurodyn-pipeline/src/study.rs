@@ -137,6 +137,14 @@ impl Point {
             .map(|(k, v)| (*k, v.canonical()))
             .collect()
     }
+
+    /// The seed of `purpose` under `master` keyed by this point's values on
+    /// `axes` only: points that agree on those axes share it.
+    pub fn seed(&self, master: u64, purpose: &str, axes: &[&str]) -> neurodyn_core::Seed {
+        let key = self.key(axes);
+        let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        neurodyn_core::Seed::derive(master, purpose, &key)
+    }
 }
 
 /// Everything a stage instance needs to run.

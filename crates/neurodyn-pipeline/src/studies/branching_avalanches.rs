@@ -392,12 +392,10 @@ fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String
 
 fn point_seed(ctx: &StageContext, purpose: &str) -> Seed {
     let point = ctx.point.as_ref().expect("PerPoint");
-    let key = point.key(&["model", "sigma", "seed"]);
-    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Seed::derive(
+    point.seed(
         ctx.master_seed,
         &format!("branching-avalanches/{purpose}"),
-        &key,
+        &["model", "sigma", "seed"],
     )
 }
 

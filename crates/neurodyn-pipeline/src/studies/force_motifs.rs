@@ -13,7 +13,7 @@ use neurodyn_analysis::dimensionality::{
     covariance, participation_ratio, participation_ratio_bias_corrected,
 };
 use neurodyn_analysis::motifs::motifs;
-use neurodyn_core::{BackgroundRecorder, Column, ColumnType, Field, Recorder, Seed, TableSchema};
+use neurodyn_core::{BackgroundRecorder, Column, ColumnType, Field, Recorder, TableSchema};
 use neurodyn_learning::trainer::{self, ForceRecord, Schedule};
 use neurodyn_models::lif_qif::{LifQifNet, LifQifParams, NoiseScaling};
 use neurodyn_plot::{Chart, Series};
@@ -346,9 +346,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     // Everything random depends on the seed axis only, so that networks of
     // one seed share connectivity, background, targets and noise across
     // pqif and v_reset (a paired comparison, as in the reference study).
-    let key = point.key(&["seed"]);
-    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let seed = Seed::derive(ctx.master_seed, "force-motifs", &key);
+    let seed = point.seed(ctx.master_seed, "force-motifs", &["seed"]);
     let mut net = LifQifNet::new(params, &mut seed.child("network", 0).rng())
         .map_err(|e| PipelineError::Other(format!("sweep point {}: {e}", point.label())))?;
     let steps = p.usize("steps_per_loop");

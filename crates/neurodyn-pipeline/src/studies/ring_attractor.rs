@@ -674,9 +674,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         off_s: p.f64("stimulus_off_s"),
     };
     // Background: the same trains in every condition of a seed.
-    let key = point.key(&["seed"]);
-    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let seed = Seed::derive(ctx.master_seed, "ring-attractor/background", &key);
+    let seed = point.seed(ctx.master_seed, "ring-attractor/background", &["seed"]);
     let mut sim = RingSimulation::new(
         &set,
         params,

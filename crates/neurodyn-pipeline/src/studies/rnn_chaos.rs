@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use neurodyn_analysis::lyapunov::fit_log_curve;
-use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
+use neurodyn_core::{Column, ColumnType, Field, Recorder, TableSchema};
 use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use neurodyn_plot::{Chart, Series};
 
@@ -217,9 +217,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let g = point.get("g").as_f64();
     let params = model_params(ctx, g)?;
     // W and the initial states depend on the session only: g scales one network.
-    let key = point.key(&["session"]);
-    let key: Vec<(&str, &str)> = key.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let seed = Seed::derive(ctx.master_seed, "rnn-chaos/network", &key);
+    let seed = point.seed(ctx.master_seed, "rnn-chaos/network", &["session"]);
     let mut rng = seed.rng();
     let w = rate_rnn::connectivity(&params, &mut rng);
     let trials = ctx.params.usize("trials");
