@@ -1,10 +1,11 @@
 //! neurodyn-plot: small, dependency-light plotting helpers.
 //!
-//! Plain data in ([`Chart`], [`Series`]), PNG + SVG files out ([`save_chart`],
-//! [`save_panels`]). All text uses the bundled DejaVu Sans font (registered as
-//! `"sans-serif"` through plotters' `ab_glyph` support), so no system
-//! fontconfig/freetype is needed. Files are written atomically: each is drawn
-//! to a hidden temporary file in the destination folder and then renamed.
+//! Plain data in ([`Chart`], [`Series`], [`Heatmap`]), PNG + SVG files out
+//! ([`save_chart`], [`save_panels`], [`save_heatmap`]). All text uses the
+//! bundled DejaVu Sans font (registered as `"sans-serif"` through plotters'
+//! `ab_glyph` support), so no system fontconfig/freetype is needed. Files are
+//! written atomically: each is drawn to a hidden temporary file in the
+//! destination folder and then renamed.
 #![warn(missing_docs)]
 
 use std::fmt;
@@ -16,6 +17,9 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
+
+mod heatmap;
+pub use heatmap::{Colormap, Heatmap, save_heatmap};
 
 /// Font family name used for all text.
 const FONT: &str = "sans-serif";
@@ -460,6 +464,7 @@ fn palette_index(px: &[u8]) -> u8 {
 
 enum Figure<'a> {
     Single(&'a Chart),
+    Heatmap(&'a Heatmap),
     Panels {
         panels: &'a [Chart],
         rows: usize,
@@ -689,6 +694,7 @@ fn draw_figure<DB: DrawingBackend>(
     root.fill(&WHITE)?;
     match fig {
         Figure::Single(chart) => draw_chart(root, chart),
+        Figure::Heatmap(h) => heatmap::draw_heatmap(root, h),
         Figure::Panels {
             panels,
             rows,

@@ -242,3 +242,385 @@ fn fixed_ranges_and_png_only_panels() {
     assert_eq!(files_in(dir.path()), ["p.png"]);
     assert_eq!(png_dims(&std::fs::read(png).unwrap()), (1280, 480));
 }
+
+// ---------------------------------------------------------------------------
+// Heatmaps.
+
+use crate::heatmap::{
+    GREYS, MISSING, RDBU_R, TICK_FONT, VIRIDIS, color_range, layout, nice_ticks, text_size,
+    value_rgb,
+};
+
+/// Draw `h` into an RGB buffer through the same path as the PNG file.
+fn render_rgb(h: &Heatmap) -> Vec<u8> {
+    assert!(font_registered());
+    let mut buf = vec![0u8; h.size.0 as usize * h.size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, h.size).into_drawing_area();
+        draw_figure(&root, &Figure::Heatmap(h)).unwrap();
+        root.present().unwrap();
+    }
+    buf
+}
+
+fn pixel(buf: &[u8], width: u32, x: i32, y: i32) -> [u8; 3] {
+    let i = 3 * (y as usize * width as usize + x as usize);
+    [buf[i], buf[i + 1], buf[i + 2]]
+}
+
+/// Relative luminance (sRGB, linearised).
+fn luminance(c: [u8; 3]) -> f64 {
+    let lin = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+}
+
+fn region_names(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{}-region{i}", if i < n / 2 { "lh" } else { "rh" }))
+        .collect()
+}
+
+fn connectivity(n: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            (-(i as f64 - j as f64).abs() / 6.0).exp() - 0.3
+        })
+        .collect();
+    for i in 0..n {
+        v[i * n + i] = f64::NAN;
+    }
+    v
+}
+
+#[test]
+fn heatmap_writes_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("sub/fc");
+    let h = Heatmap::new("Functional connectivity", connectivity(68), 68, 68)
+        .region_labels(region_names(68))
+        .axis_labels("target region", "source region")
+        .colormap(Colormap::RdBu)
+        .colorbar_label("Pearson r")
+        .size(800, 700);
+    let [png, svg] = save_heatmap(&h, &base).unwrap();
+    assert_eq!(png, dir.path().join("sub/fc.png"));
+    assert_eq!(svg, dir.path().join("sub/fc.svg"));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    assert_eq!(png_dims(&bytes), (800, 700));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for needle in [
+        "<svg",
+        "Functional connectivity",
+        "lh-region0",
+        "rh-region66",
+        "target region",
+        "source region",
+        "Pearson r",
+    ] {
+        assert!(text.contains(needle), "svg lacks {needle:?}");
+    }
+    assert_eq!(files_in(&dir.path().join("sub")), ["fc.png", "fc.svg"]);
+
+    // The fit-landscape case: parameter values as labels, default size.
+    let ks = [0.1, 0.5, 1.0, 2.0, 5.0];
+    let speeds = ["1", "3", "10", "30"];
+    let fit: Vec<f64> = (0..20).map(|k| (k as f64 * 0.7).sin()).collect();
+    let h = Heatmap::new("fit", fit, 5, 4)
+        .labels(ks, speeds)
+        .axis_labels("speed (m/s)", "coupling k");
+    let [png, svg] = save_heatmap(&h, &dir.path().join("landscape")).unwrap();
+    assert_eq!(png_dims(&std::fs::read(png).unwrap()), (900, 750));
+    let text = std::fs::read_to_string(svg).unwrap();
+    for needle in [
+        ">\n0.1\n<",
+        ">\n0.5\n<",
+        ">\n5\n<",
+        ">\n30\n<",
+        "coupling k",
+    ] {
+        assert!(text.contains(needle), "svg lacks {needle:?}");
+    }
+}
+
+#[test]
+fn heatmap_builder_sets_every_field() {
+    let h = Heatmap::new("t", vec![1.0; 6], 2, 3)
+        .labels(["a", "b"], vec![1, 2, 3])
+        .axis_labels("x", "y")
+        .colormap(Colormap::Greys)
+        .range(-1.0, 2.0)
+        .colorbar_label("c")
+        .size(300, 200);
+    assert_eq!((h.rows, h.cols, h.values.len()), (2, 3, 6));
+    assert_eq!(h.row_labels, ["a", "b"]);
+    assert_eq!(h.col_labels, ["1", "2", "3"]);
+    assert_eq!((h.x_label.as_str(), h.y_label.as_str()), ("x", "y"));
+    assert_eq!(h.colormap, Colormap::Greys);
+    assert_eq!(h.range, Some((-1.0, 2.0)));
+    assert_eq!(h.colorbar_label, "c");
+    assert_eq!(h.size, (300, 200));
+    let r = Heatmap::new("t", vec![1.0; 4], 2, 2).region_labels(["p", "q"]);
+    assert_eq!(r.row_labels, ["p", "q"]);
+    assert_eq!(r.col_labels, ["p", "q"]);
+}
+
+#[test]
+fn colormaps_interpolate_between_their_anchors() {
+    for (cmap, anchors) in [
+        (Colormap::Viridis, &VIRIDIS[..]),
+        (Colormap::RdBu, &RDBU_R[..]),
+        (Colormap::Greys, &GREYS[..]),
+    ] {
+        assert_eq!(cmap.anchors(), anchors);
+        let n = anchors.len() - 1;
+        assert_eq!(cmap.rgb(0.0), anchors[0]);
+        assert_eq!(cmap.rgb(1.0), anchors[n]);
+        assert_eq!(cmap.rgb(-3.0), anchors[0], "clamped");
+        assert_eq!(cmap.rgb(7.0), anchors[n], "clamped");
+        for (k, a) in anchors.iter().enumerate() {
+            assert_eq!(cmap.rgb(k as f64 / n as f64), *a, "{cmap:?} anchor {k}");
+        }
+        // Half-way between two anchors: the channel means.
+        let mid = cmap.rgb(0.5 / n as f64);
+        for c in 0..3 {
+            let want = (anchors[0][c] as f64 + anchors[1][c] as f64) / 2.0;
+            assert!((mid[c] as f64 - want).abs() <= 0.5, "{cmap:?} channel {c}");
+        }
+        assert_eq!(cmap.rgb(f64::NAN), MISSING);
+    }
+    assert_eq!(RDBU_R[5], [247, 247, 247], "neutral centre");
+    assert!(RDBU_R[0][2] > RDBU_R[0][0], "low end blue");
+    assert!(RDBU_R[10][0] > RDBU_R[10][2], "high end red");
+
+    // Viridis grows in luminance along the whole scale: strictly on the
+    // interpolated colours, and on the rounded ones at 1 % steps.
+    let lum_f = |c: [f64; 3]| 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    let mut prev = -1.0;
+    for k in 0..=1000 {
+        let l = lum_f(Colormap::Viridis.rgb_f64(k as f64 / 1000.0));
+        assert!(l > prev, "viridis luminance at {k}/1000");
+        prev = l;
+    }
+    let mut prev = -1.0;
+    for k in 0..=100 {
+        let l = luminance(Colormap::Viridis.rgb(k as f64 / 100.0));
+        assert!(l > prev, "viridis relative luminance at {k}/100");
+        prev = l;
+    }
+    // Greys darkens monotonically.
+    for k in 0..100 {
+        let (a, b) = (k as f64 / 100.0, (k + 1) as f64 / 100.0);
+        assert!(luminance(Colormap::Greys.rgb(b)) <= luminance(Colormap::Greys.rgb(a)));
+    }
+}
+
+#[test]
+fn rdbu_is_symmetric_about_zero_without_a_range() {
+    let h = Heatmap::new("fc", vec![-0.3, 0.0, 0.9, 0.2], 2, 2)
+        .colormap(Colormap::RdBu)
+        .size(400, 300);
+    let range = color_range(&h).unwrap();
+    assert_eq!(range, (-0.9, 0.9));
+    assert_eq!(value_rgb(Colormap::RdBu, 0.0, range), RDBU_R[5]);
+    assert_eq!(value_rgb(Colormap::RdBu, 0.9, range), RDBU_R[10]);
+    assert_eq!(value_rgb(Colormap::RdBu, -0.9, range), RDBU_R[0]);
+    // Drawn: the zero cell (0, 1) is the neutral centre.
+    let buf = render_rgb(&h);
+    let [x0, y0, x1, y1] = layout(&h, range).cell(0, 1);
+    assert_eq!(pixel(&buf, 400, (x0 + x1) / 2, (y0 + y1) / 2), RDBU_R[5]);
+
+    // All positive: still symmetric, so 0 stays white.
+    let h = Heatmap::new("pos", vec![0.5, 2.0], 1, 2).colormap(Colormap::RdBu);
+    assert_eq!(color_range(&h), Some((-2.0, 2.0)));
+    // A fixed range is used as given.
+    let h = h.range(0.0, 1.0);
+    assert_eq!(color_range(&h), Some((0.0, 1.0)));
+    assert_eq!(value_rgb(Colormap::RdBu, 0.0, (0.0, 1.0)), RDBU_R[0]);
+    // Other maps use min..max; constant data sits mid-scale.
+    let h = Heatmap::new("v", vec![2.0, 5.0, f64::NAN], 1, 3);
+    assert_eq!(color_range(&h), Some((2.0, 5.0)));
+    let (lo, hi) = color_range(&Heatmap::new("c", vec![3.0; 4], 2, 2)).unwrap();
+    assert!(lo < 3.0 && hi > 3.0 && ((lo + hi) / 2.0 - 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn row_zero_is_drawn_at_the_top() {
+    let (rows, cols) = (4, 3);
+    let mut values: Vec<f64> = (0..rows * cols).map(|k| 0.1 * (k % 5) as f64).collect();
+    values[0] = 10.0; // cell (0, 0): the top of the scale
+    values[rows * cols - 1] = f64::NAN; // cell (3, 2): missing
+    let h = Heatmap::new("orientation", values.clone(), rows, cols)
+        .labels(["r0", "r1", "r2", "r3"], ["c0", "c1", "c2"])
+        .colorbar_label("value")
+        .size(500, 400);
+    let range = color_range(&h).unwrap();
+    let l = layout(&h, range);
+    let [px0, py0, px1, py1] = l.plot;
+    // The layout puts row 0 at the top-left corner of the plot area.
+    assert_eq!(l.cell(0, 0)[..2], [px0, py0]);
+    assert_eq!(l.cell(rows - 1, cols - 1)[2..], [px1, py1]);
+    assert!(l.cell(0, 0)[3] <= l.cell(1, 0)[1]);
+    assert!(py1 < 400 / 2 + 200 && py0 < 400 / 2);
+
+    let buf = render_rgb(&h);
+    let top = VIRIDIS[10];
+    // Every pixel of cell (0, 0) has the top colour...
+    let [x0, y0, x1, y1] = l.cell(0, 0);
+    assert!(x1 - x0 > 10 && y1 - y0 > 10);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            assert_eq!(pixel(&buf, 500, x, y), top, "({x}, {y})");
+        }
+    }
+    // ...including the plot area's top-left pixel, and the image's top-left
+    // quarter holds it, the bottom-left does not.
+    assert_eq!(pixel(&buf, 500, px0, py0), top);
+    let [bx0, by0, bx1, by1] = l.cell(rows - 1, 0);
+    assert_ne!(pixel(&buf, 500, (bx0 + bx1) / 2, (by0 + by1) / 2), top);
+    // Every cell's centre has its value's colour; the NaN cell is grey.
+    for i in 0..rows {
+        for j in 0..cols {
+            let [x0, y0, x1, y1] = l.cell(i, j);
+            let want = value_rgb(Colormap::Viridis, values[i * cols + j], range);
+            assert_eq!(
+                pixel(&buf, 500, (x0 + x1) / 2, (y0 + y1) / 2),
+                want,
+                "cell ({i}, {j})"
+            );
+        }
+    }
+    let [x0, y0, x1, y1] = l.cell(rows - 1, cols - 1);
+    assert_eq!(pixel(&buf, 500, (x0 + x1) / 2, (y0 + y1) / 2), MISSING);
+    // The colour bar runs from the low end (bottom) to the high end (top).
+    let [bx0, by0, bx1, by1] = l.bar;
+    let bx = (bx0 + bx1) / 2;
+    assert_eq!(pixel(&buf, 500, bx, by0), VIRIDIS[10]);
+    assert_eq!(pixel(&buf, 500, bx, by1 - 1), VIRIDIS[0]);
+    assert_eq!(l.bar_y(range.1), by0);
+    assert_eq!(l.bar_y(range.0), by1 - 1);
+}
+
+#[test]
+fn crowded_labels_are_thinned_and_shortened() {
+    let th = text_size("0", TICK_FONT).1;
+    // 68 regions on 800 x 700: every k-th label, without overlap.
+    let h = Heatmap::new("sc", connectivity(68), 68, 68).region_labels(region_names(68));
+    let h = h.size(800, 700);
+    let l = layout(&h, color_range(&h).unwrap());
+    let cell_h = (l.plot[3] - l.plot[1]) as f64 / 68.0;
+    let cell_w = (l.plot[2] - l.plot[0]) as f64 / 68.0;
+    assert!(
+        l.row_step > 1 && l.col_step > 1,
+        "{} {}",
+        l.row_step,
+        l.col_step
+    );
+    assert!(l.row_step as f64 * cell_h >= th as f64);
+    assert!(l.col_rotated, "long labels read bottom-to-top");
+    assert!(l.col_step as f64 * cell_w >= th as f64);
+    assert!(
+        (l.col_step - 1) as f64 * cell_w < (th + 3) as f64,
+        "no thinner than needed"
+    );
+    // Bar ticks keep their distance too.
+    let ys: Vec<i32> = l.bar_ticks.iter().map(|(v, _)| l.bar_y(*v)).collect();
+    assert!(ys.len() >= 3);
+    assert!(ys.windows(2).all(|w| w[0] - w[1] >= th + 2), "{ys:?}");
+
+    // Few short labels: all drawn, horizontal.
+    let h =
+        Heatmap::new("fit", vec![0.0; 20], 5, 4).labels([0.1, 0.5, 1.0, 2.0, 5.0], [1, 3, 10, 30]);
+    let l = layout(&h, (0.0, 1.0));
+    assert_eq!((l.row_step, l.col_step, l.col_rotated), (1, 1, false));
+    assert_eq!(l.row_text, ["0.1", "0.5", "1", "2", "5"]);
+    // No labels: indices.
+    let h = Heatmap::new("idx", vec![0.0; 6], 2, 3);
+    let l = layout(&h, (0.0, 1.0));
+    assert_eq!(l.row_text, ["0", "1"]);
+    assert_eq!(l.col_text, ["0", "1", "2"]);
+    // A very long label is cut to a quarter of the width, with an ellipsis.
+    let long = "x".repeat(300);
+    let h = Heatmap::new("long", vec![0.0; 2], 2, 1).labels([long.as_str(), "b"], ["c"]);
+    let l = layout(&h.clone().size(400, 300), (0.0, 1.0));
+    assert!(l.row_text[0].ends_with('…') && l.row_text[0].len() < 300);
+    assert!(text_size(&l.row_text[0], TICK_FONT).0 <= 100);
+    assert_eq!(l.row_text[1], "b");
+    let dir = tempfile::tempdir().unwrap();
+    save_heatmap(&h.size(400, 300), &dir.path().join("long")).unwrap();
+}
+
+#[test]
+fn colour_bar_ticks_are_round() {
+    assert_eq!(
+        nice_ticks(0.0, 1.0, 5),
+        [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+    );
+    assert_eq!(
+        nice_ticks(-0.9, 0.9, 8),
+        [-0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75]
+    );
+    assert_eq!(nice_ticks(3.0, 97.0, 5), [20.0, 40.0, 60.0, 80.0]);
+    assert_eq!(nice_ticks(0.1, 0.7, 2), [0.5]);
+    for (lo, hi, n) in [(0.0, 1e-6, 7), (-3e5, 2e5, 4), (0.3, 0.30001, 3)] {
+        let t = nice_ticks(lo, hi, n);
+        assert!(!t.is_empty() && t.len() <= n + 1, "{lo}..{hi}: {t:?}");
+        assert!(t.iter().all(|&v| v >= lo - 1e-12 && v <= hi + 1e-12));
+    }
+}
+
+#[test]
+fn invalid_heatmaps_are_rejected_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("bad_heatmap");
+    let ok = Heatmap::new("m", vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3);
+    let invalid_cases = [
+        ("length", Heatmap::new("m", vec![1.0; 5], 2, 3)),
+        ("zero rows", Heatmap::new("m", vec![], 0, 3)),
+        ("zero cols", Heatmap::new("m", vec![], 2, 0)),
+        ("overflow", Heatmap::new("m", vec![1.0], usize::MAX, 2)),
+        ("row labels", ok.clone().labels(["a"], Vec::<String>::new())),
+        ("col labels", ok.clone().labels(["a", "b"], ["x", "y"])),
+        ("range order", ok.clone().range(1.0, 1.0)),
+        ("range nan", ok.clone().range(f64::NAN, 1.0)),
+        ("range inf", ok.clone().range(0.0, f64::INFINITY)),
+        ("zero size", ok.clone().size(0, 100)),
+        ("tiny size", ok.clone().size(40, 30)),
+    ];
+    for (what, h) in &invalid_cases {
+        let err = save_heatmap(h, &base).unwrap_err();
+        assert!(
+            matches!(err, PlotError::InvalidInput { .. }),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains("bad_heatmap"), "{what}: {err}");
+    }
+    for values in [
+        vec![f64::NAN; 6],
+        vec![
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+            f64::NAN,
+        ],
+    ] {
+        let h = Heatmap::new("nan", values, 2, 3).range(0.0, 1.0);
+        let err = save_heatmap(&h, &base).unwrap_err();
+        assert!(matches!(err, PlotError::NoData { .. }), "{err}");
+        assert!(err.to_string().contains("bad_heatmap"));
+    }
+    assert!(files_in(dir.path()).is_empty());
+    save_heatmap(&ok, &base).unwrap();
+    assert_eq!(files_in(dir.path()), ["bad_heatmap.png", "bad_heatmap.svg"]);
+}
