@@ -36,6 +36,11 @@ pub enum ParamKind {
         /// Largest allowed element.
         max: i64,
     },
+    /// An input file: `"example"` (the study's bundled data) or a path,
+    /// relative to the current directory. The file must exist when the
+    /// pipeline is loaded, and its content is part of the fingerprint of the
+    /// stage that reads it: editing the file reruns what depends on it.
+    File,
 }
 
 impl ParamKind {
@@ -75,6 +80,9 @@ impl ParamKind {
                 format!("a list of integers >= {min}")
             }
             ParamKind::IntList { min, max } => format!("a list of integers in [{min}, {max}]"),
+            ParamKind::File => "\"example\" (the bundled data) or the path of an existing file, \
+                 relative to the current directory"
+                .into(),
         }
     }
 }
@@ -268,6 +276,18 @@ pub fn check_value(
             Ok(ParamValue::Str(s.clone()))
         }
         (ParamKind::Bool, NodeKind::Bool(b)) => Ok(ParamValue::Bool(*b)),
+        (ParamKind::File, NodeKind::Str(s)) => {
+            if s != "example" && !std::path::Path::new(s).is_file() {
+                let cwd = std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|_| "?".into());
+                return bad(format!(
+                    "\"{s}\" is not a file (relative paths are from the current directory, {cwd}): expected {}",
+                    def.kind.allowed()
+                ));
+            }
+            Ok(ParamValue::Str(s.clone()))
+        }
         (ParamKind::IntList { min, max }, NodeKind::Array(items)) => {
             let mut v = Vec::new();
             for it in items {

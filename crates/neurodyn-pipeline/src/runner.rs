@@ -112,6 +112,30 @@ fn hash_fingerprint(parts: &[&str]) -> String {
     h.finalize().to_hex()[..32].to_string()
 }
 
+/// The content hashes of a stage's input files (`ParamKind::File`
+/// parameters other than `"example"`), so that editing a file reruns the
+/// stages that read it. Empty for stages without input files, which keeps
+/// their fingerprints as they were.
+fn file_digests(def: &crate::study::StageDef, params: &crate::params::Params) -> String {
+    let mut out = String::new();
+    for d in def
+        .params
+        .iter()
+        .filter(|d| d.kind == crate::params::ParamKind::File)
+    {
+        let path = params.str(d.key);
+        if path == "example" {
+            continue;
+        }
+        let digest = match std::fs::read(path) {
+            Ok(bytes) => blake3::hash(&bytes).to_hex().to_string(),
+            Err(e) => format!("unreadable: {e}"),
+        };
+        out.push_str(&format!("{}={digest};", d.key));
+    }
+    out
+}
+
 impl<'p> Plan<'p> {
     /// Lay out the instances of `pipeline` under `out_root`.
     pub fn new(pipeline: &'p Pipeline, out_root: &Path) -> Self {
@@ -122,13 +146,17 @@ impl<'p> Plan<'p> {
         for (si, (def, params)) in pipeline.stages.iter().enumerate() {
             let json = params.canonical_json();
             let seed = pipeline.seed.to_string();
-            let base = [
+            let files = file_digests(def, params);
+            let mut base = vec![
                 pipeline.study.name(),
                 def.name,
                 def.code_version,
                 json.as_str(),
                 seed.as_str(),
             ];
+            if !files.is_empty() {
+                base.push(files.as_str());
+            }
             match def.scope {
                 Scope::PerPoint => {
                     for p in &points {
