@@ -353,7 +353,13 @@ fn parse_centres(src: Source, text: &str) -> Result<Centres> {
 /// no ZIP64).
 pub fn read_tvb_zip(path: &Path) -> Result<Connectome> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let archive = zip::Archive::parse(&bytes).map_err(|m| bad(path, m))?;
+    parse_tvb_zip(&bytes, path)
+}
+
+/// [`read_tvb_zip`] on the bytes of a zip already in memory (bundled data);
+/// errors name `path`.
+pub fn parse_tvb_zip(bytes: &[u8], path: &Path) -> Result<Connectome> {
+    let archive = zip::Archive::parse(bytes).map_err(|m| bad(path, m))?;
     let folder = tvb_folder(&archive).map_err(|m| bad(path, m))?;
     let text = |name: &str| -> Result<(String, String)> {
         let member = format!("{folder}{name}");
@@ -551,8 +557,14 @@ pub fn read_matrix_csv(path: &Path) -> Result<(usize, Vec<f64>)> {
 
 /// [`read_matrix_csv`], keeping the labels of the header row.
 pub fn read_matrix_csv_labelled(path: &Path) -> Result<LabelledMatrix> {
-    let sep = separator(path)?;
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_matrix_csv_labelled(data, path)
+}
+
+/// [`read_matrix_csv_labelled`] on file contents already in memory (bundled
+/// data); the separator comes from `path`'s extension and errors name it.
+pub fn parse_matrix_csv_labelled(data: Vec<u8>, path: &Path) -> Result<LabelledMatrix> {
+    let sep = separator(path)?;
     let src = Source { path, member: None };
     let text = utf8(data).map_err(|(line, m)| src.err(line, m))?;
     parse_matrix(src, &text, sep, true, ANY)

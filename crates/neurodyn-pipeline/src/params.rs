@@ -40,7 +40,12 @@ pub enum ParamKind {
     /// relative to the current directory. The file must exist when the
     /// pipeline is loaded, and its content is part of the fingerprint of the
     /// stage that reads it: editing the file reruns what depends on it.
-    File,
+    /// `example` holds the bundled file's bytes, hashed the same way (a
+    /// new version of the bundled data reruns its readers too).
+    File {
+        /// The bundled data `"example"` stands for.
+        example: &'static [u8],
+    },
 }
 
 impl ParamKind {
@@ -80,9 +85,11 @@ impl ParamKind {
                 format!("a list of integers >= {min}")
             }
             ParamKind::IntList { min, max } => format!("a list of integers in [{min}, {max}]"),
-            ParamKind::File => "\"example\" (the bundled data) or the path of an existing file, \
+            ParamKind::File { .. } => {
+                "\"example\" (the bundled data) or the path of an existing file, \
                  relative to the current directory"
-                .into(),
+                    .into()
+            }
         }
     }
 }
@@ -276,7 +283,7 @@ pub fn check_value(
             Ok(ParamValue::Str(s.clone()))
         }
         (ParamKind::Bool, NodeKind::Bool(b)) => Ok(ParamValue::Bool(*b)),
-        (ParamKind::File, NodeKind::Str(s)) => {
+        (ParamKind::File { .. }, NodeKind::Str(s)) => {
             if s != "example" && !std::path::Path::new(s).is_file() {
                 let cwd = std::env::current_dir()
                     .map(|d| d.display().to_string())

@@ -113,23 +113,24 @@ fn hash_fingerprint(parts: &[&str]) -> String {
 }
 
 /// The content hashes of a stage's input files (`ParamKind::File`
-/// parameters other than `"example"`), so that editing a file reruns the
-/// stages that read it. Empty for stages without input files, which keeps
-/// their fingerprints as they were.
+/// parameters: the file named, or the bundled bytes for `"example"`), so
+/// that editing a file, or shipping new bundled data, reruns the stages that
+/// read it. Empty for stages without input files, which keeps their
+/// fingerprints as they were.
 fn file_digests(def: &crate::study::StageDef, params: &crate::params::Params) -> String {
     let mut out = String::new();
-    for d in def
-        .params
-        .iter()
-        .filter(|d| d.kind == crate::params::ParamKind::File)
-    {
-        let path = params.str(d.key);
-        if path == "example" {
+    for d in &def.params {
+        let crate::params::ParamKind::File { example } = d.kind else {
             continue;
-        }
-        let digest = match std::fs::read(path) {
-            Ok(bytes) => blake3::hash(&bytes).to_hex().to_string(),
-            Err(e) => format!("unreadable: {e}"),
+        };
+        let path = params.str(d.key);
+        let digest = if path == "example" {
+            blake3::hash(example).to_hex().to_string()
+        } else {
+            match std::fs::read(path) {
+                Ok(bytes) => blake3::hash(&bytes).to_hex().to_string(),
+                Err(e) => format!("unreadable: {e}"),
+            }
         };
         out.push_str(&format!("{}={digest};", d.key));
     }
