@@ -272,5 +272,6 @@ pub fn studies() -> Vec<Box<dyn Study>> {
         Box::new(crate::studies::force_motifs::ForceMotifs),
         Box::new(crate::studies::ring_attractor::RingAttractor),
         Box::new(crate::studies::branching_avalanches::BranchingAvalanches),
+        Box::new(crate::studies::whole_brain::WholeBrain),
     ]
 }

@@ -11,6 +11,7 @@ pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
 pub mod user_data;
+pub mod whole_brain;
 
 use std::fmt;
 use std::path::Path;

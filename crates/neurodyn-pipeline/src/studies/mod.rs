@@ -4,6 +4,7 @@ pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
+pub mod whole_brain;
 
 use neurodyn_io::{ParquetRecorder, RecorderOptions};
 
