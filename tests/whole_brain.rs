@@ -1,0 +1,278 @@
+//! The whole-brain pipeline end to end on a small sweep: the fit finds the
+//! ground truth of the bundled target FC, the tables have the issue's
+//! columns, reruns are incremental (editing a target file reruns only the
+//! FC stage and what follows), results do not depend on the thread count,
+//! and the bundled data is what its generator writes.
+
+use std::path::Path;
+
+use neurodyn_pipeline::studies::whole_brain::{
+    EXAMPLE_CONNECTOME, EXAMPLE_TARGET_FC, TARGET_K, TARGET_SPEED, write_example_data,
+};
+use neurodyn_pipeline::{Plan, RunOptions, runner};
+use neurodyn_tests::{all_tables, counts, pipeline, run};
+
+/// Hopf only, k in {0.05, 0.2, 1.0} x speed in {3, 10} mm/ms x seed 0, on
+/// the example connectome and the study's default 300 ms runs.
+fn small(name: &str, target: &str) -> String {
+    format!(
+        "[pipeline]\nname = \"{name}\"\nstudy = \"whole-brain\"\nseed = 5\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.05, 0.2, 1.0]\nspeed = [3.0, 10.0]\nseed = [0]\n\
+         [fc]\ntarget = \"{target}\"\n"
+    )
+}
+
+#[test]
+fn a_small_sweep_finds_the_ground_truth_of_the_target_and_reruns_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let p = pipeline(&small("wb", "example"));
+    let first = run(&p, &out, Some(2), &[]);
+    assert_eq!(counts(&first, "simulate"), (6, 0));
+    assert_eq!(counts(&first, "fc"), (6, 0));
+    assert_eq!(counts(&first, "tables"), (1, 0));
+    assert_eq!(counts(&first, "figures"), (1, 0));
+
+    let dir = out.join("wb");
+    for f in [
+        "figures/connectivity.png",
+        "figures/distances.svg",
+        "figures/fit_landscape_hopf.png",
+        "figures/fc_best_hopf.png",
+        "figures/fc_target.png",
+        "figures/activity.png",
+    ] {
+        assert!(dir.join(f).is_file(), "missing {f}");
+    }
+    let tables = all_tables(&dir);
+    let n = 68;
+
+    // fc: model, k, speed, seed, i, j, r: the full matrix of every run, unit
+    // diagonal, symmetric, every r in [-1, 1]
+    let fc = &tables["tables/fc.parquet"];
+    assert_eq!(fc.rows(), 6 * n * n);
+    let (i, j, r) = (
+        fc.u32s("i").unwrap(),
+        fc.u32s("j").unwrap(),
+        fc.f64s("r").unwrap(),
+    );
+    fc.strs("model").unwrap();
+    fc.i64s("seed").unwrap();
+    for run in 0..6 {
+        let m = &r[run * n * n..(run + 1) * n * n];
+        for a in 0..n {
+            assert!((m[a * n + a] - 1.0).abs() < 1e-12);
+            for b in 0..n {
+                assert_eq!(i[run * n * n + a * n + b] as usize, a);
+                assert_eq!(j[run * n * n + a * n + b] as usize, b);
+                assert!((m[a * n + b] - m[b * n + a]).abs() < 1e-12);
+                assert!(m[a * n + b].abs() <= 1.0 + 1e-12);
+            }
+        }
+    }
+
+    // fit: one row per run; the best fit is the target's ground truth, and
+    // by a clear margin over the far corner of the grid
+    let fit = &tables["tables/fit.parquet"];
+    assert_eq!(fit.rows(), 6);
+    let (k, speed, sim) = (
+        fit.f64s("k").unwrap(),
+        fit.f64s("speed").unwrap(),
+        fit.f64s("fc_similarity").unwrap(),
+    );
+    let best = (0..6).max_by(|&a, &b| sim[a].total_cmp(&sim[b])).unwrap();
+    assert_eq!((k[best], speed[best]), (TARGET_K, TARGET_SPEED), "{sim:?}");
+    assert!(sim[best] > 0.95, "{sim:?}");
+    let corner = (0..6).find(|&x| k[x] == 0.05 && speed[x] == 3.0).unwrap();
+    assert!(sim[corner] < 0.5, "{sim:?}");
+
+    // activity: long format, one row per recorded sample and region
+    let a = &tables["tables/activity.parquet"];
+    let t = a.f64s("t_ms").unwrap();
+    assert_eq!(a.rows(), 6 * 250 * n);
+    assert_eq!((t[0], t[a.rows() - 1]), (51.0, 300.0));
+    assert!(a.strs("label").unwrap().iter().all(|l| !l.is_empty()));
+    assert!(a.strs("variable").unwrap().iter().all(|v| v == "x"));
+    a.u32s("region").unwrap();
+    a.f64s("value").unwrap();
+
+    // dominant frequencies: finite, below the Nyquist frequency of the 1 ms
+    // recording; at the weakest coupling near a free Hopf node's
+    // omega / 2 pi = 47.7 Hz (delayed coupling pulls the collective
+    // frequency away from it as k grows)
+    let hz = tables["tables/spectra.parquet"].f64s("dominant_hz").unwrap();
+    assert_eq!(hz.len(), 6 * n);
+    assert!(hz.iter().all(|&f| f > 0.0 && f < 500.0), "{hz:?}");
+    let mut weak = hz[..n].to_vec();
+    weak.sort_by(f64::total_cmp);
+    let free = 0.3 / (2.0 * std::f64::consts::PI) * 1000.0;
+    assert!((weak[n / 2] / free - 1.0).abs() < 0.15, "{weak:?}");
+
+    // nothing changed: nothing runs
+    let again = run(&p, &out, Some(2), &[]);
+    for st in ["simulate", "fc", "tables", "figures"] {
+        assert_eq!(counts(&again, st).0, 0, "{st} reran");
+    }
+
+    // the target as a user file: only the FC stage and what follows rerun;
+    // editing that file reruns them again, and the simulations stay fresh
+    let target = tmp.path().join("target.csv");
+    std::fs::write(&target, EXAMPLE_TARGET_FC).unwrap();
+    let p2 = pipeline(&small("wb", &target.display().to_string()));
+    let moved = run(&p2, &out, Some(2), &[]);
+    assert_eq!(counts(&moved, "simulate"), (0, 6));
+    assert_eq!(counts(&moved, "fc"), (6, 0));
+    let text = String::from_utf8(EXAMPLE_TARGET_FC.to_vec()).unwrap();
+    // negate every correlation: the best fit becomes the worst
+    let flipped: String = text
+        .lines()
+        .enumerate()
+        .map(|(row, line)| {
+            if row == 0 {
+                return format!("{line}\n");
+            }
+            let mut f: Vec<String> = line.split(',').map(str::to_string).collect();
+            for v in f.iter_mut().skip(1) {
+                *v = format!("{}", -v.parse::<f64>().unwrap());
+            }
+            format!("{}\n", f.join(","))
+        })
+        .collect();
+    std::fs::write(&target, flipped).unwrap();
+    let edited = run(&p2, &out, Some(2), &[]);
+    assert_eq!(counts(&edited, "simulate"), (0, 6));
+    assert_eq!(counts(&edited, "fc"), (6, 0));
+    assert_eq!(counts(&edited, "tables"), (1, 0));
+    let fit2 = neurodyn_io::read_table(&dir.join("tables/fit.parquet")).unwrap();
+    let sim2 = fit2.f64s("fc_similarity").unwrap();
+    for x in 0..6 {
+        assert!((sim2[x] + sim[x]).abs() < 1e-9, "{sim:?} {sim2:?}");
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[pipeline]\nname = \"wbt\"\nstudy = \"whole-brain\"\nseed = 9\n\
+                [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0, 1]\n\
+                [simulate]\nduration_ms = 120.0\ntransient_ms = 20.0\nrecord = \"all\"\n\
+                [simulate.bold]\nwrite = \"yes\"\nperiod_ms = 10.0\n\
+                [fc.fcd]\nwindow_ms = 40.0\nstep_ms = 20.0\n";
+    let p = pipeline(text);
+    run(&p, &tmp.path().join("one"), Some(1), &[]);
+    run(&p, &tmp.path().join("three"), Some(3), &[]);
+    let one = all_tables(&tmp.path().join("one/wbt"));
+    let three = all_tables(&tmp.path().join("three/wbt"));
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        three.keys().collect::<Vec<_>>()
+    );
+    for (name, t) in &one {
+        assert!(t.same_bits(&three[name]), "{name} differs");
+    }
+    for t in ["tables/bold.parquet", "tables/fcd.parquet"] {
+        assert!(one[t].rows() > 0, "{t} empty");
+    }
+    // the two models differ and the two seeds differ
+    let fit = &one["tables/fit.parquet"];
+    let s = fit.f64s("fc_similarity").unwrap();
+    assert_eq!(s.len(), 4);
+    assert!(s[0] != s[1] && s[0] != s[2], "{s:?}");
+}
+
+#[test]
+fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("small_target.csv");
+    let mut csv = String::new();
+    for a in 0..4 {
+        let row: Vec<String> = (0..4)
+            .map(|b| if a == b { "1".into() } else { "0.5".into() })
+            .collect();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    std::fs::write(&target, csv).unwrap();
+    let text = format!(
+        "[pipeline]\nname = \"wbe\"\nstudy = \"whole-brain\"\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n\
+         [simulate]\nduration_ms = 60.0\ntransient_ms = 10.0\n\
+         [fc]\ntarget = \"{}\"\n",
+        target.display()
+    );
+    let p = pipeline(&text);
+    let out = tmp.path().join("out");
+    let err = runner::run(
+        &Plan::new(&p, &out),
+        &RunOptions {
+            force: vec![],
+            threads: Some(1),
+            quiet: true,
+        },
+    )
+    .expect_err("a 4 x 4 target for 68 regions");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("small_target.csv") && msg.contains("4 x 4") && msg.contains("68"),
+        "{msg}"
+    );
+    // nothing half-written: no fc tables
+    assert!(!out.join("wbe/tables/fit.parquet").exists());
+}
+
+#[test]
+fn a_missing_connectome_file_is_an_error_at_load_that_names_it() {
+    let text = "[pipeline]\nname = \"wbm\"\nstudy = \"whole-brain\"\n\
+                [simulate]\nconnectome = \"no/such/connectome.zip\"\n";
+    let src = neurodyn_pipeline::spec::Source {
+        path: "wbm.toml".into(),
+        text: text.into(),
+    };
+    let msg = neurodyn_pipeline::Pipeline::from_source(&src)
+        .err()
+        .expect("a missing file")
+        .to_string();
+    assert!(
+        msg.contains("no/such/connectome.zip") && msg.contains("connectome"),
+        "{msg}"
+    );
+}
+
+/// The bundled files, read back, equal what the generator writes now: the
+/// same labels and centres, the same weights and distances, the same target
+/// FC (to 1e-12: the generator's weights go through the platform's `exp`).
+#[test]
+fn bundled_example_data_is_what_the_generator_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_example_data(tmp.path()).unwrap();
+    let fresh =
+        neurodyn_io::connectome::read_tvb_zip(&tmp.path().join("example_connectome.zip")).unwrap();
+    let bundled =
+        neurodyn_io::connectome::parse_tvb_zip(EXAMPLE_CONNECTOME, Path::new("bundled")).unwrap();
+    assert_eq!(fresh.labels(), bundled.labels());
+    let close = |a: &[f64], b: &[f64], what: &str| {
+        assert_eq!(a.len(), b.len(), "{what}");
+        for (x, y) in a.iter().zip(b) {
+            assert!(
+                (x - y).abs() <= 1e-12 * (1.0 + x.abs()),
+                "{what}: {x} vs {y}"
+            );
+        }
+    };
+    close(fresh.weights(), bundled.weights(), "weights");
+    close(fresh.distances_mm(), bundled.distances_mm(), "distances");
+    let flat = |c: &neurodyn_core::connectome::Connectome| -> Vec<f64> {
+        c.centres_mm().unwrap().iter().flatten().copied().collect()
+    };
+    close(&flat(&fresh), &flat(&bundled), "centres");
+    let t_fresh =
+        neurodyn_io::connectome::read_matrix_csv_labelled(&tmp.path().join("target_fc.csv"))
+            .unwrap();
+    let t_bundled = neurodyn_io::connectome::parse_matrix_csv_labelled(
+        EXAMPLE_TARGET_FC.to_vec(),
+        Path::new("bundled.csv"),
+    )
+    .unwrap();
+    assert_eq!(t_fresh.labels, t_bundled.labels);
+    close(&t_fresh.values, &t_bundled.values, "target FC");
+}
