@@ -27,6 +27,22 @@ print(json.dumps({"rc": r.returncode, "wall_s": w, "cpu_s": u.ru_utime + u.ru_st
                   "max_rss_mb": u.ru_maxrss / 1024.0}))
 "#;
 
+/// As `MEASURE`, and the numbers the child printed on its last stdout line
+/// (a JSON object): its own per-step figures, setup excluded.
+const MEASURE_CHILD: &str = r#"
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+w = time.perf_counter() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+lines = r.stdout.strip().splitlines()
+child = json.loads(lines[-1]) if r.returncode == 0 and lines else {}
+print(json.dumps({"rc": r.returncode, "wall_s": w, "cpu_s": u.ru_utime + u.ru_stime,
+                  "max_rss_mb": u.ru_maxrss / 1024.0,
+                  "us_per_step": child.get("us_per_step", float("nan")),
+                  "ns_per_delayed_read": child.get("ns_per_delayed_read", float("nan"))}))
+"#;
+
 struct Measured {
     wall_s: f64,
     cpu_s: f64,
@@ -49,15 +65,37 @@ fn python_with(module: &str) -> Option<PathBuf> {
 }
 
 fn measure(python: &Path, cmd: &[&str], env: &[(&str, &str)]) -> Result<Measured> {
+    Ok(measure_with(MEASURE, python, cmd, env)?.0)
+}
+
+/// `measure`, plus the child's own `us_per_step` and `ns_per_delayed_read`
+/// (NaN where it prints none).
+fn measure_child(
+    python: &Path,
+    cmd: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(Measured, f64, f64)> {
+    let (m, f) = measure_with(MEASURE_CHILD, python, cmd, env)?;
+    Ok((m, f("us_per_step"), f("ns_per_delayed_read")))
+}
+
+type Fields = Box<dyn Fn(&str) -> f64>;
+
+fn measure_with(
+    script: &str,
+    python: &Path,
+    cmd: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(Measured, Fields)> {
     let mut c = Command::new(python);
-    c.arg("-c").arg(MEASURE).args(cmd).current_dir(root());
+    c.arg("-c").arg(script).args(cmd).current_dir(root());
     for (k, v) in env {
         c.env(k, v);
     }
     let out = c.output().with_context(|| format!("running {cmd:?}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().last().unwrap_or("");
-    let field = |k: &str| -> f64 {
+    let line = text.lines().last().unwrap_or("").to_string();
+    let field = move |k: &str| -> f64 {
         line.split(&format!("\"{k}\": "))
             .nth(1)
             .and_then(|s| s.split([',', '}']).next())
@@ -67,11 +105,12 @@ fn measure(python: &Path, cmd: &[&str], env: &[(&str, &str)]) -> Result<Measured
     if field("rc") != 0.0 {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(Measured {
+    let m = Measured {
         wall_s: field("wall_s"),
         cpu_s: field("cpu_s"),
         max_rss_mb: field("max_rss_mb"),
-    })
+    };
+    Ok((m, Box::new(field)))
 }
 
 fn report(name: &str, m: &Measured) {
@@ -355,6 +394,64 @@ pub fn main(args: &[String]) -> Result<()> {
             );
         }
         _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
+    }
+
+    println!(
+        "== whole-brain: Hopf on a random connectome, 10 s at dt 0.1 ms (the work of hopf_numpy.py) =="
+    );
+    let mut b = cargo();
+    b.args([
+        "build",
+        "--release",
+        "--package",
+        "neurodyn-models",
+        "--example",
+        "hopf_baseline_work",
+    ]);
+    run(b)?;
+    let work = root().join("target/release/examples/hopf_baseline_work");
+    let work = work.to_str().context("utf-8 path")?;
+    let hopf_base = root().join("../shared/baselines/hopf_numpy.py");
+    let numpy = python_with("numpy").filter(|_| hopf_base.is_file() && !quick);
+    for n in ["68", "400"] {
+        let mut rows = Vec::new();
+        for (what, integ, threads) in [
+            ("euler, all cores", "euler", None),
+            ("euler, one thread", "euler", Some("1")),
+            ("heun, one thread", "heun", Some("1")),
+        ] {
+            let env: Vec<(&str, &str)> = threads
+                .map(|t| vec![("RAYON_NUM_THREADS", t)])
+                .unwrap_or_default();
+            let (m, us, ns) = measure_child(&py, &[work, n, integ, "10000"], &env)?;
+            report(&format!("N {n}: neurodyn {what}"), &m);
+            println!("{:<44} {us:>8.2} us/step  {ns:.2} ns per delayed read", "");
+            rows.push((what, us, m.max_rss_mb));
+        }
+        match &numpy {
+            Some(np) => {
+                let (m, us, _) = measure_child(
+                    &py,
+                    &[
+                        np.to_str().context("utf-8 path")?,
+                        hopf_base.to_str().context("utf-8 path")?,
+                        "--N",
+                        n,
+                    ],
+                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                )?;
+                report(&format!("N {n}: numpy hopf_numpy.py (exp_euler)"), &m);
+                println!("{:<44} {us:>8.2} us/step", "");
+                for (what, ours, mb) in rows {
+                    println!(
+                        "N {n}: speed-up per step, {what}: {:.1}x (peak {mb:.0} MB vs {:.0} MB)",
+                        us / ours,
+                        m.max_rss_mb
+                    );
+                }
+            }
+            None => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
+        }
     }
 
     println!("== peak memory vs simulated duration (one network, g = 10) ==");
