@@ -4,6 +4,7 @@
 //! arguments or bad input data.
 
 mod analyze;
+mod connectome;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,6 +71,9 @@ enum Command {
     /// Analyse your own recording (Parquet, CSV or TSV) as the pipelines do.
     #[command(subcommand)]
     Analyze(analyze::Analyze),
+    /// Inspect, convert (TVB zip <-> CSV/TSV matrices) or generate connectomes.
+    #[command(subcommand)]
+    Connectome(connectome::ConnectomeCmd),
 }
 
 fn resolve(pipeline: &str) -> PathBuf {
@@ -228,6 +232,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             }
         }
         Command::Analyze(what) => analyze::run(what)?,
+        Command::Connectome(what) => connectome::run(what)?,
     }
     Ok(())
 }

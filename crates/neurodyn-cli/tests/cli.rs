@@ -245,3 +245,113 @@ fn ctrl_c_stops_with_130_and_leaves_no_temporary_file() {
         neurodyn_io::read_table(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     }
 }
+
+/// `connectome example`, `export` to CSV/TSV and `import` back give the same
+/// connectome (labels, weights and distances to the bit); `info` reports
+/// its size and delays; bad matrices exit 2, name the file and write
+/// nothing.
+#[test]
+fn connectome_example_export_import_round_trip_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let zip = d.join("ex.zip");
+    let ok = |args: &[&str]| {
+        let o = bin().args(args).current_dir(d).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    ok(&[
+        "connectome",
+        "example",
+        "--regions",
+        "12",
+        "--seed",
+        "4",
+        "--output",
+        "ex.zip",
+    ]);
+    ok(&[
+        "connectome",
+        "export",
+        "ex.zip",
+        "--weights",
+        "w.csv",
+        "--distances",
+        "d.tsv",
+    ]);
+    ok(&[
+        "connectome",
+        "import",
+        "--weights",
+        "w.csv",
+        "--distances",
+        "d.tsv",
+        "--output",
+        "back.zip",
+    ]);
+    let a = neurodyn_io::connectome::read_tvb_zip(&zip).unwrap();
+    let b = neurodyn_io::connectome::read_tvb_zip(&d.join("back.zip")).unwrap();
+    let want = neurodyn_core::connectome::example(12, 4);
+    assert_eq!(a.labels(), want.labels());
+    assert_eq!(a.labels(), b.labels());
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(a.weights()), bits(want.weights()));
+    assert_eq!(bits(a.weights()), bits(b.weights()));
+    assert_eq!(bits(a.distances_mm()), bits(b.distances_mm()));
+
+    // info: the link count and the delay range at 10 mm/ms, dt 0.1 ms
+    let links = (0..12)
+        .flat_map(|i| (0..12).map(move |j| (i, j)))
+        .filter(|&(i, j)| i != j && want.weight(i, j) != 0.0)
+        .collect::<Vec<_>>();
+    let steps: Vec<u64> = links
+        .iter()
+        .map(|&(i, j)| (want.distance_mm(i, j) / 10.0 / 0.1).round() as u64)
+        .collect();
+    let text = ok(&["connectome", "info", "ex.zip"]);
+    assert!(text.contains("regions             12"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "links               {} off the diagonal",
+            links.len()
+        )),
+        "{text}"
+    );
+    let (lo, hi) = (steps.iter().min().unwrap(), steps.iter().max().unwrap());
+    assert!(
+        text.contains(&format!("delays              {lo} .. {hi} steps")),
+        "{text}"
+    );
+
+    // a distances matrix of the wrong size, and a negative distance
+    write(d, "small.csv", "0,1\n1,0\n");
+    write(d, "neg.csv", "0,-1\n1,0\n");
+    for (w, dist, named) in [
+        ("w.csv", "small.csv", "small.csv"),
+        ("small.csv", "neg.csv", "neg.csv"),
+    ] {
+        let o = bin()
+            .args([
+                "connectome",
+                "import",
+                "--weights",
+                w,
+                "--distances",
+                dist,
+                "--output",
+                "bad.zip",
+            ])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(named), "{err}");
+        assert!(!d.join("bad.zip").exists());
+    }
+    assert!(temps(d).is_empty());
+}
