@@ -1,5 +1,5 @@
-//! Interop: pandas (through pyarrow) reads every rnn-chaos, force-motifs and
-//! ring-attractor table, a whole stage folder as one table with the sweep keys as columns
+//! Interop: pandas (through pyarrow) reads every table of every study (numpy
+//! recomputes the whole-brain FC and fit), a whole stage folder as one table with the sweep keys as columns
 //! (a null key included), and the files' neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
 //! installs them and sets NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
 
@@ -183,6 +183,44 @@ expect(md[b"neurodyn.pipeline"] == b"interop-ba", "metadata")
 print("ok")
 "#;
 
+const CHECK_WHOLE_BRAIN: &str = r#"
+import sys
+import numpy as np, pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
+root, target_csv = sys.argv[1], sys.argv[2]
+def expect(cond, msg):
+    if not cond:
+        print("FAIL:", msg); sys.exit(1)
+part = ds.partitioning(pa.schema([("model", pa.string()), ("k", pa.float64()), ("speed", pa.float64()), ("seed", pa.int64())]), flavor="hive")
+fc = ds.dataset(f"{root}/fc/fc", partitioning=part).to_table().to_pandas()
+expect(set(fc.columns) == {"i", "j", "r", "model", "k", "speed", "seed"}, f"fc {list(fc.columns)}")
+expect(str(fc["r"].dtype) == "float64" and str(fc["k"].dtype) == "float64", f"{fc.dtypes}")
+t = pd.read_parquet(f"{root}/tables/fc.parquet")
+expect(list(t.columns) == ["model", "k", "speed", "seed", "i", "j", "r"], f"tables/fc {list(t.columns)}")
+fit = pd.read_parquet(f"{root}/tables/fit.parquet")
+expect(list(fit.columns[:5]) == ["model", "k", "speed", "seed", "signal"] and "fc_similarity" in fit.columns, f"fit {list(fit.columns)}")
+act = pd.read_parquet(f"{root}/tables/activity.parquet")
+expect(list(act.columns) == ["model", "k", "speed", "seed", "t_ms", "region", "label", "variable", "value"], f"activity {list(act.columns)}")
+target = pd.read_csv(target_csv).to_numpy()
+n = target.shape[0]
+iu = np.triu_indices(n, 1)
+runs = 0
+for key, a in act.groupby(["model", "k", "speed", "seed"]):
+    # FC and FC similarity recomputed by numpy from the activity table
+    x = a.pivot(index="t_ms", columns="region", values="value").to_numpy()
+    ours = t[(t.model == key[0]) & (t.k == key[1]) & (t.speed == key[2]) & (t.seed == key[3])]
+    m = np.zeros((n, n)); m[ours["i"], ours["j"]] = ours["r"]
+    want = np.corrcoef(x.T)
+    expect(np.max(np.abs(m - want)) < 1e-10, f"{key}: FC differs from numpy by {np.max(np.abs(m - want))}")
+    sim = np.corrcoef(want[iu], target[iu])[0, 1]
+    got = fit[(fit.model == key[0]) & (fit.k == key[1]) & (fit.speed == key[2]) & (fit.seed == key[3])]["fc_similarity"].iloc[0]
+    expect(abs(sim - got) < 1e-10, f"{key}: similarity {got} vs numpy {sim}")
+    runs += 1
+expect(runs == 4, f"{runs} runs")
+md = pq.read_metadata(f"{root}/tables/fit.parquet").metadata
+expect(md[b"neurodyn.pipeline"] == b"interop-wb", "metadata")
+print("ok")
+"#;
+
 fn python() -> Option<String> {
     let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
@@ -195,6 +233,11 @@ fn python() -> Option<String> {
 /// Run `script` with python on `dir`; false (skipped) when no python3 with
 /// pandas and pyarrow is found and CI does not require one.
 fn check_with_pandas(script: &str, dir: &std::path::Path) -> bool {
+    check_with_pandas_args(script, dir, &[])
+}
+
+/// [`check_with_pandas`] with more arguments after the folder.
+fn check_with_pandas_args(script: &str, dir: &std::path::Path, args: &[&str]) -> bool {
     let Some(py) = python() else {
         assert!(
             std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
@@ -208,6 +251,7 @@ fn check_with_pandas(script: &str, dir: &std::path::Path) -> bool {
     let out = Command::new(py)
         .args(["-c", script])
         .arg(dir)
+        .args(args)
         .output()
         .unwrap();
     let text = format!(
@@ -259,4 +303,24 @@ fn pandas_reads_every_branching_avalanches_table() {
                 [analyse]\nbootstrap = 3\n[figures]\nanimation_frames = 2\n";
     run(&pipeline(text), tmp.path(), Some(2), &[]);
     check_with_pandas(CHECK_BRANCHING, &tmp.path().join("interop-ba"));
+}
+
+#[test]
+fn pandas_reads_every_whole_brain_table_and_numpy_agrees_with_fc_and_fit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("target.csv");
+    std::fs::write(
+        &target,
+        neurodyn_pipeline::studies::whole_brain::EXAMPLE_TARGET_FC,
+    )
+    .unwrap();
+    let text = "[pipeline]\nname = \"interop-wb\"\nstudy = \"whole-brain\"\n\
+                [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [3.0, 10.0]\nseed = [0]\n\
+                [simulate]\nduration_ms = 150.0\n";
+    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    check_with_pandas_args(
+        CHECK_WHOLE_BRAIN,
+        &tmp.path().join("interop-wb"),
+        &[target.to_str().unwrap()],
+    );
 }
