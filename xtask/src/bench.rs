@@ -122,6 +122,27 @@ fn report(name: &str, m: &Measured) {
 
 pub fn main(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
+    // positional arguments pick sections (rnn-chaos, force-motifs,
+    // ring-attractor, branching-avalanches, whole-brain, memory, criterion);
+    // none: all of them
+    let picked: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .map(String::as_str)
+        .collect();
+    let known = [
+        "rnn-chaos",
+        "force-motifs",
+        "ring-attractor",
+        "branching-avalanches",
+        "whole-brain",
+        "memory",
+        "criterion",
+    ];
+    if let Some(bad) = picked.iter().find(|p| !known.contains(p)) {
+        bail!("unknown bench section {bad:?}: one of {}", known.join(", "));
+    }
+    let want = |s: &str| picked.is_empty() || picked.contains(&s);
     let mut b = cargo();
     b.args(["build", "--release", "--package", "neurodyn-cli"]);
     run(b)?;
@@ -135,351 +156,360 @@ pub fn main(args: &[String]) -> Result<()> {
     let Some(py) = python_with("resource") else {
         bail!("bench needs python3 to measure wall time and peak memory alike on both sides");
     };
-    println!("== rnn-chaos: full default sweep (8 g x 5 sessions x 20 twin trials, 7000 steps) ==");
-    let ours = measure(
-        &py,
-        &[
-            bin,
-            "run",
-            "pipelines/rnn-chaos.toml",
-            "--out",
-            out_s,
-            "--quiet",
-        ],
-        &[],
-    )?;
-    report("neurodyn run rnn-chaos (all cores)", &ours);
-    let ours1 = measure(
-        &py,
-        &[
-            bin,
-            "run",
-            "pipelines/rnn-chaos.toml",
-            "--out",
-            &format!("{out_s}-1"),
-            "--quiet",
-            "--threads",
-            "1",
-        ],
-        &[],
-    )?;
-    report("neurodyn run rnn-chaos --threads 1", &ours1);
-    let baseline = root().join("../shared/baselines/rnn_chaos_numpy.py");
-    match python_with("numpy") {
-        Some(np) if baseline.is_file() && !quick => {
-            let json = tmp.join("baseline.json");
-            let base = measure(
-                &py,
-                &[
-                    np.to_str().context("utf-8 path")?,
-                    baseline.to_str().context("utf-8 path")?,
-                    "--model",
-                    "seed",
-                    "--sweep",
-                    "--out",
-                    json.to_str().context("utf-8 path")?,
-                ],
-                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
-            )?;
-            report("numpy baseline rnn_chaos_numpy.py --sweep", &base);
-            println!(
-                "speed-up: {:.1}x (all cores), {:.1}x (one thread); peak memory ratio {:.2}",
-                base.wall_s / ours.wall_s,
-                base.wall_s / ours1.wall_s,
-                ours.max_rss_mb / base.max_rss_mb
-            );
-        }
-        _ => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
-    }
-
-    println!(
-        "== force-motifs: one run (pqif 0.5, v_reset -12.3, seed 0; 16 loops, training in 1-10) =="
-    );
-    let one = tmp.join("force-one.toml");
-    std::fs::write(
-        &one,
-        "[pipeline]\nname = \"force-one\"\nstudy = \"force-motifs\"\nseed = 2024\n\
-         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n",
-    )?;
-    let one_s = one.to_str().context("utf-8")?;
-    let f_all = measure(
-        &py,
-        &[
-            bin,
-            "run",
-            one_s,
-            "--out",
-            &format!("{out_s}-f2"),
-            "--quiet",
-        ],
-        &[],
-    )?;
-    report("neurodyn run (record, analyse, tables, figures)", &f_all);
-    let f_one = measure(
-        &py,
-        &[
-            bin,
-            "run",
-            one_s,
-            "--out",
-            &format!("{out_s}-f1"),
-            "--quiet",
-            "--threads",
-            "1",
-        ],
-        &[],
-    )?;
-    report("same, --threads 1", &f_one);
-    let force_base = root().join("../shared/baselines/force_numpy.py");
-    match python_with("scipy") {
-        Some(np) if force_base.is_file() && !quick => {
-            let base = measure(
-                &py,
-                &[
-                    np.to_str().context("utf-8 path")?,
-                    force_base.to_str().context("utf-8 path")?,
-                    "--pqif",
-                    "0.5",
-                    "--vrest",
-                    "-12.3",
-                    "--seed",
-                    "0",
-                ],
-                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
-            )?;
-            report("numpy baseline force_numpy.py (no CSV writes)", &base);
-            println!(
-                "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
-                base.wall_s / f_all.wall_s,
-                base.wall_s / f_one.wall_s
-            );
-        }
-        _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
-    }
-    if !quick {
-        let sweep = measure(
+    if want("rnn-chaos") {
+        println!(
+            "== rnn-chaos: full default sweep (8 g x 5 sessions x 20 twin trials, 7000 steps) =="
+        );
+        let ours = measure(
             &py,
             &[
                 bin,
                 "run",
-                "pipelines/force-motifs.toml",
-                "--out",
-                &format!("{out_s}-fs"),
-                "--quiet",
-            ],
-            &[],
-        )?;
-        report("neurodyn run force-motifs (full default sweep)", &sweep);
-    }
-
-    println!(
-        "== ring-attractor: four 5-s simulations (original set, the four serotonin conditions, one seed) =="
-    );
-    let ring = tmp.join("ring-four.toml");
-    std::fs::write(
-        &ring,
-        "[pipeline]\nname = \"ring-four\"\nstudy = \"ring-attractor\"\nseed = 42\n\
-         [sweep]\nparameter_set = [\"original\"]\nseed = [0]\n",
-    )?;
-    let ring_s = ring.to_str().context("utf-8")?;
-    let ring_out = format!("{out_s}-ring");
-    let whole = measure(
-        &py,
-        &[bin, "run", ring_s, "--out", &ring_out, "--quiet"],
-        &[],
-    )?;
-    report("neurodyn run (simulate .. figures, GIF)", &whole);
-    // The simulations alone (spikes and traces recorded to Parquet): rerun
-    // only `simulate`, on one thread and on all cores.
-    let sim1 = measure(
-        &py,
-        &[
-            bin,
-            "run",
-            ring_s,
-            "--out",
-            &ring_out,
-            "--quiet",
-            "--force",
-            "simulate",
-            "--threads",
-            "1",
-        ],
-        &[],
-    )?;
-    report("simulate only, --threads 1 (4 runs)", &sim1);
-    let sim_all = measure(
-        &py,
-        &[
-            bin, "run", ring_s, "--out", &ring_out, "--quiet", "--force", "simulate",
-        ],
-        &[],
-    )?;
-    report("simulate only, all cores (4 runs)", &sim_all);
-    println!(
-        "per 5-s simulation: {:.3} s on one thread (process start-up included), peak {:.1} MB",
-        sim1.wall_s / 4.0,
-        sim1.max_rss_mb
-    );
-    let ring_base = root().join("../shared/baselines/ring_numpy.py");
-    let params = root().join("../shared/baselines/params_original.yaml");
-    match python_with("yaml") {
-        Some(np) if ring_base.is_file() && !quick => {
-            let base = measure(
-                &py,
-                &[
-                    np.to_str().context("utf-8 path")?,
-                    ring_base.to_str().context("utf-8 path")?,
-                    "--params",
-                    params.to_str().context("utf-8 path")?,
-                    "--engine",
-                    "event",
-                ],
-                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
-            )?;
-            report("numpy baseline ring_numpy.py --engine event", &base);
-            println!(
-                "speed-up (simulations): {:.1}x (one thread), {:.1}x (all cores)",
-                base.wall_s / sim1.wall_s,
-                base.wall_s / sim_all.wall_s
-            );
-        }
-        _ => println!("(numpy baseline skipped: no python3 with numpy and pyyaml, or --quick)"),
-    }
-
-    println!(
-        "== branching-avalanches: 1e5 critical avalanches simulated and segmented, KS to the exact laws, 1e5 driven avalanches =="
-    );
-    let mut b = cargo();
-    b.args([
-        "build",
-        "--release",
-        "--package",
-        "neurodyn-pipeline",
-        "--example",
-        "avalanche_baseline_work",
-    ]);
-    run(b)?;
-    let work = root().join("target/release/examples/avalanche_baseline_work");
-    let work = work.to_str().context("utf-8 path")?;
-    let ours = measure(&py, &[work], &[])?;
-    report("neurodyn (example avalanche_baseline_work)", &ours);
-    let ours1 = measure(&py, &[work], &[("RAYON_NUM_THREADS", "1")])?;
-    report("the same, one thread", &ours1);
-    let br_base = root().join("../shared/baselines/branching_numpy.py");
-    match python_with("scipy") {
-        Some(np) if br_base.is_file() && !quick => {
-            // the script writes an .npz beside itself: run a copy
-            let copy = tmp.join("branching_numpy.py");
-            std::fs::copy(&br_base, &copy)?;
-            std::fs::create_dir_all(tmp.join("out"))?;
-            let base = measure(
-                &py,
-                &[
-                    np.to_str().context("utf-8 path")?,
-                    copy.to_str().context("utf-8 path")?,
-                    "--part",
-                    "avalanches",
-                    "--no-powerlaw",
-                    "--out",
-                    tmp.join("branching.json").to_str().context("utf-8 path")?,
-                ],
-                &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
-            )?;
-            report("numpy baseline branching_numpy.py", &base);
-            println!(
-                "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
-                base.wall_s / ours.wall_s,
-                base.wall_s / ours1.wall_s
-            );
-        }
-        _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
-    }
-
-    println!(
-        "== whole-brain: Hopf on a random connectome, 10 s at dt 0.1 ms (the work of hopf_numpy.py) =="
-    );
-    let mut b = cargo();
-    b.args([
-        "build",
-        "--release",
-        "--package",
-        "neurodyn-models",
-        "--example",
-        "hopf_baseline_work",
-    ]);
-    run(b)?;
-    let work = root().join("target/release/examples/hopf_baseline_work");
-    let work = work.to_str().context("utf-8 path")?;
-    let hopf_base = root().join("../shared/baselines/hopf_numpy.py");
-    let numpy = python_with("numpy").filter(|_| hopf_base.is_file() && !quick);
-    for n in ["68", "400"] {
-        let mut rows = Vec::new();
-        for (what, integ, threads) in [
-            ("euler, all cores", "euler", None),
-            ("euler, one thread", "euler", Some("1")),
-            ("heun, one thread", "heun", Some("1")),
-        ] {
-            let env: Vec<(&str, &str)> = threads
-                .map(|t| vec![("RAYON_NUM_THREADS", t)])
-                .unwrap_or_default();
-            let (m, us, ns) = measure_child(&py, &[work, n, integ, "10000"], &env)?;
-            report(&format!("N {n}: neurodyn {what}"), &m);
-            println!("{:<44} {us:>8.2} us/step  {ns:.2} ns per delayed read", "");
-            rows.push((what, us, m.max_rss_mb));
-        }
-        match &numpy {
-            Some(np) => {
-                let (m, us, _) = measure_child(
-                    &py,
-                    &[
-                        np.to_str().context("utf-8 path")?,
-                        hopf_base.to_str().context("utf-8 path")?,
-                        "--N",
-                        n,
-                    ],
-                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
-                )?;
-                report(&format!("N {n}: numpy hopf_numpy.py (exp_euler)"), &m);
-                println!("{:<44} {us:>8.2} us/step", "");
-                for (what, ours, mb) in rows {
-                    println!(
-                        "N {n}: speed-up per step, {what}: {:.1}x (peak {mb:.0} MB vs {:.0} MB)",
-                        us / ours,
-                        m.max_rss_mb
-                    );
-                }
-            }
-            None => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
-        }
-    }
-
-    println!("== peak memory vs simulated duration (one network, g = 10) ==");
-    for steps in [7000u32, 70_000] {
-        let spec = tmp.join(format!("mem-{steps}.toml"));
-        std::fs::write(
-            &spec,
-            format!(
-                "[pipeline]\nname = \"mem-{steps}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [10.0]\nsession = [1]\n[simulate]\nsteps = {steps}\n"
-            ),
-        )?;
-        let m = measure(
-            &py,
-            &[
-                bin,
-                "run",
-                spec.to_str().context("utf-8")?,
+                "pipelines/rnn-chaos.toml",
                 "--out",
                 out_s,
                 "--quiet",
             ],
             &[],
         )?;
-        report(&format!("{steps} steps ({} s simulated)", steps / 1000), &m);
+        report("neurodyn run rnn-chaos (all cores)", &ours);
+        let ours1 = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                "pipelines/rnn-chaos.toml",
+                "--out",
+                &format!("{out_s}-1"),
+                "--quiet",
+                "--threads",
+                "1",
+            ],
+            &[],
+        )?;
+        report("neurodyn run rnn-chaos --threads 1", &ours1);
+        let baseline = root().join("../shared/baselines/rnn_chaos_numpy.py");
+        match python_with("numpy") {
+            Some(np) if baseline.is_file() && !quick => {
+                let json = tmp.join("baseline.json");
+                let base = measure(
+                    &py,
+                    &[
+                        np.to_str().context("utf-8 path")?,
+                        baseline.to_str().context("utf-8 path")?,
+                        "--model",
+                        "seed",
+                        "--sweep",
+                        "--out",
+                        json.to_str().context("utf-8 path")?,
+                    ],
+                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                )?;
+                report("numpy baseline rnn_chaos_numpy.py --sweep", &base);
+                println!(
+                    "speed-up: {:.1}x (all cores), {:.1}x (one thread); peak memory ratio {:.2}",
+                    base.wall_s / ours.wall_s,
+                    base.wall_s / ours1.wall_s,
+                    ours.max_rss_mb / base.max_rss_mb
+                );
+            }
+            _ => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
+        }
+    }
+    if want("force-motifs") {
+        println!(
+            "== force-motifs: one run (pqif 0.5, v_reset -12.3, seed 0; 16 loops, training in 1-10) =="
+        );
+        let one = tmp.join("force-one.toml");
+        std::fs::write(
+            &one,
+            "[pipeline]\nname = \"force-one\"\nstudy = \"force-motifs\"\nseed = 2024\n\
+         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n",
+        )?;
+        let one_s = one.to_str().context("utf-8")?;
+        let f_all = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                one_s,
+                "--out",
+                &format!("{out_s}-f2"),
+                "--quiet",
+            ],
+            &[],
+        )?;
+        report("neurodyn run (record, analyse, tables, figures)", &f_all);
+        let f_one = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                one_s,
+                "--out",
+                &format!("{out_s}-f1"),
+                "--quiet",
+                "--threads",
+                "1",
+            ],
+            &[],
+        )?;
+        report("same, --threads 1", &f_one);
+        let force_base = root().join("../shared/baselines/force_numpy.py");
+        match python_with("scipy") {
+            Some(np) if force_base.is_file() && !quick => {
+                let base = measure(
+                    &py,
+                    &[
+                        np.to_str().context("utf-8 path")?,
+                        force_base.to_str().context("utf-8 path")?,
+                        "--pqif",
+                        "0.5",
+                        "--vrest",
+                        "-12.3",
+                        "--seed",
+                        "0",
+                    ],
+                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                )?;
+                report("numpy baseline force_numpy.py (no CSV writes)", &base);
+                println!(
+                    "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
+                    base.wall_s / f_all.wall_s,
+                    base.wall_s / f_one.wall_s
+                );
+            }
+            _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
+        }
+        if !quick {
+            let sweep = measure(
+                &py,
+                &[
+                    bin,
+                    "run",
+                    "pipelines/force-motifs.toml",
+                    "--out",
+                    &format!("{out_s}-fs"),
+                    "--quiet",
+                ],
+                &[],
+            )?;
+            report("neurodyn run force-motifs (full default sweep)", &sweep);
+        }
+    }
+    if want("ring-attractor") {
+        println!(
+            "== ring-attractor: four 5-s simulations (original set, the four serotonin conditions, one seed) =="
+        );
+        let ring = tmp.join("ring-four.toml");
+        std::fs::write(
+            &ring,
+            "[pipeline]\nname = \"ring-four\"\nstudy = \"ring-attractor\"\nseed = 42\n\
+         [sweep]\nparameter_set = [\"original\"]\nseed = [0]\n",
+        )?;
+        let ring_s = ring.to_str().context("utf-8")?;
+        let ring_out = format!("{out_s}-ring");
+        let whole = measure(
+            &py,
+            &[bin, "run", ring_s, "--out", &ring_out, "--quiet"],
+            &[],
+        )?;
+        report("neurodyn run (simulate .. figures, GIF)", &whole);
+        // The simulations alone (spikes and traces recorded to Parquet): rerun
+        // only `simulate`, on one thread and on all cores.
+        let sim1 = measure(
+            &py,
+            &[
+                bin,
+                "run",
+                ring_s,
+                "--out",
+                &ring_out,
+                "--quiet",
+                "--force",
+                "simulate",
+                "--threads",
+                "1",
+            ],
+            &[],
+        )?;
+        report("simulate only, --threads 1 (4 runs)", &sim1);
+        let sim_all = measure(
+            &py,
+            &[
+                bin, "run", ring_s, "--out", &ring_out, "--quiet", "--force", "simulate",
+            ],
+            &[],
+        )?;
+        report("simulate only, all cores (4 runs)", &sim_all);
+        println!(
+            "per 5-s simulation: {:.3} s on one thread (process start-up included), peak {:.1} MB",
+            sim1.wall_s / 4.0,
+            sim1.max_rss_mb
+        );
+        let ring_base = root().join("../shared/baselines/ring_numpy.py");
+        let params = root().join("../shared/baselines/params_original.yaml");
+        match python_with("yaml") {
+            Some(np) if ring_base.is_file() && !quick => {
+                let base = measure(
+                    &py,
+                    &[
+                        np.to_str().context("utf-8 path")?,
+                        ring_base.to_str().context("utf-8 path")?,
+                        "--params",
+                        params.to_str().context("utf-8 path")?,
+                        "--engine",
+                        "event",
+                    ],
+                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                )?;
+                report("numpy baseline ring_numpy.py --engine event", &base);
+                println!(
+                    "speed-up (simulations): {:.1}x (one thread), {:.1}x (all cores)",
+                    base.wall_s / sim1.wall_s,
+                    base.wall_s / sim_all.wall_s
+                );
+            }
+            _ => println!("(numpy baseline skipped: no python3 with numpy and pyyaml, or --quick)"),
+        }
+    }
+    if want("branching-avalanches") {
+        println!(
+            "== branching-avalanches: 1e5 critical avalanches simulated and segmented, KS to the exact laws, 1e5 driven avalanches =="
+        );
+        let mut b = cargo();
+        b.args([
+            "build",
+            "--release",
+            "--package",
+            "neurodyn-pipeline",
+            "--example",
+            "avalanche_baseline_work",
+        ]);
+        run(b)?;
+        let work = root().join("target/release/examples/avalanche_baseline_work");
+        let work = work.to_str().context("utf-8 path")?;
+        let ours = measure(&py, &[work], &[])?;
+        report("neurodyn (example avalanche_baseline_work)", &ours);
+        let ours1 = measure(&py, &[work], &[("RAYON_NUM_THREADS", "1")])?;
+        report("the same, one thread", &ours1);
+        let br_base = root().join("../shared/baselines/branching_numpy.py");
+        match python_with("scipy") {
+            Some(np) if br_base.is_file() && !quick => {
+                // the script writes an .npz beside itself: run a copy
+                let copy = tmp.join("branching_numpy.py");
+                std::fs::copy(&br_base, &copy)?;
+                std::fs::create_dir_all(tmp.join("out"))?;
+                let base = measure(
+                    &py,
+                    &[
+                        np.to_str().context("utf-8 path")?,
+                        copy.to_str().context("utf-8 path")?,
+                        "--part",
+                        "avalanches",
+                        "--no-powerlaw",
+                        "--out",
+                        tmp.join("branching.json").to_str().context("utf-8 path")?,
+                    ],
+                    &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                )?;
+                report("numpy baseline branching_numpy.py", &base);
+                println!(
+                    "speed-up: {:.1}x (all cores), {:.1}x (one thread)",
+                    base.wall_s / ours.wall_s,
+                    base.wall_s / ours1.wall_s
+                );
+            }
+            _ => println!("(numpy baseline skipped: no python3 with numpy and scipy, or --quick)"),
+        }
+    }
+    if want("whole-brain") {
+        println!(
+            "== whole-brain: Hopf on a random connectome, 10 s at dt 0.1 ms (the work of hopf_numpy.py) =="
+        );
+        let mut b = cargo();
+        b.args([
+            "build",
+            "--release",
+            "--package",
+            "neurodyn-models",
+            "--example",
+            "hopf_baseline_work",
+        ]);
+        run(b)?;
+        let work = root().join("target/release/examples/hopf_baseline_work");
+        let work = work.to_str().context("utf-8 path")?;
+        let hopf_base = root().join("../shared/baselines/hopf_numpy.py");
+        let numpy = python_with("numpy").filter(|_| hopf_base.is_file() && !quick);
+        for n in ["68", "400"] {
+            let mut rows = Vec::new();
+            for (what, integ, threads) in [
+                ("euler, all cores", "euler", None),
+                ("euler, one thread", "euler", Some("1")),
+                ("heun, one thread", "heun", Some("1")),
+            ] {
+                let env: Vec<(&str, &str)> = threads
+                    .map(|t| vec![("RAYON_NUM_THREADS", t)])
+                    .unwrap_or_default();
+                let (m, us, ns) = measure_child(&py, &[work, n, integ, "10000"], &env)?;
+                report(&format!("N {n}: neurodyn {what}"), &m);
+                println!("{:<44} {us:>8.2} us/step  {ns:.2} ns per delayed read", "");
+                rows.push((what, us, m.max_rss_mb));
+            }
+            match &numpy {
+                Some(np) => {
+                    let (m, us, _) = measure_child(
+                        &py,
+                        &[
+                            np.to_str().context("utf-8 path")?,
+                            hopf_base.to_str().context("utf-8 path")?,
+                            "--N",
+                            n,
+                        ],
+                        &[("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1")],
+                    )?;
+                    report(&format!("N {n}: numpy hopf_numpy.py (exp_euler)"), &m);
+                    println!("{:<44} {us:>8.2} us/step", "");
+                    for (what, ours, mb) in rows {
+                        println!(
+                            "N {n}: speed-up per step, {what}: {:.1}x (peak {mb:.0} MB vs {:.0} MB)",
+                            us / ours,
+                            m.max_rss_mb
+                        );
+                    }
+                }
+                None => println!("(numpy baseline skipped: no python3 with numpy, or --quick)"),
+            }
+        }
+    }
+    if want("memory") {
+        println!("== peak memory vs simulated duration (one network, g = 10) ==");
+        for steps in [7000u32, 70_000] {
+            let spec = tmp.join(format!("mem-{steps}.toml"));
+            std::fs::write(
+                &spec,
+                format!(
+                    "[pipeline]\nname = \"mem-{steps}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [10.0]\nsession = [1]\n[simulate]\nsteps = {steps}\n"
+                ),
+            )?;
+            let m = measure(
+                &py,
+                &[
+                    bin,
+                    "run",
+                    spec.to_str().context("utf-8")?,
+                    "--out",
+                    out_s,
+                    "--quiet",
+                ],
+                &[],
+            )?;
+            report(&format!("{steps} steps ({} s simulated)", steps / 1000), &m);
+        }
     }
     std::fs::remove_dir_all(&tmp).ok();
 
-    if !quick {
+    if !quick && want("criterion") {
         let mut c = cargo();
         c.args([
             "bench",

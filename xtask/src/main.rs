@@ -4,7 +4,9 @@
 //!   `neurodyn run pipelines/NAME.toml ARGS…` (outputs under `data/out/`).
 //! - `cargo xtask test [--slow]`: rustfmt check, clippy with `-D warnings`,
 //!   then the workspace tests (`--slow` adds the ignored long tests).
-//! - `cargo xtask bench [--quick]`: the side-by-side speed comparisons.
+//! - `cargo xtask bench [--quick] [SECTION…]`: the side-by-side speed comparisons
+//!   (sections: rnn-chaos, force-motifs, ring-attractor, branching-avalanches,
+//!   whole-brain, memory, criterion; default all).
 //! - `cargo xtask tidy`: layering rules of the workspace.
 
 mod bench;
@@ -99,7 +101,9 @@ fn main() -> Result<()> {
         "bench" => bench::main(rest),
         "tidy" => tidy::check(&root()),
         _ => {
-            eprintln!("cargo xtask pipeline NAME [ARGS…] | test [--slow] | bench [--quick] | tidy");
+            eprintln!(
+                "cargo xtask pipeline NAME [ARGS…] | test [--slow] | bench [--quick] [SECTION…] | tidy"
+            );
             if cmd == "help" {
                 Ok(())
             } else {
