@@ -100,7 +100,9 @@ fn a_small_sweep_finds_the_ground_truth_of_the_target_and_reruns_only_what_chang
     // recording; at the weakest coupling near a free Hopf node's
     // omega / 2 pi = 47.7 Hz (delayed coupling pulls the collective
     // frequency away from it as k grows)
-    let hz = tables["tables/spectra.parquet"].f64s("dominant_hz").unwrap();
+    let hz = tables["tables/spectra.parquet"]
+        .f64s("dominant_hz")
+        .unwrap();
     assert_eq!(hz.len(), 6 * n);
     assert!(hz.iter().all(|&f| f > 0.0 && f < 500.0), "{hz:?}");
     let mut weak = hz[..n].to_vec();
