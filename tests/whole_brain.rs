@@ -278,3 +278,37 @@ fn bundled_example_data_is_what_the_generator_writes() {
     assert_eq!(t_fresh.labels, t_bundled.labels);
     close(&t_fresh.values, &t_bundled.values, "target FC");
 }
+
+#[test]
+fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(EXAMPLE_TARGET_FC.to_vec()).unwrap();
+    // swap the first two header labels: the same size, another region order
+    let (header, rest) = text.split_once('\n').unwrap();
+    let mut labels: Vec<&str> = header.split(',').collect();
+    labels.swap(0, 1);
+    let target = tmp.path().join("swapped.csv");
+    std::fs::write(&target, format!("{}\n{rest}", labels.join(","))).unwrap();
+    let spec = format!(
+        "[pipeline]\nname = \"wbl\"\nstudy = \"whole-brain\"\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n\
+         [simulate]\nduration_ms = 60.0\ntransient_ms = 10.0\n\
+         [fc]\ntarget = \"{}\"\n",
+        target.display()
+    );
+    let p = pipeline(&spec);
+    let err = runner::run(
+        &Plan::new(&p, &tmp.path().join("out")),
+        &RunOptions {
+            force: vec![],
+            threads: Some(1),
+            quiet: true,
+        },
+    )
+    .expect_err("labels out of order");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("swapped.csv") && msg.contains("\"L02\"") && msg.contains("\"L01\""),
+        "{msg}"
+    );
+}

