@@ -230,10 +230,10 @@ fn a_missing_connectome_file_is_an_error_at_load_that_names_it() {
         path: "wbm.toml".into(),
         text: text.into(),
     };
-    let msg = neurodyn_pipeline::Pipeline::from_source(&src)
-        .err()
-        .expect("a missing file")
-        .to_string();
+    let msg = match neurodyn_pipeline::Pipeline::from_source(&src) {
+        Ok(_) => panic!("a missing connectome file was accepted"),
+        Err(e) => e.to_string(),
+    };
     assert!(
         msg.contains("no/such/connectome.zip") && msg.contains("connectome"),
         "{msg}"
