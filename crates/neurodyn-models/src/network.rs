@@ -240,8 +240,8 @@ impl NetworkConfig {
 /// own short buffer (a few KB, in L1), and the targets' sums stay in L1 too,
 /// where gathering row by row would read every source's buffer for every
 /// target. Sources are cut into fixed blocks of about [`BLOCK_ENTRIES`]
-/// entries; each block's partial sums (targets in ascending source order
-/// within it) are added in block order, so the bits depend on the connectome
+/// entries; each block's partial sums (each target's terms in ascending
+/// source order) are added in block order, so the bits depend on the connectome
 /// only, not on how many threads share the blocks.
 #[derive(Debug, Clone)]
 pub struct DelayLines {
@@ -300,6 +300,8 @@ impl DelayLines {
         let mut col_ptr = Vec::with_capacity(n + 1);
         let (mut tgt, mut lag, mut w) = (Vec::new(), Vec::new(), Vec::new());
         let mut max_out = vec![0u32; n];
+        // Σ_j W_ij: each row's terms arrive in ascending j
+        let mut rowsum = vec![0.0; n];
         col_ptr.push(0);
         for j in 0..n {
             for i in 0..n {
@@ -307,6 +309,7 @@ impl DelayLines {
                 if i == j || wij == 0.0 {
                     continue;
                 }
+                rowsum[i] += wij;
                 let steps = connectome.distance_mm(i, j) / speed_mm_per_ms / dt_ms;
                 if steps > (u32::MAX / 4) as f64 {
                     return Err(Error::invalid(
@@ -342,15 +345,6 @@ impl DelayLines {
             }
             col_ptr.push(tgt.len());
         }
-        // Σ_j W_ij in ascending j, as a row
-        let rowsum = (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| j != i)
-                    .map(|j| connectome.weight(i, j))
-                    .sum()
-            })
-            .collect();
         let mut blocks = vec![0];
         for j in 1..n {
             if col_ptr[j] - col_ptr[blocks[blocks.len() - 1]] >= BLOCK_ENTRIES {
@@ -1189,6 +1183,15 @@ mod tests {
         }
     }
 
+    /// `f` on a rayon pool of `threads` threads.
+    fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
     fn rng(tag: &str) -> Rng {
         Seed::derive(11, tag, &[]).rng()
     }
@@ -1446,11 +1449,7 @@ mod tests {
         let n = c.n();
         for channels in [1, 2] {
             let sums_at = |threads: usize| {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .unwrap();
-                pool.install(|| {
+                on_threads(threads, || {
                     let mut lines =
                         DelayLines::new(&c, dt, speed, DelayRule::Round, channels).unwrap();
                     assert!(lines.blocks.len() > 3 && lines.n_entries() >= PAR_MIN_ENTRIES);
@@ -1774,11 +1773,7 @@ mod tests {
     fn results_do_not_depend_on_the_thread_count() {
         let c = random_connectome(150, 0.9, 60.0, false, "threads");
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 let mut cfg =
                     NetworkConfig::new(0.1, 3.0, Coupling::new(CouplingKind::Diffusive, 0.3));
                 cfg.noise = vec![NoiseTerm::White {
