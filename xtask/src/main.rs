@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask pipeline NAME [ARGS…]`: build the release binary and run
 //!   `neurodyn run pipelines/NAME.toml ARGS…` (outputs under `data/out/`).
-//! - `cargo xtask test [--slow]`: rustfmt check, clippy with `-D warnings`,
-//!   then the workspace tests (`--slow` adds the ignored long tests).
+//! - `cargo xtask test [--slow]`: rustfmt check, then the workspace tests
+//!   built with clippy `-D warnings` as the compiler of our crates (one
+//!   build for both; `--slow` adds the ignored long tests).
 //! - `cargo xtask bench [--quick] [SECTION…]`: the side-by-side speed comparisons
 //!   (sections: rnn-chaos, force-motifs, ring-attractor, branching-avalanches,
 //!   whole-brain, memory, criterion; default all).
@@ -37,6 +38,24 @@ fn cargo() -> Command {
         }
     }
     c
+}
+
+/// clippy-driver of the toolchain that builds the workspace.
+fn clippy_driver() -> Result<PathBuf> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .with_context(|| format!("running {rustc} --print sysroot"))?;
+    let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let driver = Path::new(&sysroot).join("bin").join("clippy-driver");
+    if !driver.is_file() {
+        bail!(
+            "no clippy-driver at {}: install clippy (`rustup component add clippy`)",
+            driver.display()
+        );
+    }
+    Ok(driver)
 }
 
 fn run(mut c: Command) -> Result<()> {
@@ -80,18 +99,28 @@ fn main() -> Result<()> {
             let mut f = cargo();
             f.args(["fmt", "--all", "--check"]);
             run(f)?;
-            let mut c = cargo();
-            c.args([
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]);
-            run(c)?;
+            // Clippy and the tests in one build. `cargo clippy` would check
+            // every dependency a second time (metadata only, so nothing of
+            // it serves the test build): here clippy-driver, exactly as
+            // `cargo clippy` sets it up, is the compiler of our own crates
+            // in the test build, so each crate is linted and compiled once.
+            // `--all-targets --no-run` lints and builds what
+            // `cargo clippy --all-targets` lints (benches and examples
+            // too); the run that follows finds it all fresh.
+            let clippy = clippy_driver()?;
+            let lint = |c: &mut Command| {
+                c.env("RUSTC_WORKSPACE_WRAPPER", &clippy).env(
+                    "CLIPPY_ARGS",
+                    "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+                );
+            };
+            let mut b = cargo();
+            b.args(["test", "--workspace", "--all-targets", "--no-run"]);
+            lint(&mut b);
+            run(b)?;
             let mut t = cargo();
             t.args(["test", "--workspace"]);
+            lint(&mut t);
             if slow {
                 t.env("NEURODYN_SLOW", "1");
                 t.args(["--", "--include-ignored"]);
