@@ -128,12 +128,40 @@ pub fn check(root: &Path) -> Result<()> {
             }
         }
     }
+    problems.extend(unknown_profile_packages(
+        &std::fs::read_to_string(root.join("Cargo.toml"))?,
+        &std::fs::read_to_string(root.join("Cargo.lock"))?,
+    ));
     if problems.is_empty() {
         eprintln!("tidy: ok");
         Ok(())
     } else {
         bail!("tidy:\n  {}", problems.join("\n  "))
     }
+}
+
+/// Profile overrides (`[profile.release.package.NAME]`) whose package is not
+/// in the lock file: after a rename or a dropped dependency the crate would
+/// silently fall back to the `"*"` level (opt-level 0).
+fn unknown_profile_packages(manifest: &str, lock: &str) -> Vec<String> {
+    let locked: std::collections::BTreeSet<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .collect();
+    manifest
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("[profile."))
+        .filter_map(|l| l.strip_suffix(']'))
+        .filter_map(|l| {
+            l.split_once(".package.")
+                .map(|(p, n)| (p, n.trim_matches('"')))
+        })
+        .filter(|(_, name)| *name != "*" && !locked.contains(name))
+        .map(|(profile, name)| {
+            format!("Cargo.toml: [profile.{profile}.package.{name}] names no package of Cargo.lock")
+        })
+        .collect()
 }
 
 /// `println!(` or `print!(` not preceded by `e` (stderr is fine).
@@ -155,6 +183,18 @@ mod tests {
             "    eprint",
             "ln!(\"x\");"
         )));
+    }
+
+    #[test]
+    fn profile_overrides_must_name_locked_packages() {
+        let lock = "[[package]]\nname = \"polars-core\"\nversion = \"0.55.2\"\n";
+        let manifest = "[profile.release.package.\"*\"]\nopt-level = 0\n\
+                        [profile.release.package.polars-core]\nopt-level = 3\n\
+                        [profile.dev.package.polars-kore]\nopt-level = 3\n";
+        assert_eq!(
+            super::unknown_profile_packages(manifest, lock),
+            vec!["Cargo.toml: [profile.dev.package.polars-kore] names no package of Cargo.lock"]
+        );
     }
 
     #[test]
