@@ -8,6 +8,8 @@
 
 pub mod background;
 pub mod connectome;
+pub mod contracts;
+pub mod drive;
 pub mod error;
 pub mod record;
 pub mod seed;
@@ -15,6 +17,7 @@ pub mod time;
 
 pub use background::BackgroundRecorder;
 pub use connectome::Connectome;
+pub use drive::{DriveOptions, Dynamics, drive};
 pub use error::{Error, Result};
 pub use record::{
     Column, ColumnType, Field, MemoryRecorder, NullRecorder, OwnedColumn, Recorder, TableId,

@@ -15,6 +15,7 @@ pub mod math;
 pub mod network;
 pub mod neural_mass;
 pub mod random_graph;
+pub mod rate_network;
 pub mod rate_rnn;
 pub mod ring;
 pub mod sparse;

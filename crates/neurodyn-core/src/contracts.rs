@@ -1,0 +1,370 @@
+//! Table contracts: the typed table kinds that stages share.
+//!
+//! A stage that writes a table of kind [`SPIKES`] writes exactly its columns,
+//! so any stage that reads spikes (avalanches, branching ratios) applies to
+//! it, whichever model produced it. The schemas are constants; `docs/tables.md`
+//! lists them and a test checks the list against these constants.
+
+use crate::record::{ColumnType, Field, TableSchema};
+
+/// One column of a table kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnSpec {
+    /// Column name (units in the name where they apply).
+    pub name: &'static str,
+    /// Element type.
+    pub ty: ColumnType,
+    /// Physical unit, written to the file's `neurodyn.units`.
+    pub unit: Option<&'static str>,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// A table kind: a name, its fixed columns, and what its metadata carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableKind {
+    /// Kind name (`spikes`), as stage inputs and `neurodyn stages` name it.
+    pub name: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// Columns in order; empty for kinds whose columns vary ([`SUMMARY`],
+    /// [`STUDY`]).
+    pub columns: &'static [ColumnSpec],
+    /// Keys of the writing stage's parameters (`neurodyn.params`) that
+    /// readers rely on, such as the time step of a spikes table.
+    pub params: &'static [&'static str],
+}
+
+impl TableKind {
+    /// The schema of a table of this kind called `table`.
+    pub fn schema(&self, table: &str) -> TableSchema {
+        TableSchema::new(
+            table,
+            self.columns
+                .iter()
+                .map(|c| Field::new(c.name, c.ty, c.unit))
+                .collect(),
+        )
+    }
+
+    /// Whether the kind fixes its columns.
+    pub fn is_fixed(&self) -> bool {
+        !self.columns.is_empty()
+    }
+}
+
+const fn col(
+    name: &'static str,
+    ty: ColumnType,
+    unit: Option<&'static str>,
+    doc: &'static str,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        ty,
+        unit,
+        doc,
+    }
+}
+
+/// Spike events of a network, one row per spike, in time order.
+pub const SPIKES: TableKind = TableKind {
+    name: "spikes",
+    doc: "spike events, one row per spike, in time order",
+    columns: &[
+        col(
+            "step",
+            ColumnType::U32,
+            Some("step"),
+            "time step of the spike (t = step * dt_ms)",
+        ),
+        col("neuron", ColumnType::U32, None, "index of the neuron"),
+    ],
+    params: &["dt_ms"],
+};
+
+/// Sampled activity of the nodes of a network, long format.
+pub const ACTIVITY: TableKind = TableKind {
+    name: "activity",
+    doc: "sampled activity of each node (a brain region or a unit of a network), long format, rows by time then node",
+    columns: &[
+        col("t_ms", ColumnType::F64, Some("ms"), "time of the sample"),
+        col(
+            "region",
+            ColumnType::U32,
+            None,
+            "index of the node (a region of a connectome, or a unit)",
+        ),
+        col("label", ColumnType::Str, None, "name of the node"),
+        col(
+            "variable",
+            ColumnType::Str,
+            None,
+            "the state variable sampled",
+        ),
+        col("value", ColumnType::F64, None, "its value"),
+    ],
+    params: &[],
+};
+
+/// Neuronal avalanches: runs of non-empty time bins between empty ones.
+pub const AVALANCHES: TableKind = TableKind {
+    name: "avalanches",
+    doc: "avalanches: maximal runs of non-empty time bins, one row each, in time order",
+    columns: &[
+        col("size", ColumnType::I64, None, "events in the avalanche"),
+        col(
+            "duration",
+            ColumnType::I64,
+            Some("bins"),
+            "its length in bins",
+        ),
+        col(
+            "start_ms",
+            ColumnType::F64,
+            Some("ms"),
+            "time of its first bin",
+        ),
+    ],
+    params: &["bin_ms"],
+};
+
+/// Discrete power-law fits of avalanche sizes and durations.
+pub const POWERLAW_FIT: TableKind = TableKind {
+    name: "powerlaw_fit",
+    doc: "discrete power-law fits (MLE, xmin by the KS distance), one row per quantity",
+    columns: &[
+        col(
+            "quantity",
+            ColumnType::Str,
+            None,
+            "size or duration of the avalanches",
+        ),
+        col("n", ColumnType::I64, None, "avalanches"),
+        col(
+            "alpha",
+            ColumnType::F64,
+            None,
+            "exponent of P(x) ~ x^-alpha (NaN: too few)",
+        ),
+        col("xmin", ColumnType::I64, None, "start of the fitted tail"),
+        col("n_tail", ColumnType::I64, None, "samples >= xmin"),
+        col(
+            "ks",
+            ColumnType::F64,
+            None,
+            "KS distance of the tail to the fit",
+        ),
+    ],
+    params: &[],
+};
+
+/// Branching-ratio estimates from binned population activity.
+pub const BRANCHING_RATIO: TableKind = TableKind {
+    name: "branching_ratio",
+    doc: "branching ratio of the binned population activity: naive and multistep regression (Wilting & Priesemann 2018)",
+    columns: &[
+        col("bin_ms", ColumnType::F64, Some("ms"), "bin width"),
+        col("bins", ColumnType::I64, None, "bins in the series"),
+        col(
+            "mean_events_per_bin",
+            ColumnType::F64,
+            None,
+            "mean events per bin",
+        ),
+        col(
+            "m_naive",
+            ColumnType::F64,
+            None,
+            "slope of A(t+1) on A(t) (biased under subsampling)",
+        ),
+        col(
+            "m_multistep",
+            ColumnType::F64,
+            None,
+            "multistep regression estimate (NaN when its fit fails)",
+        ),
+        col(
+            "tau_ms",
+            ColumnType::F64,
+            Some("ms"),
+            "autocorrelation time -bin_ms / ln m_multistep",
+        ),
+    ],
+    params: &[],
+};
+
+/// Dimensionality and mean correlation of a network's activity.
+pub const DIMENSIONALITY: TableKind = TableKind {
+    name: "dimensionality",
+    doc: "participation ratio of the activity's covariance, its bias-corrected estimate, and the mean pairwise correlation",
+    columns: &[
+        col("nodes", ColumnType::I64, None, "nodes in the activity"),
+        col("samples", ColumnType::I64, None, "time samples used"),
+        col(
+            "pr",
+            ColumnType::F64,
+            None,
+            "participation ratio (sum lambda)^2 / sum lambda^2",
+        ),
+        col(
+            "pr_bias_corrected",
+            ColumnType::F64,
+            None,
+            "its estimator corrected for the finite number of samples",
+        ),
+        col(
+            "mean_fc",
+            ColumnType::F64,
+            None,
+            "mean Pearson correlation over node pairs",
+        ),
+        col(
+            "constant_nodes",
+            ColumnType::I64,
+            None,
+            "nodes with zero variance (left out of mean_fc)",
+        ),
+    ],
+    params: &[],
+};
+
+/// Functional connectivity: the Pearson correlation of every node pair.
+pub const FC: TableKind = TableKind {
+    name: "fc",
+    doc: "functional connectivity: Pearson correlation of each pair of nodes (i < j)",
+    columns: &[
+        col("i", ColumnType::U32, None, "first node"),
+        col("j", ColumnType::U32, None, "second node"),
+        col("fc", ColumnType::F64, None, "Pearson correlation"),
+    ],
+    params: &[],
+};
+
+/// Summary of a functional-connectivity analysis.
+pub const FC_SUMMARY: TableKind = TableKind {
+    name: "fc_summary",
+    doc: "FC and FCD summary of one run",
+    columns: &[
+        col("nodes", ColumnType::I64, None, "nodes"),
+        col("mean_fc", ColumnType::F64, None, "mean FC over pairs"),
+        col(
+            "sd_fc",
+            ColumnType::F64,
+            None,
+            "standard deviation of FC over pairs",
+        ),
+        col(
+            "fcd_windows",
+            ColumnType::I64,
+            None,
+            "sliding windows of the FCD (0: FCD off)",
+        ),
+        col(
+            "fcd_mean",
+            ColumnType::F64,
+            None,
+            "mean FCD entry between distinct windows (NaN when off)",
+        ),
+        col(
+            "fcd_sd",
+            ColumnType::F64,
+            None,
+            "standard deviation of those entries (NaN when off)",
+        ),
+    ],
+    params: &[],
+};
+
+/// Power spectra of each node's activity.
+pub const SPECTRA: TableKind = TableKind {
+    name: "spectra",
+    doc: "Welch power spectral density of each node's activity (mean removed, Hann windows)",
+    columns: &[
+        col("region", ColumnType::U32, None, "node"),
+        col("frequency_hz", ColumnType::F64, Some("Hz"), "frequency"),
+        col(
+            "power",
+            ColumnType::F64,
+            None,
+            "power spectral density (signal units^2 / Hz)",
+        ),
+    ],
+    params: &[],
+};
+
+/// The dominant frequency of each node.
+pub const PEAKS: TableKind = TableKind {
+    name: "peaks",
+    doc: "dominant (peak) frequency of each node's spectrum, DC excluded",
+    columns: &[
+        col("region", ColumnType::U32, None, "node"),
+        col("label", ColumnType::Str, None, "name of the node"),
+        col(
+            "peak_hz",
+            ColumnType::F64,
+            Some("Hz"),
+            "frequency of the largest PSD bin above 0 Hz",
+        ),
+        col("peak_power", ColumnType::F64, None, "the PSD there"),
+    ],
+    params: &[],
+};
+
+/// A table across the sweep: the sweep keys, then the collected columns.
+pub const SUMMARY: TableKind = TableKind {
+    name: "summary",
+    doc: "one table across the sweep: a column per sweep key, then the collected table's columns (or their mean, sd and count over an axis)",
+    columns: &[],
+    params: &[],
+};
+
+/// A table specific to one study (see its section of `docs/tables.md`).
+pub const STUDY: TableKind = TableKind {
+    name: "study",
+    doc: "a table specific to one study, documented with the study",
+    columns: &[],
+    params: &[],
+};
+
+/// Every table kind, for listings and the docs check.
+pub const ALL: &[&TableKind] = &[
+    &SPIKES,
+    &ACTIVITY,
+    &AVALANCHES,
+    &POWERLAW_FIT,
+    &BRANCHING_RATIO,
+    &DIMENSIONALITY,
+    &FC,
+    &FC_SUMMARY,
+    &SPECTRA,
+    &PEAKS,
+    &SUMMARY,
+    &STUDY,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_distinct_names_and_columns() {
+        for (i, k) in ALL.iter().enumerate() {
+            assert!(
+                ALL[..i].iter().all(|o| o.name != k.name),
+                "kind {} twice",
+                k.name
+            );
+            for (j, c) in k.columns.iter().enumerate() {
+                assert!(
+                    k.columns[..j].iter().all(|o| o.name != c.name),
+                    "{}.{} twice",
+                    k.name,
+                    c.name
+                );
+            }
+            let s = k.schema("t");
+            assert_eq!(s.fields.len(), k.columns.len());
+        }
+    }
+}
