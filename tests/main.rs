@@ -3,6 +3,8 @@
 
 mod branching_avalanches;
 mod branching_science;
+mod composed;
+mod docs;
 mod force_motifs_full;
 mod force_motifs_pipeline;
 mod interop_python;

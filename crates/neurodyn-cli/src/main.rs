@@ -60,6 +60,12 @@ enum Command {
         #[arg(long, default_value = "pipelines")]
         dir: PathBuf,
     },
+    /// List the stage kinds a pipeline file can compose, or describe one:
+    /// its parameters (defaults, units, allowed values), inputs and outputs.
+    Stages {
+        /// A kind (`avalanches`); none: list them all.
+        name: Option<String>,
+    },
     /// Delete a pipeline's outputs.
     Clean {
         /// A pipeline file, or a name in pipelines/.
@@ -220,6 +226,24 @@ fn dispatch(cmd: Command) -> Result<()> {
                 }
             }
         }
+        Command::Stages { name: None } => {
+            print!("{}", neurodyn_pipeline::library::listing());
+            println!("`neurodyn stages NAME` describes one; docs/stages.md describes them all.");
+        }
+        Command::Stages { name: Some(name) } => match neurodyn_pipeline::library::find(&name) {
+            Some(k) => print!("{}", neurodyn_pipeline::library::describe(&k)),
+            None => {
+                let names: Vec<&str> = neurodyn_pipeline::library::kinds()
+                    .iter()
+                    .map(|k| k.name)
+                    .collect();
+                return Err(analyze::BadInput(format!(
+                    "unknown stage kind \"{name}\"; kinds: {}",
+                    names.join(", ")
+                ))
+                .into());
+            }
+        },
         Command::Clean { pipeline, out } => {
             let p = load(&pipeline)?;
             let dir = out.join(&p.name);

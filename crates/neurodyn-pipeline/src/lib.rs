@@ -6,6 +6,8 @@
 //! progress goes to stderr.
 #![warn(missing_docs)]
 
+mod compose;
+pub mod library;
 pub mod load;
 pub mod params;
 mod progress;

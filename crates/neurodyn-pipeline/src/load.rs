@@ -90,8 +90,23 @@ impl Pipeline {
         }
         let name = name
             .ok_or_else(|| src.error(header.span.start, "pipeline.name", "missing (a string)"))?;
-        let (study_name, at) = study_name
-            .ok_or_else(|| src.error(header.span.start, "pipeline.study", "missing (a string)"))?;
+        if let Some((_, stages)) = get(&doc, "stages") {
+            if let Some((_, at)) = study_name {
+                return Err(src.error(
+                    at,
+                    "pipeline.study",
+                    "a pipeline either runs a study or declares [stages], not both",
+                ));
+            }
+            return Self::composed(src, &doc, name, seed, stages);
+        }
+        let (study_name, at) = study_name.ok_or_else(|| {
+            src.error(
+                header.span.start,
+                "pipeline.study",
+                "missing: name a study, or compose one from library stages under [stages.NAME] (see `neurodyn stages`)",
+            )
+        })?;
         let known = studies();
         let names: Vec<&str> = known.iter().map(|s| s.name()).collect();
         let study = known
@@ -149,6 +164,37 @@ impl Pipeline {
         Ok(Pipeline {
             name,
             study,
+            seed,
+            axes,
+            stages,
+        })
+    }
+
+    /// A pipeline that declares its stages (`[stages.NAME]`).
+    fn composed(
+        src: &Source,
+        doc: &Node,
+        name: String,
+        seed: u64,
+        stages: &Node,
+    ) -> Result<Self, SpecError> {
+        let NodeKind::Table(top) = &doc.kind else {
+            unreachable!("a document is a table")
+        };
+        for (k, span, _) in top {
+            if !["pipeline", "sweep", "stages"].contains(&k.as_str()) {
+                return Err(src.error(
+                    span.start,
+                    k,
+                    "unknown table; a composed pipeline has: pipeline, sweep, stages (each stage under [stages.NAME])",
+                ));
+            }
+        }
+        let (study, stages) = crate::compose::compose(src, stages)?;
+        let axes = parse_sweep(src, &study.axes(), get(doc, "sweep").map(|x| x.1))?;
+        Ok(Pipeline {
+            name,
+            study: Box::new(study),
             seed,
             axes,
             stages,
@@ -254,7 +300,7 @@ fn parse_sweep(
                 return Err(src.error(
                     span.start,
                     &format!("sweep.{k}"),
-                    format!("unknown sweep axis; this study sweeps: {allowed}"),
+                    format!("unknown sweep axis; this pipeline sweeps: {allowed}"),
                 ));
             }
         }

@@ -46,6 +46,9 @@ pub enum ParamKind {
         /// The bundled data `"example"` stands for.
         example: &'static [u8],
     },
+    /// The name of a column or sweep axis: letters, digits and `_`, or `""`
+    /// for none.
+    Name,
 }
 
 impl ParamKind {
@@ -90,6 +93,9 @@ impl ParamKind {
                  relative to the current directory"
                     .into()
             }
+            ParamKind::Name => {
+                "the name of a column or sweep axis (letters, digits, _), or \"\" for none".into()
+            }
         }
     }
 }
@@ -112,7 +118,8 @@ pub enum ParamValue {
 }
 
 impl ParamValue {
-    fn to_json(&self) -> serde_json::Value {
+    /// The value as JSON (what fingerprints hold).
+    pub fn to_json(&self) -> serde_json::Value {
         match self {
             ParamValue::Int(i) => (*i).into(),
             ParamValue::Float(f) => serde_json::Number::from_f64(*f)
@@ -283,6 +290,15 @@ pub fn check_value(
             Ok(ParamValue::Str(s.clone()))
         }
         (ParamKind::Bool, NodeKind::Bool(b)) => Ok(ParamValue::Bool(*b)),
+        (ParamKind::Name, NodeKind::Str(s)) => {
+            if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return bad(format!(
+                    "\"{s}\" is not allowed: expected {}",
+                    def.kind.allowed()
+                ));
+            }
+            Ok(ParamValue::Str(s.clone()))
+        }
         (ParamKind::File { .. }, NodeKind::Str(s)) => {
             if s != "example" && !std::path::Path::new(s).is_file() {
                 let cwd = std::env::current_dir()

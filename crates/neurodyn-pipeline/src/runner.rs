@@ -158,6 +158,16 @@ impl<'p> Plan<'p> {
             if !files.is_empty() {
                 base.push(files.as_str());
             }
+            // which upstream table feeds each port (composed pipelines only,
+            // so the studies' fingerprints stay as they were)
+            let wiring: String = def
+                .bindings
+                .iter()
+                .map(|b| format!("{}={}.{};", b.port, b.stage, b.table))
+                .collect();
+            if !wiring.is_empty() {
+                base.push(wiring.as_str());
+            }
             match def.scope {
                 Scope::PerPoint => {
                     for p in &points {
@@ -315,6 +325,7 @@ impl<'p> Plan<'p> {
                 .iter()
                 .map(|(d, p)| (d.name, p.clone()))
                 .collect(),
+            bindings: def.bindings.clone(),
         }
     }
 

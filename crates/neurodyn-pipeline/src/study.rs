@@ -174,6 +174,39 @@ pub struct StageContext {
     pub fingerprint: String,
     /// Validated parameters of every stage of the pipeline.
     pub all_params: Vec<(&'static str, Params)>,
+    /// The upstream table of each input port (composed pipelines).
+    pub bindings: Vec<Binding>,
+}
+
+/// An input port of a stage bound to a table an upstream stage writes
+/// (`inputs = ["simulate.spikes"]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    /// The port of the reading stage's kind (`spikes`).
+    pub port: &'static str,
+    /// The upstream stage (`simulate`).
+    pub stage: &'static str,
+    /// The table it writes (`spikes`).
+    pub table: &'static str,
+    /// The upstream stage's scope: a PerPoint table is a hive-partitioned
+    /// dataset `<stage>/<table>/`, an Aggregate one `tables/<stage>.parquet`.
+    pub scope: Scope,
+}
+
+/// A `&'static str` for a name read from a pipeline file (stage, table and
+/// axis names), so that composed pipelines share the types of the studies'
+/// static names. Each distinct name is stored once per process.
+pub fn intern(name: &str) -> &'static str {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    static NAMES: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(n);
+    n
 }
 
 impl StageContext {
@@ -195,6 +228,31 @@ impl StageContext {
             .find(|(n, _)| *n == stage)
             .map(|(_, p)| p)
             .unwrap_or_else(|| panic!("no stage `{stage}` in this study"))
+    }
+
+    /// The binding of input port `port`.
+    ///
+    /// # Panics
+    /// If the stage's kind has no such port (the loader binds every port).
+    pub fn binding(&self, port: &str) -> &Binding {
+        self.bindings
+            .iter()
+            .find(|b| b.port == port)
+            .unwrap_or_else(|| panic!("input port `{port}` is not bound"))
+    }
+
+    /// The file behind input port `port`: for a PerPoint upstream, this
+    /// point's file (PerPoint stages) ; for an Aggregate upstream, its table
+    /// `tables/<stage>.parquet`.
+    pub fn input_path(&self, port: &str) -> PathBuf {
+        let b = self.binding(port);
+        match b.scope {
+            Scope::PerPoint => self.input_file(b.stage, b.table),
+            Scope::Aggregate => self
+                .pipeline_dir
+                .join("tables")
+                .join(format!("{}.parquet", b.stage)),
+        }
     }
 
     /// This point's file of `table` written by the PerPoint stage `stage`.
@@ -234,7 +292,11 @@ pub struct StageDef {
     /// Instantiation.
     pub scope: Scope,
     /// Upstream stages.
-    pub inputs: &'static [&'static str],
+    pub inputs: Vec<&'static str>,
+    /// Which upstream table feeds each input port (stages of a composed
+    /// pipeline; empty for a study's own stages, which name their inputs in
+    /// code).
+    pub bindings: Vec<Binding>,
     /// Version of the code that computes it: bump when results would change.
     pub code_version: &'static str,
     /// Declared parameters.

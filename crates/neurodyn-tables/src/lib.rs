@@ -10,6 +10,7 @@ pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
+pub mod sweep;
 pub mod user_data;
 pub mod whole_brain;
 
@@ -125,6 +126,21 @@ pub fn read_f64_columns(path: &Path, columns: &[&str]) -> Result<Vec<Vec<Option<
     let what = path.display().to_string();
     let df = collect(scan_file(path)?.select(exprs), &what)?;
     columns.iter().map(|c| f64_column(&df, c, &what)).collect()
+}
+
+/// A column of a Parquet file as text (numbers printed as polars prints
+/// them; nulls as None), for legends.
+pub fn read_text_column(path: &Path, name: &str) -> Result<Vec<Option<String>>> {
+    let what = path.display().to_string();
+    let df = collect(
+        scan_file(path)?.select([col(name).cast(DataType::String)]),
+        &what,
+    )?;
+    let c = df
+        .column(name)
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| TableError(format!("{what}: column {name}: {e}")))?;
+    Ok(c.iter().map(|s| s.map(str::to_string)).collect())
 }
 
 /// A numeric column of a collected table as f64 (nulls as None); `what`

@@ -107,7 +107,8 @@ impl Study for BranchingAvalanches {
             StageDef {
                 name: "simulate",
                 scope: Scope::PerPoint,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "1",
                 params: simulate_params(),
                 doc: "the model's activity per time bin (and the layered model's cells during its animation run)",
@@ -117,7 +118,8 @@ impl Study for BranchingAvalanches {
             StageDef {
                 name: "analyse",
                 scope: Scope::PerPoint,
-                inputs: &["simulate"],
+                inputs: vec!["simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     int(
@@ -200,7 +202,8 @@ impl Study for BranchingAvalanches {
             StageDef {
                 name: "tables",
                 scope: Scope::Aggregate,
-                inputs: &["analyse"],
+                inputs: vec!["analyse"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![],
                 doc: "tables/avalanches, powerlaw, branching_ratio, crackling, size_by_duration",
@@ -210,7 +213,8 @@ impl Study for BranchingAvalanches {
             StageDef {
                 name: "figures",
                 scope: Scope::Aggregate,
-                inputs: &["tables", "simulate"],
+                inputs: vec!["tables", "simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     int(

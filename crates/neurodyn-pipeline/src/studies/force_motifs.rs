@@ -86,7 +86,8 @@ impl Study for ForceMotifs {
             StageDef {
                 name: "simulate",
                 scope: Scope::PerPoint,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     int("n", 2, 100_000, 200, "number of neurons"),
@@ -232,7 +233,8 @@ impl Study for ForceMotifs {
             StageDef {
                 name: "analyse",
                 scope: Scope::PerPoint,
-                inputs: &["simulate"],
+                inputs: vec!["simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![int(
                     "dpr_skip_steps",
@@ -248,7 +250,8 @@ impl Study for ForceMotifs {
             StageDef {
                 name: "tables",
                 scope: Scope::Aggregate,
-                inputs: &["analyse", "simulate"],
+                inputs: vec!["analyse", "simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![],
                 doc: "motifs, dimensionality and training tables across the sweep (polars)",
@@ -258,7 +261,8 @@ impl Study for ForceMotifs {
             StageDef {
                 name: "figures",
                 scope: Scope::Aggregate,
-                inputs: &["tables"],
+                inputs: vec!["tables"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     float(

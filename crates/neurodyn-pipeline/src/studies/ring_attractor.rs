@@ -84,7 +84,8 @@ impl Study for RingAttractor {
             StageDef {
                 name: "simulate",
                 scope: Scope::PerPoint,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     int("n_e", 1, 100_000, 360, "excitatory (RS) neurons"),
@@ -138,7 +139,8 @@ impl Study for RingAttractor {
             StageDef {
                 name: "analyse",
                 scope: Scope::PerPoint,
-                inputs: &["simulate"],
+                inputs: vec!["simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     positive("rate_bin_ms", 1e6, 10.0, "bin of the population rates (ms)"),
@@ -183,7 +185,8 @@ impl Study for RingAttractor {
             StageDef {
                 name: "tables",
                 scope: Scope::Aggregate,
-                inputs: &["analyse"],
+                inputs: vec!["analyse"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![],
                 doc: "persistence and rates across the sweep (polars)",
@@ -193,7 +196,8 @@ impl Study for RingAttractor {
             StageDef {
                 name: "fi_curves",
                 scope: Scope::Aggregate,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     float(
@@ -231,7 +235,8 @@ impl Study for RingAttractor {
             StageDef {
                 name: "figures",
                 scope: Scope::Aggregate,
-                inputs: &["tables", "simulate", "fi_curves"],
+                inputs: vec!["tables", "simulate", "fi_curves"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![int(
                     "animation_frames",

@@ -57,7 +57,8 @@ impl Study for RnnChaos {
             StageDef {
                 name: "simulate",
                 scope: Scope::PerPoint,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "2",
                 params: vec![
                     choice(
@@ -107,7 +108,8 @@ impl Study for RnnChaos {
             StageDef {
                 name: "lyapunov",
                 scope: Scope::PerPoint,
-                inputs: &["simulate"],
+                inputs: vec!["simulate"],
+                bindings: vec![],
                 code_version: "2",
                 params: vec![
                     int(
@@ -144,7 +146,8 @@ impl Study for RnnChaos {
             StageDef {
                 name: "tables",
                 scope: Scope::Aggregate,
-                inputs: &["lyapunov", "simulate"],
+                inputs: vec!["lyapunov", "simulate"],
+                bindings: vec![],
                 code_version: "3",
                 params: vec![],
                 doc: "summary tables across the sweep (polars)",
@@ -154,7 +157,8 @@ impl Study for RnnChaos {
             StageDef {
                 name: "figures",
                 scope: Scope::Aggregate,
-                inputs: &["tables"],
+                inputs: vec!["tables"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![int(
                     "activity_window_steps",

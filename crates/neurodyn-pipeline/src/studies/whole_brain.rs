@@ -112,7 +112,8 @@ impl Study for WholeBrain {
             StageDef {
                 name: "simulate",
                 scope: Scope::PerPoint,
-                inputs: &[],
+                inputs: vec![],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     file(
@@ -225,7 +226,8 @@ impl Study for WholeBrain {
             StageDef {
                 name: "fc",
                 scope: Scope::PerPoint,
-                inputs: &["simulate"],
+                inputs: vec!["simulate"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![
                     file(
@@ -255,7 +257,8 @@ impl Study for WholeBrain {
             StageDef {
                 name: "tables",
                 scope: Scope::Aggregate,
-                inputs: &["simulate", "fc"],
+                inputs: vec!["simulate", "fc"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![],
                 doc: "activity, fc, fit, fit_summary, spectra tables across the sweep (polars)",
@@ -265,7 +268,8 @@ impl Study for WholeBrain {
             StageDef {
                 name: "figures",
                 scope: Scope::Aggregate,
-                inputs: &["tables"],
+                inputs: vec!["tables"],
+                bindings: vec![],
                 code_version: "1",
                 params: vec![int(
                     "regions_shown",

@@ -1,0 +1,636 @@
+//! Composed pipelines: `[stages.NAME]` entries pick a stage kind from the
+//! library, bind its input ports to upstream tables and set its parameters.
+//! The whole graph is checked here, before anything runs: unknown kinds,
+//! unknown or missing inputs, inputs of the wrong table kind, scopes that
+//! cannot meet, cycles and unknown parameters are errors that name the
+//! file, line, column and key.
+
+use crate::library::{self, StageKind};
+use crate::params::validate_stage;
+use crate::spec::{Node, NodeKind, Source, SpecError};
+use crate::study::{AxisDef, Binding, Scope, StageDef, Study, intern};
+
+/// The study of a composed pipeline: the union of its kinds' sweep axes
+/// and its stages.
+pub struct Composed {
+    axes: Vec<AxisDef>,
+    stages: Vec<StageDef>,
+}
+
+impl Study for Composed {
+    fn name(&self) -> &'static str {
+        "composed"
+    }
+
+    fn description(&self) -> &'static str {
+        "a pipeline composed of library stages"
+    }
+
+    fn axes(&self) -> Vec<AxisDef> {
+        self.axes.clone()
+    }
+
+    fn stages(&self) -> Vec<StageDef> {
+        self.stages.clone()
+    }
+}
+
+/// Keys of a stage entry that are not parameters.
+const ENTRY_KEYS: &[&str] = &["kind", "inputs", "scope"];
+
+/// Folder names a stage may not take.
+const RESERVED: &[&str] = &["tables", "figures", "_manifests", "pipeline", "sweep"];
+
+fn scope_word(s: Scope) -> &'static str {
+    match s {
+        Scope::PerPoint => "per-point",
+        Scope::Aggregate => "across-sweep",
+    }
+}
+
+struct Entry<'a> {
+    name: &'static str,
+    at: usize,
+    kind: StageKind,
+    table: &'a Node,
+    inputs_at: usize,
+    /// (stage, table, position) as written.
+    inputs: Vec<(String, String, usize)>,
+}
+
+/// Validate the `[stages]` table `stages` of `src`; returns the study and
+/// the stages in a topological order (by name where the graph allows).
+pub fn compose(
+    src: &Source,
+    stages: &Node,
+) -> Result<(Composed, Vec<(StageDef, crate::params::Params)>), SpecError> {
+    let NodeKind::Table(items) = &stages.kind else {
+        return Err(src.error(
+            stages.span.start,
+            "stages",
+            "expected a table of stages ([stages.NAME])",
+        ));
+    };
+    if items.is_empty() {
+        return Err(src.error(
+            stages.span.start,
+            "stages",
+            "no stages: add [stages.NAME] tables with kind = \"…\"",
+        ));
+    }
+    let kinds = library::kinds();
+    let kind_names: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+    let mut entries: Vec<Entry> = Vec::new();
+    for (name, span, node) in items {
+        let key = format!("stages.{name}");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || RESERVED.contains(&name.as_str())
+        {
+            return Err(src.error(
+                span.start,
+                &key,
+                format!(
+                    "a stage name is letters, digits, '-' and '_', and not one of {}",
+                    RESERVED.join(", ")
+                ),
+            ));
+        }
+        let NodeKind::Table(_) = &node.kind else {
+            return Err(src.error(
+                node.span.start,
+                &key,
+                "expected a table with kind = \"…\" and the stage's parameters",
+            ));
+        };
+        let Some((_, kn)) = crate::spec::get(node, "kind") else {
+            return Err(src.error(
+                span.start,
+                &format!("{key}.kind"),
+                format!(
+                    "missing: the stage's kind, one of {}",
+                    kind_names.join(", ")
+                ),
+            ));
+        };
+        let NodeKind::Str(kname) = &kn.kind else {
+            return Err(src.error(
+                kn.span.start,
+                &format!("{key}.kind"),
+                format!("expected a string, one of {}", kind_names.join(", ")),
+            ));
+        };
+        let Some(kind) = kinds.iter().find(|k| k.name == kname).cloned() else {
+            return Err(src.error(
+                kn.span.start,
+                &format!("{key}.kind"),
+                format!(
+                    "unknown stage kind \"{kname}\"; kinds: {} (`neurodyn stages` describes them)",
+                    kind_names.join(", ")
+                ),
+            ));
+        };
+        if let Some((_, sn)) = crate::spec::get(node, "scope") {
+            let want = scope_word(kind.scope);
+            match &sn.kind {
+                NodeKind::Str(s) if s == want => {}
+                NodeKind::Str(s) if s == "per-point" || s == "across-sweep" => {
+                    return Err(src.error(
+                        sn.span.start,
+                        &format!("{key}.scope"),
+                        format!("kind {} runs {want}, not {s}", kind.name),
+                    ));
+                }
+                _ => {
+                    return Err(src.error(
+                        sn.span.start,
+                        &format!("{key}.scope"),
+                        format!(
+                            "expected \"per-point\" or \"across-sweep\" (kind {} runs {want})",
+                            kind.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut inputs = Vec::new();
+        let mut inputs_at = span.start;
+        if let Some((ispan, inode)) = crate::spec::get(node, "inputs") {
+            inputs_at = ispan.start;
+            let NodeKind::Array(list) = &inode.kind else {
+                return Err(src.error(
+                    inode.span.start,
+                    &format!("{key}.inputs"),
+                    "expected a list of \"stage.table\" strings, e.g. [\"simulate.spikes\"]",
+                ));
+            };
+            for it in list {
+                let NodeKind::Str(s) = &it.kind else {
+                    return Err(src.error(
+                        it.span.start,
+                        &format!("{key}.inputs"),
+                        "expected a \"stage.table\" string, e.g. \"simulate.spikes\"",
+                    ));
+                };
+                let Some((st, tb)) = s.split_once('.') else {
+                    return Err(src.error(
+                        it.span.start,
+                        &format!("{key}.inputs"),
+                        format!("\"{s}\" is not \"stage.table\", e.g. \"simulate.spikes\""),
+                    ));
+                };
+                inputs.push((st.to_string(), tb.to_string(), it.span.start));
+            }
+        }
+        entries.push(Entry {
+            name: intern(name),
+            at: span.start,
+            kind,
+            table: node,
+            inputs_at,
+            inputs,
+        });
+    }
+
+    // the graph: which stages each one reads; unknown stages and cycles
+    // first, then what each table is
+    let names: Vec<&str> = entries.iter().map(|e| e.name).collect();
+    let mut upstream: Vec<Vec<usize>> = Vec::new();
+    for e in &entries {
+        let key = format!("stages.{}.inputs", e.name);
+        let mut ups: Vec<usize> = Vec::new();
+        for (st, _, at) in &e.inputs {
+            let Some(u) = entries.iter().position(|x| x.name == st) else {
+                return Err(src.error(
+                    *at,
+                    &key,
+                    format!(
+                        "no stage `{st}` in this pipeline; stages: {}",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            if !ups.contains(&u) {
+                ups.push(u);
+            }
+        }
+        upstream.push(ups);
+    }
+
+    // a topological order, by name where free; a cycle is an error
+    let n = entries.len();
+    let mut order: Vec<usize> = Vec::new();
+    let mut done = vec![false; n];
+    while order.len() < n {
+        let Some(next) = (0..n).find(|&i| !done[i] && upstream[i].iter().all(|&u| done[u])) else {
+            let start = (0..n).find(|&i| !done[i]).expect("some stage is left");
+            let cycle = find_cycle(start, &upstream, &done);
+            let words: Vec<&str> = cycle.iter().map(|&i| entries[i].name).collect();
+            let first = cycle[0];
+            return Err(src.error(
+                entries[first].inputs_at,
+                &format!("stages.{}.inputs", entries[first].name),
+                format!(
+                    "the stages form a cycle: {} (each reads the next one's table)",
+                    words.join(" <- ")
+                ),
+            ));
+        };
+        done[next] = true;
+        order.push(next);
+    }
+
+    // bind every input to a port
+    let mut bindings: Vec<Vec<Binding>> = Vec::new();
+    for e in &entries {
+        let key = format!("stages.{}.inputs", e.name);
+        let mut bound: Vec<Binding> = Vec::new();
+        for (st, tb, at) in &e.inputs {
+            let u = entries
+                .iter()
+                .position(|x| x.name == st)
+                .expect("checked above");
+            let uk = &entries[u].kind;
+            let Some(out) = uk.outputs.iter().find(|o| o.table == tb) else {
+                let outs: Vec<&str> = uk.outputs.iter().map(|o| o.table).collect();
+                return Err(src.error(
+                    *at,
+                    &key,
+                    format!(
+                        "stage `{st}` (kind {}) writes no table `{tb}`; it writes: {}",
+                        uk.name,
+                        if outs.is_empty() {
+                            "nothing (figures only)".into()
+                        } else {
+                            outs.join(", ")
+                        }
+                    ),
+                ));
+            };
+            if e.kind.scope == Scope::PerPoint && uk.scope == Scope::Aggregate {
+                return Err(src.error(*at, &key, format!(
+                    "stage `{}` runs per sweep point and cannot read `{st}.{tb}`, a table across the sweep",
+                    e.name
+                )));
+            }
+            let port = e.kind.inputs.iter().find(|p| match p.kind {
+                Some(k) => k.name == out.kind.name,
+                None => uk.scope == Scope::PerPoint,
+            });
+            let Some(port) = port else {
+                let wants: Vec<String> = e
+                    .kind
+                    .inputs
+                    .iter()
+                    .map(|p| match p.kind {
+                        Some(k) => format!("{} (a table of kind `{}`)", p.name, k.name),
+                        None => format!("{} (a per-point table of any kind)", p.name),
+                    })
+                    .collect();
+                return Err(src.error(
+                    *at,
+                    &key,
+                    format!(
+                        "`{st}.{tb}` is a table of kind `{}`{}; kind {} reads: {}",
+                        out.kind.name,
+                        if uk.scope == Scope::Aggregate {
+                            " across the sweep"
+                        } else {
+                            ""
+                        },
+                        e.kind.name,
+                        if wants.is_empty() {
+                            "no inputs".into()
+                        } else {
+                            wants.join(", ")
+                        }
+                    ),
+                ));
+            };
+            if bound.iter().any(|b| b.port == port.name) {
+                return Err(src.error(*at, &key, format!("input `{}` is bound twice", port.name)));
+            }
+            bound.push(Binding {
+                port: port.name,
+                stage: entries[u].name,
+                table: intern(tb),
+                scope: uk.scope,
+            });
+        }
+        for p in e.kind.inputs {
+            if bound.iter().any(|b| b.port == p.name) {
+                continue;
+            }
+            let fits: Vec<String> = entries
+                .iter()
+                .filter(|x| x.name != e.name)
+                .flat_map(|x| x.kind.outputs.iter().map(move |o| (x, o)))
+                .filter(|(x, o)| match p.kind {
+                    Some(k) => k.name == o.kind.name,
+                    None => x.kind.scope == Scope::PerPoint,
+                })
+                .map(|(x, o)| format!("\"{}.{}\"", x.name, o.table))
+                .collect();
+            let what = match p.kind {
+                Some(k) => format!("a table of kind `{}`", k.name),
+                None => "a per-point table".into(),
+            };
+            return Err(src.error(
+                e.inputs_at,
+                &key,
+                format!(
+                    "missing input: kind {} reads `{}`, {what}; {}",
+                    e.kind.name,
+                    p.name,
+                    if fits.is_empty() {
+                        "no stage of this pipeline writes one".into()
+                    } else {
+                        format!("tables that fit: {}", fits.join(", "))
+                    }
+                ),
+            ));
+        }
+        bindings.push(bound);
+    }
+
+    // parameters, axes, and the stage definitions
+    let mut axes: Vec<AxisDef> = Vec::new();
+    let mut out = Vec::new();
+    for &i in &order {
+        let e = &entries[i];
+        let key = format!("stages.{}", e.name);
+        let params_node = params_of(e.table);
+        let defs = (e.kind.params)();
+        let params = validate_stage(src, &key, &defs, Some(&params_node)).map_err(|mut err| {
+            if err.message.starts_with("unknown key;") {
+                let allowed: Vec<&str> = ENTRY_KEYS
+                    .iter()
+                    .copied()
+                    .chain(defs.iter().map(|d| d.key))
+                    .collect();
+                err.message = format!(
+                    "unknown key; a stage of kind {} accepts: {}",
+                    e.kind.name,
+                    allowed.join(", ")
+                );
+            }
+            err
+        })?;
+        if let Err((k, msg)) = (e.kind.check)(&params) {
+            let at = find_leaf(&params_node, k).unwrap_or(e.at);
+            return Err(src.error(at, &format!("{key}.{k}"), msg));
+        }
+        for a in (e.kind.axes)() {
+            match axes.iter().find(|x| x.name == a.name) {
+                Some(x) if x.integer != a.integer || x.choices != a.choices => {
+                    return Err(src.error(e.at, &key, format!(
+                        "kind {} sweeps `{}` with other values than an earlier stage does; use one of them",
+                        e.kind.name, a.name
+                    )));
+                }
+                Some(_) => {}
+                None => axes.push(a),
+            }
+        }
+        let mut inputs: Vec<&'static str> = Vec::new();
+        for b in &bindings[i] {
+            if !inputs.contains(&b.stage) {
+                inputs.push(b.stage);
+            }
+        }
+        out.push((
+            StageDef {
+                name: e.name,
+                scope: e.kind.scope,
+                inputs,
+                bindings: bindings[i].clone(),
+                code_version: intern(&format!("{}/{}", e.kind.name, e.kind.code_version)),
+                params: defs,
+                doc: e.kind.doc,
+                check: e.kind.check,
+                run: e.kind.run,
+            },
+            params,
+        ));
+    }
+    let stages = out.iter().map(|(d, _)| d.clone()).collect();
+    Ok((Composed { axes, stages }, out))
+}
+
+/// The entry's table without the keys that are not parameters.
+fn params_of(table: &Node) -> Node {
+    let NodeKind::Table(fields) = &table.kind else {
+        return table.clone();
+    };
+    Node {
+        span: table.span.clone(),
+        kind: NodeKind::Table(
+            fields
+                .iter()
+                .filter(|(k, _, _)| !ENTRY_KEYS.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        ),
+    }
+}
+
+fn find_leaf(table: &Node, key: &str) -> Option<usize> {
+    let mut leaves: Vec<(String, usize, &Node)> = Vec::new();
+    crate::params::flatten("", table, &mut leaves);
+    leaves
+        .iter()
+        .find(|(k, _, _)| k == key)
+        .map(|(_, at, _)| *at)
+}
+
+/// A cycle among the stages not yet ordered, starting the walk at `start`.
+fn find_cycle(start: usize, upstream: &[Vec<usize>], done: &[bool]) -> Vec<usize> {
+    let mut path = vec![start];
+    loop {
+        let last = *path.last().expect("nonempty");
+        let next = upstream[last]
+            .iter()
+            .copied()
+            .find(|&u| !done[u])
+            .expect("a stage left over reads another one left over");
+        if let Some(k) = path.iter().position(|&p| p == next) {
+            let mut c = path[k..].to_vec();
+            c.push(next);
+            return c;
+        }
+        path.push(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Pipeline;
+    use crate::spec::{Source, SpecError};
+
+    const HEAD: &str = "[pipeline]\nname = \"t\"\n";
+
+    fn load(body: &str) -> Result<Pipeline, SpecError> {
+        let src = Source {
+            path: "t.toml".into(),
+            text: format!("{HEAD}{body}"),
+        };
+        Pipeline::from_source(&src)
+    }
+
+    fn err(body: &str) -> SpecError {
+        match load(body) {
+            Ok(_) => panic!("accepted:\n{body}"),
+            Err(e) => e,
+        }
+    }
+
+    const RNN: &str =
+        "[stages.sim]\nkind = \"rate-rnn\"\nn = 20\nduration_ms = 200.0\ntransient_ms = 0.0\n";
+
+    #[test]
+    fn a_valid_graph_orders_stages_and_binds_ports() {
+        // declared out of order: the plot first
+        let p = load(&format!(
+            "[sweep]\ng = [0.5, 2.0]\n\
+             [stages.plot]\nkind = \"line-plot\"\ninputs = [\"by_g.summary\"]\nx = \"g\"\ny = \"pr_mean\"\n\
+             [stages.by_g]\nkind = \"collect\"\ninputs = [\"dim.dimensionality\"]\nmean_over = \"seed\"\n\
+             [stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim.activity\"]\n{RNN}"
+        ))
+        .unwrap();
+        let names: Vec<&str> = p.stages.iter().map(|(d, _)| d.name).collect();
+        assert_eq!(names, ["sim", "dim", "by_g", "plot"]);
+        let dim = &p.stages[1].0;
+        assert_eq!(
+            (
+                dim.bindings[0].port,
+                dim.bindings[0].stage,
+                dim.bindings[0].table
+            ),
+            ("activity", "sim", "activity")
+        );
+        assert_eq!(p.stages[0].1.usize("n"), 20);
+        // g from the file, seed from the kind's default
+        assert_eq!(p.points().len(), 2);
+        assert_eq!(p.points()[1].label(), "g=2.0 seed=0");
+    }
+
+    #[test]
+    fn an_unknown_kind_names_the_line_and_the_kinds() {
+        let e = err("[stages.sim]\nkind = \"rate_rnn\"\n");
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (4, 8, "stages.sim.kind")
+        );
+        assert!(
+            e.message
+                .contains("unknown stage kind \"rate_rnn\"; kinds: rate-rnn,"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_input_lists_the_tables_that_fit() {
+        let e = err(&format!("{RNN}[stages.dim]\nkind = \"dimensionality\"\n"));
+        assert_eq!(e.key, "stages.dim.inputs");
+        assert!(e.message.contains("missing input: kind dimensionality reads `activity`, a table of kind `activity`; tables that fit: \"sim.activity\""), "{e}");
+    }
+
+    #[test]
+    fn an_input_of_the_wrong_kind_says_what_it_is_and_what_fits() {
+        let e = err(&format!(
+            "{RNN}[stages.av]\nkind = \"avalanches\"\ninputs = [\"sim.activity\"]\n"
+        ));
+        assert_eq!((e.line, e.key.as_str()), (10, "stages.av.inputs"));
+        assert!(e.message.contains("`sim.activity` is a table of kind `activity`; kind avalanches reads: spikes (a table of kind `spikes`)"), "{e}");
+    }
+
+    #[test]
+    fn unknown_stages_and_tables_are_named() {
+        let e = err(&format!(
+            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"simulate.activity\"]\n"
+        ));
+        assert!(
+            e.message
+                .contains("no stage `simulate` in this pipeline; stages: dim, sim"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim.rates\"]\n"
+        ));
+        assert!(
+            e.message.contains(
+                "stage `sim` (kind rate-rnn) writes no table `rates`; it writes: activity"
+            ),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim\"]\n"
+        ));
+        assert!(e.message.contains("is not \"stage.table\""), "{e}");
+    }
+
+    #[test]
+    fn a_cycle_is_reported_with_its_stages() {
+        let e = err(
+            "[stages.fit]\nkind = \"powerlaw-fit\"\ninputs = [\"av.avalanches\"]\n\
+             [stages.av]\nkind = \"avalanches\"\ninputs = [\"fit.powerlaw_fit\"]\n",
+        );
+        // the walk starts at the first stage by name
+        assert_eq!(
+            (e.line, e.column, e.key.as_str()),
+            (8, 1, "stages.av.inputs")
+        );
+        assert!(
+            e.message
+                .contains("the stages form a cycle: av <- fit <- av"),
+            "{e}"
+        );
+        let e = err("[stages.av]\nkind = \"avalanches\"\ninputs = [\"av.avalanches\"]\n");
+        assert!(e.message.contains("cycle: av <- av"), "{e}");
+    }
+
+    #[test]
+    fn unknown_parameters_and_bad_values_name_the_kind() {
+        let e = err("[stages.sim]\nkind = \"rate-rnn\"\ntau = 3\n");
+        assert_eq!((e.line, e.key.as_str()), (5, "stages.sim.tau"));
+        assert!(
+            e.message.contains(
+                "a stage of kind rate-rnn accepts: kind, inputs, scope, form, n, p, tau_ms"
+            ),
+            "{e}"
+        );
+        let e = err("[stages.sim]\nkind = \"rate-rnn\"\ndt_ms = 30.0\n");
+        assert!(e.message.contains("above tau_ms"), "{e}");
+        assert_eq!(e.key, "stages.sim.dt_ms");
+        let e = err(&format!(
+            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim.activity\"]\nscope = \"across-sweep\"\n"
+        ));
+        assert!(
+            e.message
+                .contains("kind dimensionality runs per-point, not across-sweep"),
+            "{e}"
+        );
+        let e = err(&format!("{RNN}[sweep]\ncondition = [\"normal\"]\n"));
+        assert!(
+            e.message
+                .contains("unknown sweep axis; this pipeline sweeps: g, seed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_study_and_stages_do_not_mix() {
+        let src = Source {
+            path: "t.toml".into(),
+            text: format!("[pipeline]\nname = \"t\"\nstudy = \"rnn-chaos\"\n{RNN}"),
+        };
+        let e = Pipeline::from_source(&src).unwrap_err();
+        assert!(
+            e.message
+                .contains("either runs a study or declares [stages]"),
+            "{e}"
+        );
+    }
+}

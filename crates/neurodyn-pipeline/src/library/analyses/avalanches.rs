@@ -1,0 +1,91 @@
+//! `avalanches`: the avalanches of any spikes table.
+
+use neurodyn_analysis::avalanche::segment;
+use neurodyn_core::contracts::{AVALANCHES, SPIKES};
+use neurodyn_core::{Column, Recorder};
+use serde::Deserialize;
+
+use super::binned_spikes;
+use crate::PipelineError;
+use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::params::ParamDef;
+use crate::studies::{files, float, positive, recorder};
+use crate::study::{OutputFile, Scope, StageContext};
+
+/// The kind.
+pub const KIND: StageKind = StageKind {
+    name: "avalanches",
+    role: Role::Analysis,
+    scope: Scope::PerPoint,
+    doc: "avalanches of a spikes table: events binned at bin_ms, maximal runs of non-empty bins between empty ones (runs cut by the start or the end are dropped)",
+    code_version: "1",
+    params,
+    axes: no_axes,
+    inputs: &[Port {
+        name: "spikes",
+        kind: Some(&SPIKES),
+        doc: "the spikes to bin",
+    }],
+    outputs: &[Output {
+        table: "avalanches",
+        kind: &AVALANCHES,
+    }],
+    check: check_typed::<Params>,
+    run,
+};
+
+/// Typed parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Bin width (ms).
+    pub bin_ms: f64,
+    /// Spikes before this time are ignored (ms).
+    pub transient_ms: f64,
+}
+
+impl KindParams for Params {}
+
+pub(super) fn params() -> Vec<ParamDef> {
+    vec![
+        positive(
+            "bin_ms",
+            1e6,
+            1.0,
+            "bin width (ms), a whole number of the spikes' time steps",
+        ),
+        float(
+            "transient_ms",
+            0.0,
+            1e9,
+            0.0,
+            "spikes before this time are ignored (ms)",
+        ),
+    ]
+}
+
+fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let p: Params = params_of(ctx)?;
+    let path = ctx.input_path("spikes");
+    let (counts, dt, per_bin) = binned_spikes(&path, p.bin_ms, p.transient_ms)?;
+    let av = segment(&counts);
+    let skip = (p.transient_ms / dt).round();
+    let size: Vec<i64> = av.iter().map(|a| a.size as i64).collect();
+    let duration: Vec<i64> = av.iter().map(|a| a.duration as i64).collect();
+    let start: Vec<f64> = av
+        .iter()
+        .map(|a| (skip + (a.start as u64 * per_bin) as f64) * dt)
+        .collect();
+    let mut rec = recorder(ctx, 0)?;
+    let t = rec.declare(AVALANCHES.schema("avalanches"))?;
+    rec.append(
+        t,
+        &[
+            Column::I64(&size),
+            Column::I64(&duration),
+            Column::F64(&start),
+        ],
+    )?;
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}

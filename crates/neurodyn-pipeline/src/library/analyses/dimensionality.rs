@@ -1,0 +1,108 @@
+//! `dimensionality`: participation ratio, its bias-corrected estimate and
+//! the mean correlation of any activity table.
+
+use neurodyn_analysis::dimensionality::{
+    covariance, participation_ratio, participation_ratio_bias_corrected,
+};
+use neurodyn_analysis::fc::pearson_fc;
+use neurodyn_core::contracts::{ACTIVITY, DIMENSIONALITY};
+use neurodyn_core::{Column, Recorder};
+use serde::Deserialize;
+
+use super::read_activity;
+use crate::PipelineError;
+use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::params::ParamDef;
+use crate::studies::{files, float, recorder};
+use crate::study::{OutputFile, Scope, StageContext};
+
+/// The kind.
+pub const KIND: StageKind = StageKind {
+    name: "dimensionality",
+    role: Role::Analysis,
+    scope: Scope::PerPoint,
+    doc: "dimensionality of an activity table's first variable: participation ratio (sum lambda)^2 / sum lambda^2 of its covariance, the estimate corrected for finite samples (Dahmen et al. 2022), mean pairwise Pearson correlation",
+    code_version: "1",
+    params,
+    axes: no_axes,
+    inputs: &[Port {
+        name: "activity",
+        kind: Some(&ACTIVITY),
+        doc: "the activity",
+    }],
+    outputs: &[Output {
+        table: "dimensionality",
+        kind: &DIMENSIONALITY,
+    }],
+    check: check_typed::<Params>,
+    run,
+};
+
+/// Typed parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Samples before this time are left out (ms).
+    pub transient_ms: f64,
+}
+
+impl KindParams for Params {}
+
+fn params() -> Vec<ParamDef> {
+    vec![float(
+        "transient_ms",
+        0.0,
+        1e9,
+        0.0,
+        "samples before this time are left out (ms)",
+    )]
+}
+
+/// Mean of the finite off-diagonal entries of the `n x n` matrix `fc`, and
+/// the count of nodes whose row is NaN (constant activity).
+pub fn mean_off_diagonal(fc: &[f64], n: usize) -> (f64, usize) {
+    let constant = (0..n).filter(|&i| fc[i * n + i].is_nan()).count();
+    let (mut s, mut k) = (0.0, 0usize);
+    for i in 0..n {
+        for j in i + 1..n {
+            let v = fc[i * n + j];
+            if v.is_finite() {
+                s += v;
+                k += 1;
+            }
+        }
+    }
+    (if k > 0 { s / k as f64 } else { f64::NAN }, constant)
+}
+
+fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let p: Params = params_of(ctx)?;
+    let a = read_activity(&ctx.input_path("activity"), p.transient_ms)?;
+    let (m, n) = (a.samples(), a.nodes);
+    if m < 2 || n < 2 {
+        return Err(PipelineError::Other(format!(
+            "dimensionality needs at least 2 samples and 2 nodes; the activity has {m} and {n} after transient_ms = {}",
+            p.transient_ms
+        )));
+    }
+    let c = covariance(&a.x, m, n);
+    let pr = participation_ratio(&c, n);
+    let pr_bc = participation_ratio_bias_corrected(&c, n, m);
+    let fc = pearson_fc(&a.x, n)?;
+    let (mean_fc, constant) = mean_off_diagonal(&fc, n);
+    let mut rec = recorder(ctx, 0)?;
+    let t = rec.declare(DIMENSIONALITY.schema("dimensionality"))?;
+    rec.append(
+        t,
+        &[
+            Column::I64(&[n as i64]),
+            Column::I64(&[m as i64]),
+            Column::F64(&[pr]),
+            Column::F64(&[pr_bc]),
+            Column::F64(&[mean_fc]),
+            Column::I64(&[constant as i64]),
+        ],
+    )?;
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}

@@ -1,0 +1,3 @@
+//! Figure stages: draw tables across the sweep.
+
+pub mod line_plot;

@@ -1,0 +1,310 @@
+//! The stage library: every kind of stage a pipeline file can compose.
+//!
+//! A stage kind is a model run, an analysis, a table across the sweep or a
+//! figure (one file each, in the folder of its role). It declares its
+//! parameters (validated once, at load, into a typed struct), the sweep
+//! axes it reads, the table kinds it reads on its input ports and writes,
+//! and its code version. A pipeline file's `[stages.NAME]` entries pick a
+//! kind, bind its ports to upstream tables (`inputs = ["simulate.spikes"]`)
+//! and set its parameters; the loader checks the whole graph before
+//! anything runs.
+
+pub mod analyses;
+pub mod figures;
+pub mod models;
+pub mod tables;
+
+use neurodyn_core::contracts::TableKind;
+use serde::de::DeserializeOwned;
+
+use crate::PipelineError;
+use crate::params::{ParamDef, Params};
+use crate::study::{AxisDef, OutputFile, Scope, StageContext};
+
+/// What a stage kind does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Runs a model and records it.
+    Model,
+    /// Analyses one sweep point's tables.
+    Analysis,
+    /// Derives one table across the sweep.
+    Table,
+    /// Draws figures.
+    Figure,
+}
+
+impl Role {
+    /// The word `neurodyn stages` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Model => "model",
+            Role::Analysis => "analysis",
+            Role::Table => "table",
+            Role::Figure => "figure",
+        }
+    }
+}
+
+/// An input port: a name and the table kind it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Port {
+    /// Port name (the key the stage's code reads it by).
+    pub name: &'static str,
+    /// Table kind read; `None`: a table of any kind (tables across the sweep).
+    pub kind: Option<&'static TableKind>,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// A table a stage kind writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Table name (`spikes`): the dataset folder `<stage>/<table>/` of a
+    /// PerPoint stage; an Aggregate table stage writes `tables/<stage>.parquet`.
+    pub table: &'static str,
+    /// Its kind.
+    pub kind: &'static TableKind,
+}
+
+/// A kind of stage.
+#[derive(Clone)]
+pub struct StageKind {
+    /// Kind name, used in `kind = "…"`.
+    pub name: &'static str,
+    /// Role (and the library folder of its file).
+    pub role: Role,
+    /// PerPoint (models, analyses) or Aggregate (tables, figures).
+    pub scope: Scope,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// Bump when results would change.
+    pub code_version: &'static str,
+    /// Declared parameters.
+    pub params: fn() -> Vec<ParamDef>,
+    /// Sweep axes the kind reads from the sweep point (set under `[sweep]`;
+    /// an axis not swept takes its default values).
+    pub axes: fn() -> Vec<AxisDef>,
+    /// Input ports.
+    pub inputs: &'static [Port],
+    /// Tables written.
+    pub outputs: &'static [Output],
+    /// Checks run at load: the typed parameters parse and are consistent.
+    pub check: fn(&Params) -> Result<(), (&'static str, String)>,
+    /// The computation.
+    pub run: fn(&StageContext) -> Result<Vec<OutputFile>, PipelineError>,
+}
+
+/// Every stage kind, in the order `neurodyn stages` lists them.
+pub fn kinds() -> Vec<StageKind> {
+    vec![
+        models::rate_rnn::KIND,
+        models::ring_attractor::kind(),
+        models::neural_mass::kind(),
+        analyses::avalanches::KIND,
+        analyses::powerlaw_fit::KIND,
+        analyses::branching_ratio::KIND,
+        analyses::dimensionality::KIND,
+        analyses::fc::KIND,
+        analyses::spectra::KIND,
+        tables::collect::KIND,
+        figures::line_plot::KIND,
+    ]
+}
+
+/// The kind called `name`.
+pub fn find(name: &str) -> Option<StageKind> {
+    kinds().into_iter().find(|k| k.name == name)
+}
+
+/// One line per kind: name, role, scope and documentation.
+pub fn listing() -> String {
+    let mut out = String::new();
+    for role in [Role::Model, Role::Analysis, Role::Table, Role::Figure] {
+        let heading = match role {
+            Role::Model => "models",
+            Role::Analysis => "analyses",
+            Role::Table => "tables across the sweep",
+            Role::Figure => "figures",
+        };
+        out.push_str(&format!("{heading}:\n"));
+        for k in kinds().iter().filter(|k| k.role == role) {
+            out.push_str(&format!("  {:<20} {}\n", k.name, k.doc));
+        }
+    }
+    out
+}
+
+fn scope_words(s: Scope) -> &'static str {
+    match s {
+        Scope::PerPoint => "per sweep point",
+        Scope::Aggregate => "across the sweep",
+    }
+}
+
+/// A kind's reference: scope, sweep axes, inputs, outputs and parameters
+/// with their defaults and allowed values (what `neurodyn stages NAME`
+/// prints, and `docs/stages.md` holds).
+pub fn describe(k: &StageKind) -> String {
+    let mut o = format!(
+        "{} ({}, runs {}, code version {})\n  {}\n",
+        k.name,
+        k.role.name(),
+        scope_words(k.scope),
+        k.code_version,
+        k.doc
+    );
+    let axes = (k.axes)();
+    if !axes.is_empty() {
+        o.push_str("sweep axes (set under [sweep]):\n");
+        for a in &axes {
+            let default: Vec<String> = a
+                .default
+                .iter()
+                .map(|&x| {
+                    if !a.choices.is_empty() {
+                        format!("\"{}\"", a.choices[x as usize])
+                    } else if a.integer {
+                        format!("{}", x as i64)
+                    } else {
+                        format!("{x:?}")
+                    }
+                })
+                .collect();
+            let range = if !a.choices.is_empty() {
+                format!("one of {}", a.choices.join(", "))
+            } else if a.integer {
+                format!("integers in [{}, {}]", a.min as i64, a.max as i64)
+            } else {
+                format!("numbers in [{}, {}]", a.min, a.max)
+            };
+            o.push_str(&format!(
+                "  {:<24} {}; {range}; default [{}]\n",
+                a.name,
+                a.doc,
+                default.join(", ")
+            ));
+        }
+    }
+    o.push_str("inputs:\n");
+    if k.inputs.is_empty() {
+        o.push_str("  (none)\n");
+    }
+    for p in k.inputs {
+        let kind = p.kind.map_or("any per-point table".to_string(), |t| {
+            format!("a table of kind `{}`", t.name)
+        });
+        o.push_str(&format!("  {:<24} {kind}: {}\n", p.name, p.doc));
+    }
+    o.push_str("outputs:\n");
+    if k.outputs.is_empty() {
+        o.push_str("  (figures only: figures/<stage>.png and .svg)\n");
+    }
+    for t in k.outputs {
+        o.push_str(&format!(
+            "  {:<24} a table of kind `{}`\n",
+            t.table, t.kind.name
+        ));
+    }
+    o.push_str("parameters:\n");
+    let params = (k.params)();
+    if params.is_empty() {
+        o.push_str("  (none)\n");
+    }
+    for d in &params {
+        o.push_str(&format!(
+            "  {:<24} {}\n  {:<24} default {}; {}\n",
+            d.key,
+            d.doc,
+            "",
+            d.default.to_json(),
+            d.kind.allowed()
+        ));
+    }
+    o
+}
+
+/// A kind's parameters as its typed struct `T` (the keys of its
+/// [`ParamDef`]s are the struct's fields; dotted keys are renamed fields).
+pub fn typed<T: DeserializeOwned>(p: &Params) -> Result<T, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&p.canonical_json()).map_err(|e| e.to_string())?;
+    serde_json::from_value(v).map_err(|e| e.to_string())
+}
+
+/// The parameters of the running stage as its kind's struct.
+pub fn params_of<T: DeserializeOwned>(ctx: &StageContext) -> Result<T, PipelineError> {
+    typed(&ctx.params)
+        .map_err(|e| PipelineError::Other(format!("stage {}: parameters: {e}", ctx.stage)))
+}
+
+/// A typed kind's load-time check: the parameters parse into `T`, then
+/// `T::check`.
+pub trait KindParams: DeserializeOwned {
+    /// Checks across parameters: the offending key and what is wrong.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        Ok(())
+    }
+}
+
+/// The [`StageKind::check`] of a kind with parameters `T`.
+pub fn check_typed<T: KindParams>(p: &Params) -> Result<(), (&'static str, String)> {
+    let t: T = typed(p).map_err(|e| {
+        (
+            "",
+            format!("internal: the declared parameters do not fit the stage's struct: {e}"),
+        )
+    })?;
+    t.check()
+}
+
+/// No sweep axes.
+pub fn no_axes() -> Vec<AxisDef> {
+    Vec::new()
+}
+
+/// The `seed` axis that PerPoint kinds with randomness share: integer
+/// seeds, default `[0]`.
+pub fn seed_axis() -> AxisDef {
+    AxisDef {
+        name: "seed",
+        integer: true,
+        min: 0.0,
+        max: 1e9,
+        default: &[0.0],
+        choices: &[],
+        doc: "seed of the run's random numbers (initial state, connectivity, noise)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::validate_stage;
+    use crate::spec::Source;
+
+    #[test]
+    fn every_kind_has_a_unique_name_and_its_defaults_pass_its_check() {
+        let ks = kinds();
+        let src = Source {
+            path: "x.toml".into(),
+            text: String::new(),
+        };
+        for (i, k) in ks.iter().enumerate() {
+            assert!(ks[..i].iter().all(|o| o.name != k.name), "{} twice", k.name);
+            let p = validate_stage(&src, k.name, &(k.params)(), None).unwrap();
+            // defaults pass, or the kind has required parameters
+            if let Err((key, msg)) = (k.check)(&p) {
+                assert!(msg.starts_with("required"), "kind {}: {key}: {msg}", k.name);
+            }
+            let expected = match k.role {
+                Role::Model | Role::Analysis => Scope::PerPoint,
+                Role::Table | Role::Figure => Scope::Aggregate,
+            };
+            assert_eq!(k.scope, expected, "{}", k.name);
+            for (j, port) in k.inputs.iter().enumerate() {
+                assert!(k.inputs[..j].iter().all(|o| o.name != port.name));
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `ring-attractor`: the Izhikevich RS/FS ring with receptor conductances
+//! and serotonin gain (the ring-attractor study's simulation), offered as a
+//! model kind: every spike, and decimated traces.
+
+use neurodyn_core::contracts::{SPIKES, STUDY};
+
+use crate::library::{Output, Role, StageKind};
+use crate::params::ParamDef;
+use crate::studies::ring_attractor::RingAttractor;
+use crate::study::{AxisDef, Scope, StageDef, Study};
+
+fn stage() -> StageDef {
+    RingAttractor
+        .stages()
+        .into_iter()
+        .find(|s| s.name == "simulate")
+        .expect("the ring-attractor study simulates")
+}
+
+fn params() -> Vec<ParamDef> {
+    stage().params
+}
+
+fn axes() -> Vec<AxisDef> {
+    RingAttractor.axes()
+}
+
+/// The kind.
+pub fn kind() -> StageKind {
+    let s = stage();
+    StageKind {
+        name: "ring-attractor",
+        role: Role::Model,
+        scope: Scope::PerPoint,
+        doc: "Izhikevich RS/FS ring with AMPA/NMDA/GABA-A/GABA-B conductances, a cue and serotonin gain (sweeps parameter_set, condition, seed)",
+        code_version: s.code_version,
+        params,
+        axes,
+        inputs: &[],
+        outputs: &[
+            Output {
+                table: "spikes",
+                kind: &SPIKES,
+            },
+            Output {
+                table: "traces",
+                kind: &STUDY,
+            },
+        ],
+        check: s.check,
+        run: s.run,
+    }
+}

@@ -1,0 +1,3 @@
+//! Table stages: one table across the sweep.
+
+pub mod collect;
