@@ -268,6 +268,24 @@ pub fn run<R: Recorder + ?Sized>(
             held.copy_from_slice(&net.synaptic);
             net.compute_synaptic();
             let z = &net.synaptic;
+            // a diverging run stops here, before anything non-finite is recorded
+            if let Some(i) = z.iter().position(|x| !x.is_finite()) {
+                let what = if updates > 0 {
+                    format!(" after {updates} RLS updates with alpha = {alpha:e}")
+                } else {
+                    String::new()
+                };
+                return Err(Error::Other(format!(
+                    "model lif-qif (FORCE) diverged: the readout z = W r of neuron {i} is {} at loop {l}, step {s}{what}",
+                    z[i]
+                )));
+            }
+            if let Some(i) = net.r.iter().position(|x| !x.is_finite()) {
+                return Err(Error::Other(format!(
+                    "model lif-qif (FORCE) diverged: the synaptic trace r of neuron {i} is {} at loop {l}, step {s}",
+                    net.r[i]
+                )));
+            }
             if eval {
                 count += 1;
                 for ((acc, &t), &zi) in sums.iter_mut().zip(target).zip(z) {
@@ -395,6 +413,50 @@ mod tests {
     use super::*;
     use neurodyn_core::{MemoryRecorder, Seed};
     use neurodyn_models::lif_qif::{LifQifParams, NoiseScaling};
+
+    #[test]
+    fn a_diverging_training_stops_with_the_neuron_loop_and_step() {
+        let params = LifQifParams {
+            n: 30,
+            p: 0.3,
+            gsyn: 0.5,
+            pqif: 0.5,
+            v_threshold: 0.0,
+            v_reset: -12.3,
+            ts: 5.0,
+            dt: 0.1,
+            sigma: 1.0,
+            noise: NoiseScaling::Sde,
+            background_amp: 20.0,
+        };
+        let seed = Seed::derive(1, "trainer", &[]);
+        let mut net = LifQifNet::new(params, &mut seed.child("net", 0).rng()).unwrap();
+        let targets =
+            Targets::oscillations(30, 200, 4.0, (1.0, 5.0), &mut seed.child("t", 0).rng());
+        let schedule = Schedule {
+            loops: 2,
+            steps: 200,
+            stim_steps: 40,
+            train: (0, 1),
+        };
+        // P = I / alpha overflows: the first RLS gain is inf / inf
+        let mut rec = MemoryRecorder::default();
+        let e = run(
+            &mut net,
+            &targets,
+            &schedule,
+            1e-300,
+            &mut seed.child("noise", 0).rng(),
+            &ForceRecord::default(),
+            &mut rec,
+            |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("model lif-qif (FORCE) diverged: the readout z = W r of neuron"), "{e}");
+        assert!(e.contains("at loop 0, step"), "{e}");
+        assert!(e.contains("RLS updates with alpha = 1e-300"), "{e}");
+    }
 
     #[test]
     fn recordings_agree_with_each_other_and_training_reduces_the_error() {
