@@ -453,7 +453,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("model lif-qif (FORCE) diverged: the readout z = W r of neuron"), "{e}");
+        assert!(
+            e.contains("model lif-qif (FORCE) diverged: the readout z = W r of neuron"),
+            "{e}"
+        );
         assert!(e.contains("at loop 0, step"), "{e}");
         assert!(e.contains("RLS updates with alpha = 1e-300"), "{e}");
     }

@@ -16,7 +16,7 @@ use neurodyn_analysis::fc;
 use neurodyn_analysis::spectrum;
 use neurodyn_core::connectome::Connectome;
 use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
-use neurodyn_models::bold::{BoldParams, bold_series};
+use neurodyn_models::bold::{Bold, BoldParams};
 use neurodyn_models::network::{
     Coupling, CouplingKind, DelayRule, Integrator, Monitor, Network, NetworkConfig, NoiseTerm,
 };
@@ -393,20 +393,43 @@ struct RunSetup<'a> {
     seed: neurodyn_core::Seed,
 }
 
-/// A finished run: the region signal (time-major) and, with
-/// `record = "all"`, every state variable.
+/// What a run left besides its tables.
 struct RunOutput {
-    t_ms: Vec<f64>,
     signal_name: &'static str,
-    signal: Vec<f64>,
-    states: Vec<(&'static str, Vec<f64>)>,
     n_connections: usize,
     history_values: usize,
     lag_range: (u32, u32),
     steps: u64,
 }
 
-fn run_network<M: NodeModel>(model: M, s: &RunSetup) -> Result<RunOutput, PipelineError> {
+/// Rows of the activity table gathered before they go to the recorder:
+/// memory is this buffer, whatever the simulated duration.
+const CHUNK_ROWS: usize = 65_536;
+
+/// The BOLD table being computed while the network runs: one Balloon-
+/// Windkessel RK4 step per recorded sample (the sample held over its
+/// period), read every `every` samples, as `bold_series` computes it.
+struct BoldStream {
+    model: Bold,
+    every: usize,
+    dt_s: f64,
+    period_ms: f64,
+    samples: usize,
+    rows: (Vec<f64>, Vec<u32>, Vec<f64>),
+    out: Vec<f64>,
+}
+
+/// Run `model` on the connectome and stream its samples into `rec`: the
+/// activity table (time-major; with `record = "all"` each sample's signal
+/// rows are followed by its state variables' rows) and, with
+/// `bold.write = "yes"`, the BOLD table. The first non-finite signal value
+/// stops the recording and is an error (the caller then drops `rec`
+/// unfinished, so nothing of the instance becomes visible).
+fn run_network<M: NodeModel>(
+    model: M,
+    s: &RunSetup,
+    rec: &mut dyn Recorder,
+) -> Result<RunOutput, PipelineError> {
     let p = &s.ctx.params;
     let names = model.state_names();
     let target = model.coupling_target();
@@ -456,43 +479,188 @@ fn run_network<M: NodeModel>(model: M, s: &RunSetup) -> Result<RunOutput, Pipeli
     net.set_state(&x0)?;
     let (signal_name, signal_fn) = signal_of(s.model);
     let all = p.str("record") == "all";
+    let period_ms = p.f64("period_ms");
     let monitor = Monitor {
         duration_ms: p.f64("duration_ms"),
         transient_ms: p.f64("transient_ms"),
-        period_ms: p.f64("period_ms"),
+        period_ms,
         variables: Vec::new(),
     };
-    let mut t_ms = Vec::new();
-    let mut signal = Vec::new();
-    let mut states: Vec<(&'static str, Vec<f64>)> = if all {
-        names.iter().map(|&v| (v, Vec::new())).collect()
+    let labels: Vec<&str> = s.connectome.labels().iter().map(String::as_str).collect();
+    let activity = rec.declare(TableSchema::new(
+        "activity",
+        vec![
+            Field::new("t_ms", ColumnType::F64, Some("ms")),
+            Field::new("region", ColumnType::U32, None),
+            Field::new("label", ColumnType::Str, None),
+            Field::new("variable", ColumnType::Str, None),
+            Field::new("value", ColumnType::F64, None),
+        ],
+    ))?;
+    let mut bold = if p.str("bold.write") == "yes" {
+        let bold_period = p.f64("bold.period_ms");
+        let ratio = bold_period / period_ms;
+        let every = ratio.round();
+        if every < 1.0 || (ratio - every).abs() > 1e-9 * every {
+            return Err(Error::invalid(
+                "period_ms",
+                bold_period,
+                &format!("an integer multiple of dt_ms = {period_ms}"),
+            )
+            .into());
+        }
+        let table = rec.declare(TableSchema::new(
+            "bold",
+            vec![
+                Field::new("t_ms", ColumnType::F64, Some("ms")),
+                Field::new("region", ColumnType::U32, None),
+                Field::new("label", ColumnType::Str, None),
+                Field::new("value", ColumnType::F64, None),
+            ],
+        ))?;
+        Some((
+            table,
+            BoldStream {
+                model: Bold::new(BoldParams::default(), n)?,
+                every: every as usize,
+                dt_s: period_ms * 1e-3,
+                period_ms: bold_period,
+                samples: 0,
+                rows: (Vec::new(), Vec::new(), Vec::new()),
+                out: vec![0.0; n],
+            },
+        ))
     } else {
-        Vec::new()
+        None
+    };
+    // BOLD times from the start of the recording, shifted to run time
+    let mut t0: Option<f64> = None;
+    let (mut c_t, mut c_region, mut c_label, mut c_var, mut c_val) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut failed: Option<PipelineError> = None;
+    let mut z = vec![0.0; n];
+    let flush = |rec: &mut dyn Recorder,
+                 c_t: &mut Vec<f64>,
+                 c_region: &mut Vec<u32>,
+                 c_label: &mut Vec<&str>,
+                 c_var: &mut Vec<&str>,
+                 c_val: &mut Vec<f64>,
+                 bold: &mut Option<(neurodyn_core::TableId, BoldStream)>|
+     -> Result<(), Error> {
+        if !c_t.is_empty() {
+            rec.append(
+                activity,
+                &[
+                    Column::F64(c_t),
+                    Column::U32(c_region),
+                    Column::Str(c_label),
+                    Column::Str(c_var),
+                    Column::F64(c_val),
+                ],
+            )?;
+        }
+        c_t.clear();
+        c_region.clear();
+        c_label.clear();
+        c_var.clear();
+        c_val.clear();
+        if let Some((table, b)) = bold.as_mut()
+            && !b.rows.0.is_empty()
+        {
+            let bl: Vec<&str> = b.rows.1.iter().map(|&i| labels[i as usize]).collect();
+            rec.append(
+                *table,
+                &[
+                    Column::F64(&b.rows.0),
+                    Column::U32(&b.rows.1),
+                    Column::Str(&bl),
+                    Column::F64(&b.rows.2),
+                ],
+            )?;
+            b.rows.0.clear();
+            b.rows.1.clear();
+            b.rows.2.clear();
+        }
+        Ok(())
     };
     net.run_with(&monitor, |t, x| {
-        t_ms.push(t);
-        signal.extend((0..n).map(|i| signal_fn(&x[i * ns..(i + 1) * ns])));
-        for (v, (_, d)) in states.iter_mut().enumerate() {
-            d.extend((0..n).map(|i| x[i * ns + v]));
+        if failed.is_some() {
+            return;
+        }
+        for (i, zi) in z.iter_mut().enumerate() {
+            *zi = signal_fn(&x[i * ns..(i + 1) * ns]);
+        }
+        if let Some(bad) = z.iter().position(|v| !v.is_finite()) {
+            failed = Some(PipelineError::Other(format!(
+                "model {} diverged at k = {}, speed = {}: region {} is {} at t = {} ms (try a smaller dt_ms or k)",
+                s.model, s.k, s.speed, bad, z[bad], t
+            )));
+            return;
+        }
+        let t0 = *t0.get_or_insert(t - period_ms);
+        for (i, &zi) in z.iter().enumerate() {
+            c_t.push(t);
+            c_region.push(i as u32);
+            c_label.push(labels[i]);
+            c_var.push(signal_name);
+            c_val.push(zi);
+        }
+        if all {
+            for (v, &name) in names.iter().enumerate() {
+                if name == signal_name {
+                    continue;
+                }
+                for i in 0..n {
+                    c_t.push(t);
+                    c_region.push(i as u32);
+                    c_label.push(labels[i]);
+                    c_var.push(name);
+                    c_val.push(x[i * ns + v]);
+                }
+            }
+        }
+        if let Some((_, b)) = bold.as_mut() {
+            b.model.step(&z, b.dt_s);
+            b.samples += 1;
+            if b.samples % b.every == 0 {
+                let j = b.samples / b.every;
+                b.model.signal(&mut b.out);
+                for (i, &v) in b.out.iter().enumerate() {
+                    b.rows.0.push(j as f64 * b.period_ms + t0);
+                    b.rows.1.push(i as u32);
+                    b.rows.2.push(v);
+                }
+            }
+        }
+        if c_t.len() >= CHUNK_ROWS
+            && let Err(e) = flush(
+                rec,
+                &mut c_t,
+                &mut c_region,
+                &mut c_label,
+                &mut c_var,
+                &mut c_val,
+                &mut bold,
+            )
+        {
+            failed = Some(e.into());
         }
     })?;
-    if let Some(bad) = signal.iter().position(|v| !v.is_finite()) {
-        return Err(PipelineError::Other(format!(
-            "model {} diverged at k = {}, speed = {}: region {} is {} at t = {} ms (try a smaller dt_ms or k)",
-            s.model,
-            s.k,
-            s.speed,
-            bad % n,
-            signal[bad],
-            t_ms[bad / n]
-        )));
+    if let Some(e) = failed {
+        return Err(e);
     }
+    flush(
+        rec,
+        &mut c_t,
+        &mut c_region,
+        &mut c_label,
+        &mut c_var,
+        &mut c_val,
+        &mut bold,
+    )?;
     let lines = net.lines();
     Ok(RunOutput {
-        t_ms,
         signal_name,
-        signal,
-        states,
         n_connections: lines.n_entries(),
         history_values: lines.history_len(),
         lag_range: lines.lag_range(),
@@ -514,65 +682,26 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         seed,
     };
     let p = &ctx.params;
+    let mut rec = recorder(ctx, seed.short())?;
+    let r = &mut rec;
     let out = match model {
         "hopf" => {
             let m = Hopf::new(p.f64("hopf.a"), p.f64("hopf.omega_rad_per_ms"));
             m.validate()?;
-            run_network(m, &setup)?
+            run_network(m, &setup, r)?
         }
-        "wilson_cowan" => run_network(WilsonCowan::default(), &setup)?,
-        "jansen_rit" => run_network(JansenRit::default(), &setup)?,
+        "wilson_cowan" => run_network(WilsonCowan::default(), &setup, r)?,
+        "jansen_rit" => run_network(JansenRit::default(), &setup, r)?,
         "kuramoto" => {
             let m = Kuramoto::new(p.f64("kuramoto.omega_rad_per_ms"));
             m.validate()?;
-            run_network(m, &setup)?
+            run_network(m, &setup, r)?
         }
-        "wong_wang" => run_network(ReducedWongWang::default(), &setup)?,
-        "mpr" => run_network(MontbrioPazoRoxin::default(), &setup)?,
-        _ => run_network(FitzHughNagumo::default(), &setup)?,
+        "wong_wang" => run_network(ReducedWongWang::default(), &setup, r)?,
+        "mpr" => run_network(MontbrioPazoRoxin::default(), &setup, r)?,
+        _ => run_network(FitzHughNagumo::default(), &setup, r)?,
     };
     let n = connectome.n();
-    let labels: Vec<&str> = connectome.labels().iter().map(String::as_str).collect();
-
-    let mut rec = recorder(ctx, seed.short())?;
-    let t = rec.declare(TableSchema::new(
-        "activity",
-        vec![
-            Field::new("t_ms", ColumnType::F64, Some("ms")),
-            Field::new("region", ColumnType::U32, None),
-            Field::new("label", ColumnType::Str, None),
-            Field::new("variable", ColumnType::Str, None),
-            Field::new("value", ColumnType::F64, None),
-        ],
-    ))?;
-    let samples = out.t_ms.len();
-    let time: Vec<f64> = out
-        .t_ms
-        .iter()
-        .flat_map(|&t| std::iter::repeat_n(t, n))
-        .collect();
-    let region: Vec<u32> = (0..samples).flat_map(|_| 0..n as u32).collect();
-    let label: Vec<&str> = (0..samples).flat_map(|_| labels.iter().copied()).collect();
-    let mut series: Vec<(&str, &[f64])> = vec![(out.signal_name, &out.signal)];
-    for (name, d) in &out.states {
-        if *name != out.signal_name {
-            series.push((name, d));
-        }
-    }
-    for (name, d) in series {
-        let var = vec![name; d.len()];
-        rec.append(
-            t,
-            &[
-                Column::F64(&time),
-                Column::U32(&region),
-                Column::Str(&label),
-                Column::Str(&var),
-                Column::F64(d),
-            ],
-        )?;
-    }
-
     let t = rec.declare(TableSchema::new(
         "network",
         vec![
@@ -597,42 +726,6 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Column::U32(&[out.steps as u32]),
         ],
     )?;
-
-    if p.str("bold.write") == "yes" {
-        let (bt, b) = bold_series(
-            &out.signal,
-            n,
-            p.f64("period_ms"),
-            p.f64("bold.period_ms"),
-            BoldParams::default(),
-        )?;
-        // BOLD times from the start of the recording, shifted to run time.
-        let t0 = out.t_ms.first().copied().unwrap_or(0.0) - p.f64("period_ms");
-        let t = rec.declare(TableSchema::new(
-            "bold",
-            vec![
-                Field::new("t_ms", ColumnType::F64, Some("ms")),
-                Field::new("region", ColumnType::U32, None),
-                Field::new("label", ColumnType::Str, None),
-                Field::new("value", ColumnType::F64, None),
-            ],
-        ))?;
-        let time: Vec<f64> = bt
-            .iter()
-            .flat_map(|&t| std::iter::repeat_n(t + t0, n))
-            .collect();
-        let region: Vec<u32> = (0..bt.len()).flat_map(|_| 0..n as u32).collect();
-        let label: Vec<&str> = (0..bt.len()).flat_map(|_| labels.iter().copied()).collect();
-        rec.append(
-            t,
-            &[
-                Column::F64(&time),
-                Column::U32(&region),
-                Column::Str(&label),
-                Column::F64(&b),
-            ],
-        )?;
-    }
     rec.finish()?;
     Ok(files(ctx, &rec))
 }
