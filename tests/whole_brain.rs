@@ -312,3 +312,45 @@ fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_diverging_run_is_an_error_and_leaves_no_file_of_the_point() {
+    // Hopf with a = 1000/ms under Euler steps of 0.1 ms explodes within the
+    // first chunk; the samples already streamed must not become visible.
+    let text = "[pipeline]\nname = \"div\"\nstudy = \"whole-brain\"\nseed = 5\n\
+        [sweep]\nmodel = [\"hopf\"]\nk = [0.5]\nspeed = [10.0]\nseed = [0]\n\
+        [simulate]\nintegrator = \"euler\"\nnoise = { kind = \"none\" }\nduration_ms = 3000.0\n\
+        [simulate.hopf]\na = 1000.0\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(text);
+    let plan = Plan::new(&p, tmp.path());
+    let e = runner::run(
+        &plan,
+        &RunOptions {
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("stage simulate at model=hopf k=0.5 speed=10.0 seed=0"),
+        "{e}"
+    );
+    assert!(
+        e.contains("model hopf diverged at k = 0.5, speed = 10: region"),
+        "{e}"
+    );
+    fn files(d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                files(&e.path(), out);
+            } else {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    let mut found = Vec::new();
+    files(&tmp.path().join("div"), &mut found);
+    assert!(found.iter().all(|f| !f.contains("parquet")), "{found:?}");
+}
