@@ -128,6 +128,10 @@ pub fn check(root: &Path) -> Result<()> {
             }
         }
     }
+    for entry in std::fs::read_dir(root.join("crates"))? {
+        let src = entry?.path().join("src");
+        problems.extend(module_cycles(&src)?);
+    }
     problems.extend(unknown_profile_packages(
         &std::fs::read_to_string(root.join("Cargo.toml"))?,
         &std::fs::read_to_string(root.join("Cargo.lock"))?,
@@ -138,6 +142,84 @@ pub fn check(root: &Path) -> Result<()> {
     } else {
         bail!("tidy:\n  {}", problems.join("\n  "))
     }
+}
+
+/// Import cycles between the top-level modules of the crate at `src`
+/// (`a` uses `crate::b` and `b` uses `crate::a`, directly or through
+/// others): a module should build on others, not with them. Test modules
+/// (from `#[cfg(test)]` on) are not counted.
+fn module_cycles(src: &Path) -> Result<Vec<String>> {
+    let mut modules: Vec<(String, String)> = Vec::new();
+    for e in std::fs::read_dir(src)? {
+        let p = e?.path();
+        let stem = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if stem == "lib" || stem == "main" {
+            continue;
+        }
+        let mut text = String::new();
+        let mut stack = vec![p.clone()];
+        while let Some(q) = stack.pop() {
+            if q.is_dir() {
+                for f in std::fs::read_dir(&q)? {
+                    stack.push(f?.path());
+                }
+            } else if q.extension().is_some_and(|x| x == "rs") {
+                let t = std::fs::read_to_string(&q)?;
+                text.push_str(t.split("#[cfg(test)]").next().unwrap_or(""));
+            }
+        }
+        if let Some(m) = modules.iter_mut().find(|m| m.0 == stem) {
+            m.1.push_str(&text);
+        } else {
+            modules.push((stem, text));
+        }
+    }
+    modules.sort();
+    let uses = |a: usize, b: usize| {
+        let pat = format!("crate::{}", modules[b].0);
+        modules[a].1.match_indices(&pat).any(|(i, _)| {
+            let next = modules[a].1[i + pat.len()..].chars().next();
+            !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let n = modules.len();
+    let edges: Vec<Vec<usize>> = (0..n)
+        .map(|a| (0..n).filter(|&b| b != a && uses(a, b)).collect())
+        .collect();
+    let mut problems = Vec::new();
+    // a cycle through a: a path from one of a's imports back to a
+    for a in 0..n {
+        let mut seen = vec![false; n];
+        let mut stack: Vec<(usize, Vec<usize>)> =
+            edges[a].iter().map(|&b| (b, vec![a, b])).collect();
+        while let Some((m, path)) = stack.pop() {
+            if m == a {
+                // report each cycle once, from its smallest module
+                if path.iter().all(|&x| x >= a) {
+                    let names: Vec<&str> = path.iter().map(|&i| modules[i].0.as_str()).collect();
+                    problems.push(format!(
+                        "{}: modules import each other: {}",
+                        src.display(),
+                        names.join(" -> ")
+                    ));
+                }
+                break;
+            }
+            if std::mem::replace(&mut seen[m], true) {
+                continue;
+            }
+            for &b in &edges[m] {
+                let mut p = path.clone();
+                p.push(b);
+                stack.push((b, p));
+            }
+        }
+    }
+    Ok(problems)
 }
 
 /// Profile overrides (`[profile.release.package.NAME]`) whose package is not
@@ -194,6 +276,30 @@ mod tests {
         assert_eq!(
             super::unknown_profile_packages(manifest, lock),
             vec!["Cargo.toml: [profile.dev.package.polars-kore] names no package of Cargo.lock"]
+        );
+    }
+
+    #[test]
+    fn module_cycles_are_found() {
+        let dir = std::env::temp_dir().join(format!("tidy-cycles-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("b")).unwrap();
+        std::fs::write(dir.join("lib.rs"), "mod a; mod b; mod c;").unwrap();
+        std::fs::write(dir.join("a.rs"), "use crate::b::x;").unwrap();
+        std::fs::write(dir.join("b/mod.rs"), "pub mod y;").unwrap();
+        std::fs::write(
+            dir.join("b/y.rs"),
+            "use crate::c;\n#[cfg(test)]\nuse crate::a;",
+        )
+        .unwrap();
+        std::fs::write(dir.join("c.rs"), "use crate::a_b;").unwrap();
+        assert!(super::module_cycles(&dir).unwrap().is_empty());
+        std::fs::write(dir.join("c.rs"), "use crate::a::z;").unwrap();
+        let p = super::module_cycles(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].ends_with("modules import each other: a -> b -> c -> a"),
+            "{p:?}"
         );
     }
 

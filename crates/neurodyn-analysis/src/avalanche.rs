@@ -74,7 +74,7 @@ pub fn borel_pmf(mu: f64, s_max: usize) -> Vec<f64> {
 /// 0.0026813 ζ(9/2, s+1)]` (relative error below 1e-13 from 1000 on).
 /// Below 1000 sum [`borel_pmf`].
 pub fn borel_critical_sf(s: u64) -> f64 {
-    use crate::powerlaw::hurwitz_zeta as z;
+    use crate::zeta::hurwitz_zeta as z;
     let q = s as f64 + 1.0;
     // e^x = 1 + x + x²/2 + x³/6 with x = −1/(12k) + 1/(360k³): the k^−3
     // coefficient is 1/360 − 1/10368

@@ -15,3 +15,4 @@ pub mod powerlaw;
 pub mod spectrum;
 pub mod stats;
 pub mod tail;
+pub mod zeta;

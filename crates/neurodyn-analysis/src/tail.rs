@@ -18,7 +18,7 @@
 //! means the sign of `R` is significant.
 
 use crate::optimize::nelder_mead_2d;
-use crate::powerlaw::hurwitz_zeta;
+use crate::zeta::hurwitz_zeta;
 
 /// The tail of a sample: distinct values `>= xmin` with their counts.
 #[derive(Debug, Clone, Copy)]

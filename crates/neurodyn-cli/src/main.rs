@@ -203,7 +203,7 @@ fn dispatch(cmd: Command) -> Result<()> {
         }
         Command::List { dir } => {
             println!("studies:");
-            for s in neurodyn_pipeline::study::studies() {
+            for s in neurodyn_pipeline::studies::all() {
                 println!("  {:<22} {}", s.name(), s.description());
             }
             println!("pipelines in {}:", dir.display());

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::params::{Params, validate_stage};
 use crate::spec::{Node, NodeKind, Source, SpecError, get};
-use crate::study::{AxisDef, AxisValue, Point, StageDef, Study, studies};
+use crate::study::{AxisDef, AxisValue, Point, StageDef, Study};
 
 /// A validated pipeline, ready to plan.
 pub struct Pipeline {
@@ -107,7 +107,7 @@ impl Pipeline {
                 "missing: name a study, or compose one from library stages under [stages.NAME] (see `neurodyn stages`)",
             )
         })?;
-        let known = studies();
+        let known = crate::studies::all();
         let names: Vec<&str> = known.iter().map(|s| s.name()).collect();
         let study = known
             .into_iter()

@@ -382,6 +382,94 @@ pub fn validate_stage(
     Ok(Params(out))
 }
 
+/// An integer parameter in `[min, max]`.
+pub(crate) fn int(
+    key: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Int { min, max },
+        default: ParamValue::Int(default),
+        doc,
+    }
+}
+
+pub(crate) fn positive(key: &'static str, max: f64, default: f64, doc: &'static str) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Float {
+            min: 0.0,
+            max,
+            min_exclusive: true,
+        },
+        default: ParamValue::Float(default),
+        doc,
+    }
+}
+
+pub(crate) fn choice(
+    key: &'static str,
+    allowed: &'static [&'static str],
+    default: &'static str,
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Choice(allowed),
+        default: ParamValue::Str(default.to_string()),
+        doc,
+    }
+}
+
+pub(crate) fn int_list(key: &'static str, default: &[i64], doc: &'static str) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::IntList {
+            min: 0,
+            max: u32::MAX as i64,
+        },
+        default: ParamValue::IntList(default.to_vec()),
+        doc,
+    }
+}
+
+pub(crate) fn choice_list(
+    key: &'static str,
+    allowed: &'static [&'static str],
+    default: &[&str],
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::ChoiceList(allowed),
+        default: ParamValue::StrList(default.iter().map(|s| s.to_string()).collect()),
+        doc,
+    }
+}
+
+pub(crate) fn float(
+    key: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    doc: &'static str,
+) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Float {
+            min,
+            max,
+            min_exclusive: false,
+        },
+        default: ParamValue::Float(default),
+        doc,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

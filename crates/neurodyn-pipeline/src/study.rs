@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use neurodyn_io::FileMeta;
+use neurodyn_io::{FileMeta, ParquetRecorder, RecorderOptions};
 
 use crate::PipelineError;
 use crate::params::{ParamDef, Params};
@@ -327,13 +327,39 @@ pub trait Study: Sync {
     }
 }
 
-/// Every study neurodyn knows.
-pub fn studies() -> Vec<Box<dyn Study>> {
-    vec![
-        Box::new(crate::studies::rnn_chaos::RnnChaos),
-        Box::new(crate::studies::force_motifs::ForceMotifs),
-        Box::new(crate::studies::ring_attractor::RingAttractor),
-        Box::new(crate::studies::branching_avalanches::BranchingAvalanches),
-        Box::new(crate::studies::whole_brain::WholeBrain),
-    ]
+/// A recorder for a PerPoint instance: one dataset folder per table.
+pub(crate) fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
+    let partition = ctx.partition.as_ref().expect("PerPoint");
+    Ok(ParquetRecorder::create_partitioned(
+        &ctx.dir,
+        partition,
+        ctx.file_meta(seed),
+        RecorderOptions::default(),
+    )?)
+}
+
+/// The files a recorder wrote, relative to `ctx.dir` (the stage folder of a
+/// PerPoint instance, the pipeline folder of an Aggregate one), for the manifest.
+pub(crate) fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile> {
+    rec.files()
+        .into_iter()
+        .zip(rec.rows())
+        .map(|(path, (_, rows))| OutputFile {
+            path: path
+                .strip_prefix(&ctx.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            rows,
+        })
+        .collect()
+}
+
+/// The files an aggregate derivation wrote (path relative to the pipeline
+/// folder, rows), for the manifest.
+pub(crate) fn derived(written: Vec<(String, u64)>) -> Vec<OutputFile> {
+    written
+        .into_iter()
+        .map(|(path, rows)| OutputFile { path, rows })
+        .collect()
 }

@@ -9,8 +9,9 @@ use super::binned_spikes;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::studies::{files, float, positive, recorder};
+use crate::params::{float, positive};
 use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {

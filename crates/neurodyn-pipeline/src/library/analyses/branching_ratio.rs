@@ -10,8 +10,9 @@ use super::binned_spikes;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::studies::{files, float, int, positive, recorder};
+use crate::params::{float, int, positive};
 use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {

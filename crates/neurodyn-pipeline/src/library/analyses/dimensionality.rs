@@ -13,8 +13,9 @@ use super::read_activity;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::studies::{files, float, recorder};
+use crate::params::float;
 use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::studies::{files, int, recorder};
+use crate::params::int;
 use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {

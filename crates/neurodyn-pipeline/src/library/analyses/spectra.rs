@@ -9,8 +9,9 @@ use super::read_activity;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::studies::{files, float, int, recorder};
+use crate::params::{float, int};
 use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, seed_axis};
 use crate::params::ParamDef;
-use crate::studies::{choice, files, int, positive, recorder};
+use crate::params::{choice, int, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext};
+use crate::study::{files, recorder};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {
@@ -137,7 +138,7 @@ fn params() -> Vec<ParamDef> {
             5000.0,
             "simulated time, transient included (ms)",
         ),
-        crate::studies::float(
+        crate::params::float(
             "transient_ms",
             0.0,
             1e9,
