@@ -60,7 +60,28 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     (
         "neurodyn-plot",
-        &["polars", "arrow", "parquet", "neurodyn-"],
+        &[
+            "polars",
+            "arrow",
+            "parquet",
+            "neurodyn-io",
+            "neurodyn-models",
+            "neurodyn-analysis",
+            "neurodyn-tables",
+            "neurodyn-pipeline",
+        ],
+    ),
+    (
+        "neurodyn-atomic",
+        &[
+            "arrow",
+            "parquet",
+            "polars",
+            "toml",
+            "neurodyn-io",
+            "neurodyn-models",
+            "neurodyn-pipeline",
+        ],
     ),
 ];
 

@@ -18,11 +18,12 @@
 //! Parquet are [`Error::Io`] naming the file.
 #![warn(missing_docs)]
 
-pub mod atomic;
+pub use neurodyn_atomic as atomic;
 pub mod connectome;
 pub mod meta;
 mod read;
 mod recorder;
+mod zip;
 
 use std::path::Path;
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::animation::{gif_palette, palette_index};
 
 fn png_dims(bytes: &[u8]) -> (u32, u32) {
     let be = |r: std::ops::Range<usize>| u32::from_be_bytes(bytes[r].try_into().unwrap());

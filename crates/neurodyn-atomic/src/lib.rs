@@ -8,9 +8,13 @@
 //! folder never pick it up. If the process is killed before the rename, the
 //! leftover is removed by [`remove_stale_temps`] at the start of the next run.
 //!
+//! This is the one implementation of atomic writes in the workspace: the
+//! Parquet recorder, the tables, manifests, connectome files and figures
+//! all write through it (`neurodyn_io::atomic` re-exports it).
+//!
 //! ```
 //! use std::io::Write;
-//! use neurodyn_io::atomic::AtomicFile;
+//! use neurodyn_atomic::AtomicFile;
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("out/summary.txt");
 //! let mut f = AtomicFile::create(&path).unwrap();
@@ -19,6 +23,7 @@
 //! f.commit().unwrap();
 //! assert_eq!(std::fs::read(&path).unwrap(), b"done\n");
 //! ```
+#![warn(missing_docs)]
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -80,7 +85,19 @@ impl AtomicFile {
     /// Create a temporary file for `path` in the same folder, creating that
     /// folder (and its parents) if needed.
     pub fn create(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
+        Self::create_named(path.as_ref(), false)
+    }
+
+    /// [`AtomicFile::create`] with a temporary name that keeps the final
+    /// extension (`.fig.png.tmp-<pid>-<n>.png`), for writers that choose
+    /// the format from the file name (the PNG encoder). Not for dataset
+    /// files: a reader globbing `*.parquet` would see the temporary file.
+    pub fn create_keeping_extension(path: impl AsRef<Path>) -> Result<Self> {
+        Self::create_named(path.as_ref(), true)
+    }
+
+    fn create_named(path: &Path, keep_extension: bool) -> Result<Self> {
+        let path = path.to_path_buf();
         let name = path.file_name().ok_or_else(|| {
             Error::io(
                 &path,
@@ -93,6 +110,10 @@ impl AtomicFile {
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!("{TEMP_MARKER}{}-{count}", std::process::id()));
+        if let Some(ext) = path.extension().filter(|_| keep_extension) {
+            temp_name.push(".");
+            temp_name.push(ext);
+        }
         let temp = dir.join(temp_name);
         let mut l = live();
         if l.stopping {
