@@ -1,5 +1,5 @@
 //! One trajectory of a sparse rate RNN, stepped by the simulation driver
-//! ([`neurodyn_core::drive`]): the same equations, connectivity and initial
+//! ([`neurodyn_core::drive::drive`]): the same equations, connectivity and initial
 //! state as [`crate::rate_rnn`], without twins or tangents.
 //!
 //! - `seed` form: `tau dr/dt = -r + tanh(g W r)`, recorded as `r`;
