@@ -140,8 +140,15 @@ fn dispatch(cmd: Command) -> Result<()> {
                     quiet,
                 },
             )?;
+            let w = report
+                .stages
+                .iter()
+                .map(|s| s.0.len())
+                .max()
+                .unwrap_or(0)
+                .max(12);
             for (stage, ran, fresh) in &report.stages {
-                println!("{stage:>12}: {ran} ran, {fresh} fresh");
+                println!("{stage:>w$}: {ran} ran, {fresh} fresh");
             }
             if report.pruned > 0 {
                 println!(
@@ -192,12 +199,19 @@ fn dispatch(cmd: Command) -> Result<()> {
                         }
                     }
                 }
+                let w = p
+                    .stages
+                    .iter()
+                    .map(|(d, _)| d.name.len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(12);
                 println!(
-                    "{:>12}: {fresh} fresh, {stale} stale, {missing} missing",
+                    "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing",
                     def.name
                 );
                 for r in reasons {
-                    println!("{:>12}  stale because {r}", "");
+                    println!("{:>w$}  stale because {r}", "");
                 }
             }
         }
@@ -216,9 +230,12 @@ fn dispatch(cmd: Command) -> Result<()> {
             for f in files {
                 match Pipeline::load(&f) {
                     Ok(p) => println!(
-                        "  {:<22} study {}, {} sweep points, {} stages",
+                        "  {:<28} {}, {} sweep points, {} stages",
                         f.file_stem().unwrap_or_default().to_string_lossy(),
-                        p.study.name(),
+                        match p.study.name() {
+                            "composed" => "composed of library stages".to_string(),
+                            s => format!("study {s}"),
+                        },
                         p.points().len(),
                         p.stages.len()
                     ),

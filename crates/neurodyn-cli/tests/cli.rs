@@ -355,3 +355,42 @@ fn connectome_example_export_import_round_trip_and_bad_input() {
     }
     assert!(temps(d).is_empty());
 }
+
+#[test]
+fn stages_lists_and_describes_the_library_and_bad_graphs_exit_2() {
+    let out = bin().arg("stages").output().unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    for k in ["rate-rnn", "avalanches", "collect", "line-plot"] {
+        assert!(list.contains(&format!("  {k} ")), "{list}");
+    }
+    let out = bin().args(["stages", "avalanches"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("spikes                   a table of kind `spikes`"),
+        "{text}"
+    );
+    assert!(text.contains("bin_ms"), "{text}");
+    let out = bin().args(["stages", "avalanche"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown stage kind \"avalanche\""));
+
+    // a graph error: exit 2, the place, nothing written
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write(
+        tmp.path(),
+        "g.toml",
+        "[pipeline]\nname = \"g\"\n[stages.sim]\nkind = \"rate-rnn\"\n\
+         [stages.av]\nkind = \"avalanches\"\ninputs = [\"sim.activity\"]\n",
+    );
+    let out = run_cmd(&spec, &tmp.path().join("out")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "g.toml:7:11: key `stages.av.inputs`: `sim.activity` is a table of kind `activity`"
+        ),
+        "{err}"
+    );
+    assert!(!tmp.path().join("out").exists());
+}

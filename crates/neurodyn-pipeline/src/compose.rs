@@ -415,8 +415,157 @@ pub fn compose(
             params,
         ));
     }
+    check_columns(src, &entries, &order, &bindings, &out, &axes)?;
     let stages = out.iter().map(|(d, _)| d.clone()).collect();
     Ok((Composed { axes, stages }, out))
+}
+
+/// A column a table is known to hold: its name and whether it is numeric.
+type Col = (String, bool);
+
+/// The columns of the table bound by `b`, where the library knows them: a
+/// per-point table of a fixed kind (the sweep keys, then the kind's
+/// columns), or a `collect` table of one (the same, or with `mean_over` the
+/// other keys, `n`, and `c_mean`, `c_sd` per numeric column).
+fn columns_of(
+    b: &Binding,
+    entries: &[Entry],
+    bindings: &[Vec<Binding>],
+    params: &dyn Fn(usize) -> Option<crate::params::Params>,
+    axes: &[AxisDef],
+) -> Option<Vec<Col>> {
+    let u = entries.iter().position(|e| e.name == b.stage)?;
+    let k = &entries[u].kind;
+    let keys = || {
+        axes.iter()
+            .map(|a| (a.name.to_string(), a.choices.is_empty()))
+    };
+    match k.scope {
+        Scope::PerPoint => {
+            let out = k.outputs.iter().find(|o| o.table == b.table)?;
+            if !out.kind.is_fixed() {
+                return None;
+            }
+            let mut cols: Vec<Col> = keys().collect();
+            cols.extend(out.kind.columns.iter().map(|c| {
+                let numeric = !matches!(
+                    c.ty,
+                    neurodyn_core::ColumnType::Str | neurodyn_core::ColumnType::Bool
+                );
+                (c.name.to_string(), numeric)
+            }));
+            Some(cols)
+        }
+        Scope::Aggregate if k.name == "collect" => {
+            let inner = columns_of(bindings[u].first()?, entries, bindings, params, axes)?;
+            let over = params(u)?.str("mean_over").to_string();
+            if over.is_empty() {
+                return Some(inner);
+            }
+            let mut cols: Vec<Col> = keys().filter(|(n, _)| *n != over).collect();
+            cols.push(("n".into(), true));
+            for (c, numeric) in inner
+                .iter()
+                .filter(|(c, _)| !axes.iter().any(|a| a.name == c))
+            {
+                if *numeric {
+                    cols.push((format!("{c}_mean"), true));
+                    cols.push((format!("{c}_sd"), true));
+                }
+            }
+            Some(cols)
+        }
+        Scope::Aggregate => None,
+    }
+}
+
+/// Column and axis names given as parameters (`ParamKind::Name`), checked
+/// against what the inputs hold: a table stage's names are sweep axes
+/// (`mean_over`), a figure's are columns of its input table, numeric except
+/// `series` (a legend may name any column). An empty name means none.
+fn check_columns(
+    src: &Source,
+    entries: &[Entry],
+    order: &[usize],
+    bindings: &[Vec<Binding>],
+    out: &[(StageDef, crate::params::Params)],
+    axes: &[AxisDef],
+) -> Result<(), SpecError> {
+    let params = |i: usize| -> Option<crate::params::Params> {
+        let pos = order.iter().position(|&o| o == i)?;
+        Some(out[pos].1.clone())
+    };
+    for (pos, &i) in order.iter().enumerate() {
+        let e = &entries[i];
+        let p = &out[pos].1;
+        let names: Vec<&'static str> = out[pos]
+            .0
+            .params
+            .iter()
+            .filter(|d| d.kind == crate::params::ParamKind::Name)
+            .map(|d| d.key)
+            .collect();
+        for key in names {
+            let value = p.str(key);
+            if value.is_empty() {
+                continue;
+            }
+            let at = find_leaf(&params_of(e.table), key).unwrap_or(e.at);
+            let full = format!("stages.{}.{key}", e.name);
+            match e.kind.role {
+                library::Role::Table => {
+                    if !axes.iter().any(|a| a.name == value) {
+                        let list: Vec<&str> = axes.iter().map(|a| a.name).collect();
+                        return Err(src.error(
+                            at,
+                            &full,
+                            format!(
+                                "\"{value}\" is not a sweep axis of this pipeline; axes: {}",
+                                list.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                _ => {
+                    let Some(b) = bindings[i].first() else {
+                        continue;
+                    };
+                    let Some(cols) = columns_of(b, entries, bindings, &params, axes) else {
+                        continue;
+                    };
+                    let numeric = key != "series";
+                    match cols.iter().find(|(c, _)| c == value) {
+                        Some((_, true)) => {}
+                        Some((_, false)) if !numeric => {}
+                        found => {
+                            let fits: Vec<&str> = cols
+                                .iter()
+                                .filter(|(_, n)| *n || !numeric)
+                                .map(|(c, _)| c.as_str())
+                                .collect();
+                            let what = if found.is_some() {
+                                "is not numeric"
+                            } else {
+                                "is not a column"
+                            };
+                            return Err(src.error(
+                                at,
+                                &full,
+                                format!(
+                                    "\"{value}\" {what} of `{}.{}`; {} columns: {}",
+                                    b.stage,
+                                    b.table,
+                                    if numeric { "its numeric" } else { "its" },
+                                    fits.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The entry's table without the keys that are not parameters.
@@ -616,6 +765,30 @@ mod tests {
         assert!(
             e.message
                 .contains("unknown sweep axis; this pipeline sweeps: g, seed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn column_names_are_checked_against_the_input_table() {
+        let body = |y: &str, over: &str| {
+            format!(
+                "[sweep]\ng = [0.5]\n{RNN}\
+                 [stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim.activity\"]\n\
+                 [stages.by_g]\nkind = \"collect\"\ninputs = [\"dim.dimensionality\"]\nmean_over = \"{over}\"\n\
+                 [stages.plot]\nkind = \"line-plot\"\ninputs = [\"by_g.summary\"]\nx = \"g\"\ny = \"{y}\"\n"
+            )
+        };
+        load(&body("pr_mean", "seed")).unwrap();
+        load(&body("pr", "")).unwrap();
+        let e = err(&body("pr", "seed"));
+        assert_eq!(e.key, "stages.plot.y");
+        assert!(e.message.contains("\"pr\" is not a column of `by_g.summary`; its numeric columns: g, n, nodes_mean, nodes_sd, samples_mean, samples_sd, pr_mean, pr_sd,"), "{e}");
+        let e = err(&body("pr_mean", "session"));
+        assert_eq!(e.key, "stages.by_g.mean_over");
+        assert!(
+            e.message
+                .contains("\"session\" is not a sweep axis of this pipeline; axes: g, seed"),
             "{e}"
         );
     }
