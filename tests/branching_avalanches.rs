@@ -41,6 +41,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
         assert_eq!(counts(&first, stage), (n, 0), "{stage}");
     }
     let dir = out.join("ba");
+    neurodyn_tests::check_documented_columns("branching-avalanches", &dir, 5);
     for f in [
         "simulate/activity/model=layered/sigma=0.7/seed=0/activity.parquet",
         "simulate/cells/model=layered/sigma=1.0/seed=0/cells.parquet",

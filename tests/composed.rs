@@ -119,6 +119,33 @@ fn rate_rnn_analyses_agree_with_direct_computations() {
     assert!((means[0] - (pr_by_g[0] + pr_by_g[1]) / 2.0).abs() < 1e-12);
     assert!((means[1] - (pr_by_g[2] + pr_by_g[3]) / 2.0).abs() < 1e-12);
     assert!(out.join("dim/figures/plot.png").is_file());
+    // every table has exactly the columns of its contract
+    use neurodyn_core::contracts::{ACTIVITY, DIMENSIONALITY, FC, FC_SUMMARY, PEAKS, SPECTRA};
+    for (stage, kind) in [
+        ("sim", ACTIVITY),
+        ("dim", DIMENSIONALITY),
+        ("fc", FC),
+        ("fc", FC_SUMMARY),
+        ("spectra", SPECTRA),
+        ("spectra", PEAKS),
+    ] {
+        let f = point_file(out, stage, kind.name, "g=3.0/seed=1");
+        let want: Vec<(String, String)> = kind
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = match c.ty {
+                    neurodyn_core::ColumnType::U32 => "u32",
+                    neurodyn_core::ColumnType::I64 => "i64",
+                    neurodyn_core::ColumnType::F64 => "f64",
+                    neurodyn_core::ColumnType::Bool => "bool",
+                    neurodyn_core::ColumnType::Str => "string",
+                };
+                (c.name.to_string(), ty.to_string())
+            })
+            .collect();
+        assert_eq!(neurodyn_io::read_schema(&f).unwrap(), want, "{}", kind.name);
+    }
 
     // a rerun does nothing; a changed analysis parameter reruns that branch only
     let r = run(&p, out, Some(1), &[]);

@@ -16,6 +16,7 @@ fn runs_end_to_end_with_one_pure_qif_point_then_reruns_only_the_analysis() {
     assert_eq!(counts(&first, "simulate"), (3, 0));
     assert_eq!(counts(&first, "analyse"), (3, 0));
     let dir = out.join("fm");
+    neurodyn_tests::check_documented_columns("force-motifs", &dir, 5);
     for f in [
         "simulate/activity/pqif=0.5/v_reset=-12.3/seed=0/activity.parquet",
         "simulate/spikes/pqif=1.0/v_reset=__HIVE_DEFAULT_PARTITION__/seed=0/spikes.parquet",

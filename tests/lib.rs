@@ -101,3 +101,106 @@ pub fn all_tables(dir: &Path) -> BTreeMap<String, MemoryTable> {
     }
     out
 }
+
+/// Check the columns of every table documented in `docs/tables.md` under
+/// `## {section}` against the files of a run in `dir` (the pipeline's output
+/// folder): for each `### \`stage/table/…/table.parquet\`` (or
+/// `\`tables/name.parquet\``) heading followed by a column table, every file
+/// of that table has exactly the documented columns, in order, with the
+/// documented types. Panics with every difference. Tables the run did not
+/// write (an option off) are skipped, and at least `min_checked` must be
+/// checked.
+pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/tables.md"))
+            .expect("docs/tables.md");
+    let start = docs
+        .find(&format!("\n## {section}\n"))
+        .unwrap_or_else(|| panic!("no section `## {section}` in docs/tables.md"));
+    let body = &docs[start + 4..];
+    let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for block in body.split("\n### ").skip(1) {
+        let heading = block.lines().next().unwrap_or("");
+        // the first path of the heading
+        let Some(path) = heading.split('`').nth(1) else {
+            continue;
+        };
+        let documented: Vec<(String, String)> = block
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| column"))
+            .flat_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                // `a, b, c | u32`: several columns of one type; Arrow's names
+                // for the types are accepted too
+                let ty = match cells[2] {
+                    "int64" => "i64",
+                    "uint32" => "u32",
+                    "uint64" => "u64",
+                    "float64" => "f64",
+                    t => t,
+                }
+                .to_string();
+                cells[1]
+                    .split(", ")
+                    .map(|c| (c.to_string(), ty.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        if documented.is_empty() {
+            continue;
+        }
+        let files: Vec<PathBuf> = if let Some((stage_table, _)) = path.split_once("/…") {
+            let folder = dir.join(stage_table);
+            let table = stage_table.rsplit('/').next().unwrap_or("");
+            let mut found = Vec::new();
+            let mut stack = vec![folder];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p
+                        .file_name()
+                        .is_some_and(|n| n == format!("{table}.parquet").as_str())
+                    {
+                        found.push(p);
+                    }
+                }
+            }
+            found
+        } else {
+            vec![dir.join(path)]
+                .into_iter()
+                .filter(|p| p.is_file())
+                .collect()
+        };
+        // rows without a type are sweep keys of the `tables/` version only
+        let per_point = path.contains("/…");
+        let documented: Vec<(String, String)> = documented
+            .into_iter()
+            .filter(|(_, t)| !(per_point && t.is_empty()))
+            .collect();
+        for f in files {
+            checked += 1;
+            let actual = neurodyn_io::read_schema(&f).unwrap();
+            if actual != documented {
+                problems.push(format!(
+                    "{}:\n  documented {documented:?}\n  written    {actual:?}",
+                    f.strip_prefix(dir).unwrap_or(&f).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/tables.md ## {section} differs from the files:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        checked >= min_checked,
+        "only {checked} documented files of ## {section} were found in {}",
+        dir.display()
+    );
+}

@@ -37,6 +37,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
         assert_eq!(counts(&first, stage), (n, 0), "{stage}");
     }
     let dir = out.join("ra");
+    neurodyn_tests::check_documented_columns("ring-attractor", &dir, 5);
     for f in [
         "simulate/spikes/parameter_set=original/condition=normal/seed=0/spikes.parquet",
         "simulate/traces/parameter_set=original/condition=decreased/seed=0/traces.parquet",

@@ -17,6 +17,7 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert_eq!(counts(&first, "figures"), (1, 0));
 
     let dir = out.join("rc");
+    neurodyn_tests::check_documented_columns("rnn-chaos", &dir, 5);
     for f in [
         "simulate/distance/g=1.0/session=1/distance.parquet",
         "simulate/tangent/g=20.0/session=2/tangent.parquet",

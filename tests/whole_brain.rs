@@ -34,6 +34,7 @@ fn a_small_sweep_finds_the_ground_truth_of_the_target_and_reruns_only_what_chang
     assert_eq!(counts(&first, "figures"), (1, 0));
 
     let dir = out.join("wb");
+    neurodyn_tests::check_documented_columns("whole-brain", &dir, 5);
     for f in [
         "figures/connectivity.png",
         "figures/distances.svg",

@@ -140,6 +140,39 @@ pub fn read_key_value_metadata(path: &Path) -> Result<BTreeMap<String, String>> 
     ))
 }
 
+/// The columns of a Parquet file as `(name, type)`, the type in the words
+/// of `docs/tables.md` (`u32`, `u64`, `i32`, `i64`, `f32`, `f64`, `bool`,
+/// `string`; other Arrow types by their Arrow name), whoever wrote it
+/// (the recorder or polars). For checking documentation against files.
+pub fn read_schema(path: &Path) -> Result<Vec<(String, String)>> {
+    use arrow::datatypes::DataType as D;
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_io(path, e))?;
+    Ok(builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let ty = match f.data_type() {
+                D::UInt32 => "u32".to_string(),
+                D::UInt64 => "u64".to_string(),
+                D::Int32 => "i32".to_string(),
+                D::Int64 => "i64".to_string(),
+                D::Float32 => "f32".to_string(),
+                D::Float64 => "f64".to_string(),
+                D::Boolean => "bool".to_string(),
+                D::Utf8 | D::LargeUtf8 | D::Utf8View => "string".to_string(),
+                D::Dictionary(_, v) if matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View) => {
+                    "string".to_string()
+                }
+                other => other.to_string(),
+            };
+            (f.name().clone(), ty)
+        })
+        .collect())
+}
+
 fn to_map(kv: Option<&Vec<KeyValue>>) -> BTreeMap<String, String> {
     kv.into_iter()
         .flatten()
