@@ -238,6 +238,15 @@ pub fn params_of<T: DeserializeOwned>(ctx: &StageContext) -> Result<T, PipelineE
         .map_err(|e| PipelineError::Other(format!("stage {}: parameters: {e}", ctx.stage)))
 }
 
+/// The parameters of another stage of the pipeline as its typed struct.
+pub fn upstream_params<T: DeserializeOwned>(
+    ctx: &StageContext,
+    stage: &str,
+) -> Result<T, PipelineError> {
+    typed(ctx.upstream(stage))
+        .map_err(|e| PipelineError::Other(format!("stage {stage}: parameters: {e}")))
+}
+
 /// A typed kind's load-time check: the parameters parse into `T`, then
 /// `T::check`.
 pub trait KindParams: DeserializeOwned {

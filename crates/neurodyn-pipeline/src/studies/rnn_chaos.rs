@@ -12,9 +12,11 @@ use neurodyn_analysis::lyapunov::fit_log_curve;
 use neurodyn_core::{Column, ColumnType, Field, Recorder, TableSchema};
 use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use neurodyn_plot::{Chart, Series};
+use serde::Deserialize;
 
 use super::{choice, choice_list, files, int, int_list, positive, recorder};
 use crate::PipelineError;
+use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 
 /// The rnn-chaos study.
@@ -102,7 +104,7 @@ impl Study for RnnChaos {
                     ),
                 ],
                 doc: "twin trajectories and tangent dynamics of one network",
-                check: check_simulate,
+                check: check_typed::<SimulateParams>,
                 run: simulate,
             },
             StageDef {
@@ -140,7 +142,7 @@ impl Study for RnnChaos {
                     ),
                 ],
                 doc: "Benettin exponent per trial, the notebook estimate per network",
-                check: |_| Ok(()),
+                check: check_typed::<LyapunovParams>,
                 run: lyapunov,
             },
             StageDef {
@@ -151,7 +153,7 @@ impl Study for RnnChaos {
                 code_version: "3",
                 params: vec![],
                 doc: "summary tables across the sweep (polars)",
-                check: |_| Ok(()),
+                check: check_typed::<NoParams>,
                 run: tables,
             },
             StageDef {
@@ -168,76 +170,123 @@ impl Study for RnnChaos {
                     "steps of activity shown in the traces figure",
                 )],
                 doc: "lambda(g), divergence curves, activity traces",
-                check: |_| Ok(()),
+                check: check_typed::<FiguresParams>,
                 run: figures,
             },
         ]
     }
 }
 
-fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
-    let n = p.usize("n");
-    if p.f64("dt_ms") > p.f64("tau_ms") {
-        return Err((
-            "dt_ms",
-            format!("must be at most tau_ms = {}", p.f64("tau_ms")),
-        ));
-    }
-    if let Some(u) = p
-        .u32_list("record.units")
-        .iter()
-        .find(|&&u| u as usize >= n)
-    {
-        return Err(("record.units", format!("unit {u} is not below n = {n}")));
-    }
-    let trials = p.usize("trials");
-    if let Some(k) = p
-        .u32_list("record.trials")
-        .iter()
-        .find(|&&k| k as usize >= trials)
-    {
-        return Err((
-            "record.trials",
-            format!("trial {k} is not below trials = {trials}"),
-        ));
-    }
-    Ok(())
+/// `[simulate]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimulateParams {
+    model: String,
+    n: usize,
+    p: f64,
+    tau_ms: f64,
+    dt_ms: f64,
+    steps: usize,
+    trials: usize,
+    benettin_trials: usize,
+    perturbation: f64,
+    #[serde(rename = "record.variables")]
+    record_variables: Vec<String>,
+    #[serde(rename = "record.units")]
+    record_units: Vec<u32>,
+    #[serde(rename = "record.trials")]
+    record_trials: Vec<u32>,
+    #[serde(rename = "record.every_steps")]
+    record_every_steps: usize,
 }
 
-fn model_params(ctx: &StageContext, g: f64) -> Result<RnnParams, PipelineError> {
-    let p = &ctx.params;
+impl KindParams for SimulateParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.dt_ms > self.tau_ms {
+            return Err(("dt_ms", format!("must be at most tau_ms = {}", self.tau_ms)));
+        }
+        if let Some(u) = self.record_units.iter().find(|&&u| u as usize >= self.n) {
+            return Err((
+                "record.units",
+                format!("unit {u} is not below n = {}", self.n),
+            ));
+        }
+        if let Some(k) = self
+            .record_trials
+            .iter()
+            .find(|&&k| k as usize >= self.trials)
+        {
+            return Err((
+                "record.trials",
+                format!("trial {k} is not below trials = {}", self.trials),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `[lyapunov]`, typed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LyapunovParams {
+    benettin_transient_steps: usize,
+    min_final_distance: f64,
+    fit_fraction: f64,
+    divergence_every_steps: usize,
+}
+
+impl KindParams for LyapunovParams {}
+
+/// `[figures]`, typed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FiguresParams {
+    activity_window_steps: usize,
+}
+
+impl KindParams for FiguresParams {}
+
+/// `[tables]` has no parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+impl KindParams for NoParams {}
+
+fn model_params(p: &SimulateParams, g: f64) -> Result<RnnParams, PipelineError> {
     Ok(RnnParams::try_new(
-        p.usize("n"),
-        p.f64("p"),
+        p.n,
+        p.p,
         g,
-        p.f64("tau_ms"),
-        p.f64("dt_ms"),
-        RnnForm::parse(p.str("model"))?,
+        p.tau_ms,
+        p.dt_ms,
+        RnnForm::parse(&p.model)?,
     )?)
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let g = point.get("g").as_f64();
-    let params = model_params(ctx, g)?;
+    let sp: SimulateParams = params_of(ctx)?;
+    let params = model_params(&sp, g)?;
     // W and the initial states depend on the session only: g scales one network.
     let seed = point.seed(ctx.master_seed, "rnn-chaos/network", &["session"]);
     let mut rng = seed.rng();
     let w = rate_rnn::connectivity(&params, &mut rng);
-    let trials = ctx.params.usize("trials");
+    let trials = sp.trials;
     let init = rate_rnn::initial_states(params.n, trials, &mut rng);
     let tangents = rate_rnn::initial_tangents(
         params.n,
-        ctx.params.usize("benettin_trials").min(trials),
+        sp.benettin_trials.min(trials),
         &mut seed.child("tangent", 0).rng(),
     );
-    let variables = ctx.params.str_list("record.variables");
+    let variables = &sp.record_variables;
     let record = ActivityRecord {
         r: variables.iter().any(|v| v == "r"),
         r_twin: variables.iter().any(|v| v == "r_twin"),
-        units: ctx.params.u32_list("record.units"),
-        trials: ctx.params.u32_list("record.trials"),
-        every: ctx.params.usize("record.every_steps"),
+        units: sp.record_units.clone(),
+        trials: sp.record_trials.clone(),
+        every: sp.record_every_steps,
     };
     let mut rec = recorder(ctx, seed.short())?;
     let ends = rate_rnn::run_twins(
@@ -245,8 +294,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &w,
         &init,
         &tangents,
-        ctx.params.f64("perturbation"),
-        ctx.params.usize("steps"),
+        sp.perturbation,
+        sp.steps,
         &record,
         &mut rec,
     )?;
@@ -295,11 +344,12 @@ fn simulate_params(path: &Path) -> Result<serde_json::Value, PipelineError> {
 }
 
 fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let lp: LyapunovParams = params_of(ctx)?;
     let dist_path = ctx.input_file("simulate", "distance");
     let sp = simulate_params(&dist_path)?;
     let dt_ms = sp["dt_ms"].as_f64().unwrap_or(f64::NAN);
     let steps = sp["steps"].as_u64().unwrap_or(0) as usize;
-    let transient = ctx.params.usize("benettin_transient_steps");
+    let transient = lp.benettin_transient_steps;
     if transient >= steps {
         return Err(PipelineError::Other(format!(
             "lyapunov.benettin_transient_steps = {transient} leaves no steps of simulate.steps = {steps}"
@@ -312,7 +362,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         .and_then(|c| c.as_f64())
         .ok_or_else(|| PipelineError::Other("ends.parquet: no final_distance".into()))?
         .to_vec();
-    let min_final = ctx.params.f64("min_final_distance");
+    let min_final = lp.min_final_distance;
     let div: Vec<bool> = final_d.iter().map(|&d| d >= min_final).collect();
 
     // Benettin: mean log stretch after the transient, per trial.
@@ -344,7 +394,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     // trials (one curve in memory, not one per trial).
     // In the same pass: decimated sums of ln distance over all trials, for
     // the divergence curves (pooled across sessions by the tables stage).
-    let every = ctx.params.usize("divergence_every_steps");
+    let every = lp.divergence_every_steps;
     let kept = steps.div_ceil(every);
     let (mut ln_sum, mut ln_sq_sum) = (vec![0.0; kept], vec![0.0; kept]);
     let mut curve = vec![0.0; steps];
@@ -363,7 +413,7 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         None
     } else {
         curve.iter_mut().for_each(|c| *c /= n_div as f64);
-        fit_log_curve(&curve, ctx.params.f64("fit_fraction"))
+        fit_log_curve(&curve, lp.fit_fraction)
     };
 
     let mut rec = recorder(ctx, 0)?;
@@ -427,7 +477,8 @@ fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 }
 
 fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let dt_ms = ctx.upstream("simulate").f64("dt_ms");
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let dt_ms = sim.dt_ms;
     let written = neurodyn_tables::rnn_chaos::derive(
         &ctx.pipeline_dir,
         &ctx.file_meta(ctx.master_seed),
@@ -496,10 +547,10 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     }
     push(neurodyn_plot::save_chart(&chart, &fig.join("divergence"))?);
 
-    let window = ctx.params.usize("activity_window_steps");
-    let dt_ms = ctx.upstream("simulate").f64("dt_ms");
-    let sim = ctx.upstream("simulate");
-    let has_r = sim.str_list("record.variables").iter().any(|v| v == "r");
+    let window = params_of::<FiguresParams>(ctx)?.activity_window_steps;
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let dt_ms = sim.dt_ms;
+    let has_r = sim.record_variables.iter().any(|v| v == "r");
     let traces = if has_r {
         neurodyn_tables::rnn_chaos::activity_traces(dir, window as u32)?
     } else {
