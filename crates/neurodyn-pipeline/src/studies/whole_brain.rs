@@ -26,9 +26,11 @@ use neurodyn_models::neural_mass::{
 };
 use neurodyn_plot::{Chart, Colormap, Heatmap, Series};
 use rand::RngExt as _;
+use serde::Deserialize;
 
 use super::{choice, files, float, int, positive, recorder};
 use crate::PipelineError;
+use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::params::{ParamDef, ParamKind, ParamValue};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 
@@ -220,7 +222,7 @@ impl Study for WholeBrain {
                     ),
                 ],
                 doc: "one network run: per-region activity (long format) and the delay lines' size",
-                check: check_simulate,
+                check: check_typed::<SimulateParams>,
                 run: simulate,
             },
             StageDef {
@@ -251,7 +253,7 @@ impl Study for WholeBrain {
                     positive("fcd.step_ms", 1e9, 10.0, "FCD window step (ms)"),
                 ],
                 doc: "Pearson FC, similarity to the target FC, dominant frequency per region, optional FCD",
-                check: |_| Ok(()),
+                check: check_typed::<FcParams>,
                 run: fc_stage,
             },
             StageDef {
@@ -262,7 +264,7 @@ impl Study for WholeBrain {
                 code_version: "1",
                 params: vec![],
                 doc: "activity, fc, fit, fit_summary, spectra tables across the sweep (polars)",
-                check: |_| Ok(()),
+                check: check_typed::<NoParams>,
                 run: tables,
             },
             StageDef {
@@ -279,7 +281,7 @@ impl Study for WholeBrain {
                     "regions drawn in the time-series figures",
                 )],
                 doc: "connectivity and distance heatmaps, time series, FC of the best fit and the target, fit landscapes",
-                check: |_| Ok(()),
+                check: check_typed::<FiguresParams>,
                 run: figures,
             },
         ]
@@ -295,44 +297,112 @@ fn file(key: &'static str, example: &'static [u8], doc: &'static str) -> ParamDe
     }
 }
 
-fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
-    let dt = p.f64("dt_ms");
-    for key in ["duration_ms", "transient_ms", "period_ms"] {
-        let steps = p.f64(key) / dt;
-        if (steps - steps.round()).abs() > 1e-6 * steps.round().max(1.0) {
+/// `[simulate]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimulateParams {
+    connectome: String,
+    dt_ms: f64,
+    duration_ms: f64,
+    transient_ms: f64,
+    period_ms: f64,
+    integrator: String,
+    delay_rule: String,
+    coupling: String,
+    #[serde(rename = "hopf.a")]
+    hopf_a: f64,
+    #[serde(rename = "hopf.omega_rad_per_ms")]
+    hopf_omega_rad_per_ms: f64,
+    #[serde(rename = "kuramoto.omega_rad_per_ms")]
+    kuramoto_omega_rad_per_ms: f64,
+    #[serde(rename = "noise.kind")]
+    noise_kind: String,
+    #[serde(rename = "noise.sigma")]
+    noise_sigma: f64,
+    #[serde(rename = "noise.tau_ms")]
+    noise_tau_ms: f64,
+    #[serde(rename = "initial.spread")]
+    initial_spread: f64,
+    record: String,
+    #[serde(rename = "bold.write")]
+    bold_write: String,
+    #[serde(rename = "bold.period_ms")]
+    bold_period_ms: f64,
+}
+
+/// `[fc]`, typed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FcParams {
+    target: String,
+    signal: String,
+    #[serde(rename = "fcd.window_ms")]
+    fcd_window_ms: f64,
+    #[serde(rename = "fcd.step_ms")]
+    fcd_step_ms: f64,
+}
+
+impl KindParams for FcParams {}
+
+/// `[figures]`, typed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FiguresParams {
+    regions_shown: usize,
+}
+
+impl KindParams for FiguresParams {}
+
+/// `[tables]` has no parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+impl KindParams for NoParams {}
+
+impl KindParams for SimulateParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let p = self;
+        let dt = p.dt_ms;
+        for (key, value) in [
+            ("duration_ms", p.duration_ms),
+            ("transient_ms", p.transient_ms),
+            ("period_ms", p.period_ms),
+        ] {
+            let steps = value / dt;
+            if (steps - steps.round()).abs() > 1e-6 * steps.round().max(1.0) {
+                return Err((
+                    key,
+                    format!("must be a whole number of steps of dt_ms = {dt}"),
+                ));
+            }
+        }
+        if p.transient_ms >= p.duration_ms {
             return Err((
-                key,
-                format!("must be a whole number of steps of dt_ms = {dt}"),
+                "transient_ms",
+                format!("must be below duration_ms = {}", p.duration_ms),
             ));
         }
+        let ratio = p.bold_period_ms / p.period_ms;
+        if p.bold_write.as_str() == "yes"
+            && (ratio < 1.0 || (ratio - ratio.round()).abs() > 1e-9 * ratio)
+        {
+            return Err((
+                "bold.period_ms",
+                format!("must be a whole multiple of period_ms = {}", p.period_ms),
+            ));
+        }
+        if p.integrator.as_str() == "rk4"
+            && p.noise_kind.as_str() != "none"
+            && p.noise_kind.as_str() != "tutorial"
+        {
+            return Err((
+                "integrator",
+                "rk4 is for deterministic runs: set noise.kind = \"none\" or use heun/euler".into(),
+            ));
+        }
+        Ok(())
     }
-    if p.f64("transient_ms") >= p.f64("duration_ms") {
-        return Err((
-            "transient_ms",
-            format!("must be below duration_ms = {}", p.f64("duration_ms")),
-        ));
-    }
-    let ratio = p.f64("bold.period_ms") / p.f64("period_ms");
-    if p.str("bold.write") == "yes" && (ratio < 1.0 || (ratio - ratio.round()).abs() > 1e-9 * ratio)
-    {
-        return Err((
-            "bold.period_ms",
-            format!(
-                "must be a whole multiple of period_ms = {}",
-                p.f64("period_ms")
-            ),
-        ));
-    }
-    if p.str("integrator") == "rk4"
-        && p.str("noise.kind") != "none"
-        && p.str("noise.kind") != "tutorial"
-    {
-        return Err((
-            "integrator",
-            "rk4 is for deterministic runs: set noise.kind = \"none\" or use heun/euler".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// The connectome a `connectome` parameter names.
@@ -389,7 +459,7 @@ struct RunSetup<'a> {
     model: &'a str,
     k: f64,
     speed: f64,
-    ctx: &'a StageContext,
+    p: &'a SimulateParams,
     seed: neurodyn_core::Seed,
 }
 
@@ -430,24 +500,24 @@ fn run_network<M: NodeModel>(
     s: &RunSetup,
     rec: &mut dyn Recorder,
 ) -> Result<RunOutput, PipelineError> {
-    let p = &s.ctx.params;
+    let p = s.p;
     let names = model.state_names();
     let target = model.coupling_target();
-    let coupling_kind = match p.str("coupling") {
+    let coupling_kind = match p.coupling.as_str() {
         "auto" if s.model == "kuramoto" => CouplingKind::Sine,
         "auto" => CouplingKind::Diffusive,
         other => CouplingKind::parse(other)?,
     };
-    let mut config = NetworkConfig::new(p.f64("dt_ms"), s.speed, Coupling::new(coupling_kind, s.k));
-    config.delay_rule = DelayRule::parse(p.str("delay_rule"))?;
-    config.integrator = Integrator::parse(p.str("integrator"))?;
-    let sigma = p.f64("noise.sigma");
+    let mut config = NetworkConfig::new(p.dt_ms, s.speed, Coupling::new(coupling_kind, s.k));
+    config.delay_rule = DelayRule::parse(p.delay_rule.as_str())?;
+    config.integrator = Integrator::parse(p.integrator.as_str())?;
+    let sigma = p.noise_sigma;
     let ou = NoiseTerm::Ou {
         var: target,
-        tau_ms: p.f64("noise.tau_ms"),
+        tau_ms: p.noise_tau_ms,
         sigma,
     };
-    config.noise = match p.str("noise.kind") {
+    config.noise = match p.noise_kind.as_str() {
         "tutorial" if s.model == "wilson_cowan" => vec![ou],
         "white" => vec![NoiseTerm::White { var: target, sigma }],
         "ou" => vec![ou],
@@ -457,7 +527,7 @@ fn run_network<M: NodeModel>(
         return Err(PipelineError::Other(format!(
             "simulate.integrator = \"rk4\" is for deterministic runs, and model {} has noise.kind = \"{}\": use heun or euler",
             s.model,
-            p.str("noise.kind")
+            p.noise_kind.as_str()
         )));
     }
     let mut init_rng: Rng = s.seed.child("initial", 0).rng();
@@ -465,7 +535,7 @@ fn run_network<M: NodeModel>(
     let n = s.connectome.n();
     let ns = names.len();
     let base = net.model().initial_state();
-    let spread = p.f64("initial.spread");
+    let spread = p.initial_spread;
     let mut x0 = Vec::with_capacity(n * ns);
     for _ in 0..n {
         for b in &base {
@@ -478,11 +548,11 @@ fn run_network<M: NodeModel>(
     }
     net.set_state(&x0)?;
     let (signal_name, signal_fn) = signal_of(s.model);
-    let all = p.str("record") == "all";
-    let period_ms = p.f64("period_ms");
+    let all = p.record.as_str() == "all";
+    let period_ms = p.period_ms;
     let monitor = Monitor {
-        duration_ms: p.f64("duration_ms"),
-        transient_ms: p.f64("transient_ms"),
+        duration_ms: p.duration_ms,
+        transient_ms: p.transient_ms,
         period_ms,
         variables: Vec::new(),
     };
@@ -497,8 +567,8 @@ fn run_network<M: NodeModel>(
             Field::new("value", ColumnType::F64, None),
         ],
     ))?;
-    let mut bold = if p.str("bold.write") == "yes" {
-        let bold_period = p.f64("bold.period_ms");
+    let mut bold = if p.bold_write.as_str() == "yes" {
+        let bold_period = p.bold_period_ms;
         let ratio = bold_period / period_ms;
         let every = ratio.round();
         if every < 1.0 || (ratio - every).abs() > 1e-9 * every {
@@ -671,29 +741,29 @@ fn run_network<M: NodeModel>(
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let model = point.get("model").as_choice();
-    let connectome = load_connectome(ctx.params.str("connectome"))?;
+    let p: SimulateParams = params_of(ctx)?;
+    let connectome = load_connectome(p.connectome.as_str())?;
     let seed = point.seed(ctx.master_seed, "whole-brain/run", &["model", "seed"]);
     let setup = RunSetup {
         connectome: &connectome,
         model,
         k: point.get("k").as_f64(),
         speed: point.get("speed").as_f64(),
-        ctx,
+        p: &p,
         seed,
     };
-    let p = &ctx.params;
     let mut rec = recorder(ctx, seed.short())?;
     let r = &mut rec;
     let out = match model {
         "hopf" => {
-            let m = Hopf::new(p.f64("hopf.a"), p.f64("hopf.omega_rad_per_ms"));
+            let m = Hopf::new(p.hopf_a, p.hopf_omega_rad_per_ms);
             m.validate()?;
             run_network(m, &setup, r)?
         }
         "wilson_cowan" => run_network(WilsonCowan::default(), &setup, r)?,
         "jansen_rit" => run_network(JansenRit::default(), &setup, r)?,
         "kuramoto" => {
-            let m = Kuramoto::new(p.f64("kuramoto.omega_rad_per_ms"));
+            let m = Kuramoto::new(p.kuramoto_omega_rad_per_ms);
             m.validate()?;
             run_network(m, &setup, r)?
         }
@@ -784,8 +854,9 @@ fn read_series(
 }
 
 fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let sim = ctx.upstream("simulate");
-    let connectome = load_connectome(sim.str("connectome"))?;
+    let fp: FcParams = params_of(ctx)?;
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let connectome = load_connectome(sim.connectome.as_str())?;
     let n = connectome.n();
     let network = neurodyn_io::read_table(&ctx.input_file("simulate", "network"))?;
     let signal_name = network
@@ -793,22 +864,22 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         .and_then(|c| c.as_str())
         .and_then(|c| c.first().cloned())
         .ok_or_else(|| PipelineError::Other("simulate/network: no signal".into()))?;
-    let use_bold = ctx.params.str("signal") == "bold";
-    if use_bold && sim.str("bold.write") != "yes" {
+    let use_bold = fp.signal.as_str() == "bold";
+    if use_bold && sim.bold_write.as_str() != "yes" {
         return Err(PipelineError::Other(
             "fc.signal = \"bold\" needs simulate.bold.write = \"yes\"".into(),
         ));
     }
     let (t_ms, ts, dt_ms) = if use_bold {
         let (t, v) = read_series(&ctx.input_file("simulate", "bold"), None, n)?;
-        (t, v, sim.f64("bold.period_ms"))
+        (t, v, sim.bold_period_ms)
     } else {
         let (t, v) = read_series(
             &ctx.input_file("simulate", "activity"),
             Some(&signal_name),
             n,
         )?;
-        (t, v, sim.f64("period_ms"))
+        (t, v, sim.period_ms)
     };
     let samples = t_ms.len();
     if samples < 3 {
@@ -817,7 +888,7 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             if use_bold { "BOLD" } else { "activity" }
         )));
     }
-    let target_param = ctx.params.str("target");
+    let target_param = fp.target.as_str();
     let tm = load_target_labelled(target_param)?;
     let (tn, target) = (tm.n, tm.values);
     if tn != n {
@@ -939,10 +1010,10 @@ fn fc_stage(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ],
     )?;
 
-    let window_ms = ctx.params.f64("fcd.window_ms");
+    let window_ms = fp.fcd_window_ms;
     if window_ms > 0.0 {
         let window = (window_ms / dt_ms).round() as usize;
-        let step = ((ctx.params.f64("fcd.step_ms") / dt_ms).round() as usize).max(1);
+        let step = ((fp.fcd_step_ms / dt_ms).round() as usize).max(1);
         let f = fc::fcd(&ts, n, window, step).map_err(|e| {
             PipelineError::Other(format!(
                 "fc.fcd.window_ms = {window_ms} at {}: {e}",
@@ -985,8 +1056,8 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             out.push(OutputFile { path: rel, rows: 0 });
         }
     };
-    let sim = ctx.upstream("simulate");
-    let connectome = load_connectome(sim.str("connectome"))?;
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let connectome = load_connectome(sim.connectome.as_str())?;
     let n = connectome.n();
     let labels = connectome.labels().to_vec();
 
@@ -1094,11 +1165,11 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             )?);
         }
     }
-    let fc_params = ctx.upstream("fc");
-    let (tn, target) = load_target(fc_params.str("target"))?;
+    let fc_params: FcParams = upstream_params(ctx, "fc")?;
+    let (tn, target) = load_target(fc_params.target.as_str())?;
     if tn == n {
         let h = Heatmap::new(
-            format!("Target FC ({})", fc_params.str("target")),
+            format!("Target FC ({})", fc_params.target.as_str()),
             target,
             n,
             n,
@@ -1113,7 +1184,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     // Per-region time series: one panel per model, at the sweep point
     // closest to the tutorial's (k 0.5 for hopf, 0.1 otherwise; speed 10).
-    let shown = ctx.params.usize("regions_shown").min(n);
+    let shown = params_of::<FiguresParams>(ctx)?.regions_shown.min(n);
     let mut panels = Vec::new();
     for m in &models {
         let mine: Vec<_> = cells.iter().filter(|c| &c.model == m).collect();
