@@ -31,7 +31,10 @@ use neurodyn_plot::{Chart, Series};
 use rand_distr::{Binomial, Distribution};
 
 use super::{choice, files, float, int, int_list, recorder};
+use serde::Deserialize;
+
 use crate::PipelineError;
+use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Point, Scope, StageContext, StageDef, Study};
 
 /// The branching-avalanches study.
@@ -112,7 +115,7 @@ impl Study for BranchingAvalanches {
                 code_version: "1",
                 params: simulate_params(),
                 doc: "the model's activity per time bin (and the layered model's cells during its animation run)",
-                check: check_simulate,
+                check: check_typed::<SimulateParams>,
                 run: simulate,
             },
             StageDef {
@@ -185,18 +188,7 @@ impl Study for BranchingAvalanches {
                     ),
                 ],
                 doc: "avalanches, power-law fits of sizes and durations, crackling exponent, branching ratios",
-                check: |p| {
-                    if p.usize("crackling_t_max") < p.usize("crackling_t_min") {
-                        return Err(("crackling_t_max", "must be at least crackling_t_min".into()));
-                    }
-                    if p.u32_list("subsampling_percent")
-                        .iter()
-                        .any(|&v| v == 0 || v > 100)
-                    {
-                        return Err(("subsampling_percent", "each value in 1..=100".into()));
-                    }
-                    Ok(())
-                },
+                check: check_typed::<AnalyseParams>,
                 run: analyse,
             },
             StageDef {
@@ -207,7 +199,7 @@ impl Study for BranchingAvalanches {
                 code_version: "1",
                 params: vec![],
                 doc: "tables/avalanches, powerlaw, branching_ratio, crackling, size_by_duration",
-                check: |_| Ok(()),
+                check: check_typed::<TablesParams>,
                 run: tables,
             },
             StageDef {
@@ -239,7 +231,7 @@ impl Study for BranchingAvalanches {
                     ),
                 ],
                 doc: "CCDFs with the fitted power laws, mean size by duration, rasters, layered-model animations",
-                check: |_| Ok(()),
+                check: check_typed::<FiguresParams>,
                 run: figures,
             },
         ]
@@ -369,29 +361,117 @@ fn simulate_params() -> Vec<crate::params::ParamDef> {
     ]
 }
 
-fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
-    if p.usize("layered.pulse_neurons") > p.usize("layered.neurons") {
-        return Err((
-            "layered.pulse_neurons",
-            format!("at most layered.neurons ({})", p.usize("layered.neurons")),
-        ));
+/// `[simulate]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimulateParams {
+    #[serde(rename = "layered.layers")]
+    pub(crate) layered_layers: usize,
+    #[serde(rename = "layered.neurons")]
+    pub(crate) layered_neurons: usize,
+    #[serde(rename = "layered.rule")]
+    pub(crate) layered_rule: String,
+    #[serde(rename = "layered.spont")]
+    pub(crate) layered_spont: String,
+    #[serde(rename = "layered.spont_prob")]
+    pub(crate) layered_spont_prob: f64,
+    #[serde(rename = "layered.animation_steps")]
+    pub(crate) layered_animation_steps: usize,
+    #[serde(rename = "layered.pulses")]
+    pub(crate) layered_pulses: usize,
+    #[serde(rename = "layered.pulse_interval_steps")]
+    pub(crate) layered_pulse_interval_steps: usize,
+    #[serde(rename = "layered.pulse_neurons")]
+    pub(crate) layered_pulse_neurons: usize,
+    #[serde(rename = "poisson.avalanches")]
+    pub(crate) poisson_avalanches: usize,
+    #[serde(rename = "poisson.max_size")]
+    pub(crate) poisson_max_size: usize,
+    #[serde(rename = "poisson.driven_mean_activity")]
+    pub(crate) poisson_driven_mean_activity: f64,
+    #[serde(rename = "poisson.driven_steps")]
+    pub(crate) poisson_driven_steps: usize,
+    #[serde(rename = "random_graph.neurons")]
+    pub(crate) random_graph_neurons: usize,
+    #[serde(rename = "random_graph.out_degree")]
+    pub(crate) random_graph_out_degree: usize,
+    #[serde(rename = "random_graph.spont_prob")]
+    pub(crate) random_graph_spont_prob: f64,
+    #[serde(rename = "random_graph.refractory_steps")]
+    pub(crate) random_graph_refractory_steps: usize,
+    #[serde(rename = "random_graph.steps")]
+    pub(crate) random_graph_steps: usize,
+}
+
+/// `[analyse]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnalyseParams {
+    pub(crate) rebin: usize,
+    pub(crate) min_tail: usize,
+    pub(crate) xmin_max: usize,
+    pub(crate) bootstrap: usize,
+    pub(crate) subsampling_percent: Vec<u32>,
+    pub(crate) mr_k_max: usize,
+    pub(crate) crackling_t_min: usize,
+    pub(crate) crackling_t_max: usize,
+    pub(crate) crackling_min_count: usize,
+}
+
+impl KindParams for AnalyseParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.crackling_t_max < self.crackling_t_min {
+            return Err(("crackling_t_max", "must be at least crackling_t_min".into()));
+        }
+        if self.subsampling_percent.iter().any(|&v| v == 0 || v > 100) {
+            return Err(("subsampling_percent", "each value in 1..=100".into()));
+        }
+        Ok(())
     }
-    if p.usize("layered.pulse_interval_steps") <= p.usize("layered.layers") {
-        return Err((
-            "layered.pulse_interval_steps",
-            format!(
-                "more than layered.layers ({}): cascades must end before the next pulse",
-                p.usize("layered.layers")
-            ),
-        ));
+}
+impl KindParams for TablesParams {}
+impl KindParams for FiguresParams {}
+
+/// `[tables]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TablesParams {}
+
+/// `[figures]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FiguresParams {
+    pub(crate) animation_frames: usize,
+    pub(crate) png_frames: String,
+    pub(crate) raster_steps: usize,
+}
+
+impl KindParams for SimulateParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let p = self;
+        if p.layered_pulse_neurons > p.layered_neurons {
+            return Err((
+                "layered.pulse_neurons",
+                format!("at most layered.neurons ({})", p.layered_neurons),
+            ));
+        }
+        if p.layered_pulse_interval_steps <= p.layered_layers {
+            return Err((
+                "layered.pulse_interval_steps",
+                format!(
+                    "more than layered.layers ({}): cascades must end before the next pulse",
+                    p.layered_layers
+                ),
+            ));
+        }
+        if p.random_graph_out_degree >= p.random_graph_neurons {
+            return Err((
+                "random_graph.out_degree",
+                "less than random_graph.neurons".into(),
+            ));
+        }
+        Ok(())
     }
-    if p.usize("random_graph.out_degree") >= p.usize("random_graph.neurons") {
-        return Err((
-            "random_graph.out_degree",
-            "less than random_graph.neurons".into(),
-        ));
-    }
-    Ok(())
 }
 
 fn point_seed(ctx: &StageContext, purpose: &str) -> Seed {
@@ -405,25 +485,25 @@ fn point_seed(ctx: &StageContext, purpose: &str) -> Seed {
 
 /// The layered model's parameters at `sigma` with spontaneous probability `spont`.
 fn layered_params(
-    p: &crate::params::Params,
+    p: &SimulateParams,
     sigma: f64,
     spont: f64,
 ) -> Result<LayeredParams, PipelineError> {
     let params = LayeredParams {
-        layers: p.usize("layered.layers"),
-        neurons: p.usize("layered.neurons"),
+        layers: p.layered_layers,
+        neurons: p.layered_neurons,
         sigma,
         spont_prob: spont,
-        rule: Transmission::parse(p.str("layered.rule"))?,
+        rule: Transmission::parse(p.layered_rule.as_str())?,
     };
     params.validate()?;
     Ok(params)
 }
 
 /// The spontaneous probability of the layered animation run at `sigma`.
-fn animation_spont(p: &crate::params::Params, sigma: f64) -> f64 {
-    match p.str("layered.spont") {
-        "fixed" => p.f64("layered.spont_prob"),
+fn animation_spont(p: &SimulateParams, sigma: f64) -> f64 {
+    match p.layered_spont.as_str() {
+        "fixed" => p.layered_spont_prob,
         _ => notebook_spont_prob(sigma),
     }
 }
@@ -432,7 +512,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let model = point.get("model").as_choice();
     let sigma = point.get("sigma").as_f64();
-    let p = &ctx.params;
+    let p: SimulateParams = params_of(ctx)?;
+    let p = &p;
     let seed = point_seed(ctx, "simulate");
     let mut rng = seed.rng();
     let mut rec = recorder(ctx, seed.short())?;
@@ -458,20 +539,15 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             let n = params.neurons;
             let mut net = LayeredNetwork::new(params)?;
             let (mut s, mut l, mut k) = (Vec::new(), Vec::new(), Vec::new());
-            net.run(
-                p.usize("layered.animation_steps"),
-                None,
-                &mut rng,
-                |step, net| {
-                    for (i, &a) in net.state.iter().enumerate() {
-                        if a {
-                            s.push(step as u32);
-                            l.push((i / n) as u32);
-                            k.push((i % n) as u32);
-                        }
+            net.run(p.layered_animation_steps, None, &mut rng, |step, net| {
+                for (i, &a) in net.state.iter().enumerate() {
+                    if a {
+                        s.push(step as u32);
+                        l.push((i / n) as u32);
+                        k.push((i % n) as u32);
                     }
-                },
-            )?;
+                }
+            })?;
             rec.append(
                 t_cells,
                 &[Column::U32(&s), Column::U32(&l), Column::U32(&k)],
@@ -479,12 +555,12 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             // The avalanche run: pulses, no spontaneous activity.
             let mut net = LayeredNetwork::new(layered_params(p, sigma, 0.0)?)?;
             let pulses = Pulses {
-                interval_steps: p.usize("layered.pulse_interval_steps"),
-                input_neurons: p.usize("layered.pulse_neurons"),
+                interval_steps: p.layered_pulse_interval_steps,
+                input_neurons: p.layered_pulse_neurons,
             };
             // pulses at steps interval, 2 interval, …, pulses × interval; one
             // more interval so the last cascade completes
-            let steps = (p.usize("layered.pulses") + 1) * pulses.interval_steps;
+            let steps = (p.layered_pulses + 1) * pulses.interval_steps;
             let mut counts = Vec::with_capacity(steps);
             net.run(steps, Some(pulses), &mut rng, |_, net| {
                 counts.push(net.state.iter().filter(|&&a| a).count() as u64)
@@ -494,9 +570,9 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         "poisson" => {
             // The stationary driven process (below criticality only), for
             // the branching-ratio estimators.
-            let steps = p.usize("poisson.driven_steps");
+            let steps = p.poisson_driven_steps;
             if sigma < 1.0 && steps > 0 {
-                let a = p.f64("poisson.driven_mean_activity");
+                let a = p.poisson_driven_mean_activity;
                 let t_drv = rec.declare(TableSchema::new(
                     "driven",
                     vec![
@@ -518,21 +594,21 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             }
             avalanche_activity_par(
                 sigma,
-                p.usize("poisson.avalanches"),
-                p.usize("poisson.max_size") as u64,
+                p.poisson_avalanches,
+                p.poisson_max_size as u64,
                 &seed.child("poisson", 0),
             )?
         }
         _ => {
             let params = RandomGraphParams {
-                neurons: p.usize("random_graph.neurons"),
-                out_degree: p.usize("random_graph.out_degree"),
+                neurons: p.random_graph_neurons,
+                out_degree: p.random_graph_out_degree,
                 sigma,
-                spont_prob: p.f64("random_graph.spont_prob"),
-                refractory_steps: p.usize("random_graph.refractory_steps") as u32,
+                spont_prob: p.random_graph_spont_prob,
+                refractory_steps: p.random_graph_refractory_steps as u32,
             };
             let mut net = RandomGraphNetwork::new(params, &mut rng)?;
-            (0..p.usize("random_graph.steps"))
+            (0..p.random_graph_steps)
                 .map(|_| net.step(&mut rng) as u64)
                 .collect()
         }
@@ -587,13 +663,13 @@ fn powerlaw_columns() -> Vec<Field> {
 fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let model = point.get("model").as_choice();
-    let p = &ctx.params;
+    let p: AnalyseParams = params_of(ctx)?;
     let raw = read_activity(&ctx.input_file("simulate", "activity"))?;
-    let counts = avalanche::rebin(&raw, p.usize("rebin"));
+    let counts = avalanche::rebin(&raw, p.rebin);
     let av = avalanche::segment(&counts);
     // Only the driven process stops avalanches; its stopped ones are marked.
     let cap = match model {
-        "poisson" => ctx.upstream("simulate").usize("poisson.max_size") as u64,
+        "poisson" => upstream_params::<SimulateParams>(ctx, "simulate")?.poisson_max_size as u64,
         _ => u64::MAX,
     };
     let seed = point_seed(ctx, "analyse");
@@ -625,12 +701,12 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let sizes: Vec<u64> = complete.iter().map(|a| a.size).collect();
     let durations: Vec<u64> = complete.iter().map(|a| a.duration).collect();
     let opts = |quantity: &str| FitOptions {
-        min_tail: p.usize("min_tail"),
-        xmin_max: match p.usize("xmin_max") {
+        min_tail: p.min_tail,
+        xmin_max: match p.xmin_max {
             0 => None,
             m => Some(m as u64),
         },
-        bootstrap: p.usize("bootstrap"),
+        bootstrap: p.bootstrap,
         seed: Seed::derive(seed.short(), quantity, &[]).short(),
     };
     let t = rec.declare(TableSchema::new("powerlaw", powerlaw_columns()))?;
@@ -672,9 +748,9 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let gamma = crackling_exponent(
         &sizes,
         &durations,
-        p.usize("crackling_t_min") as u64,
-        p.usize("crackling_t_max") as u64,
-        p.usize("crackling_min_count") as u64,
+        p.crackling_t_min as u64,
+        p.crackling_t_max as u64,
+        p.crackling_min_count as u64,
     )
     .unwrap_or(f64::NAN);
     let t = rec.declare(TableSchema::new(
@@ -725,10 +801,7 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     ))?;
     let driven_file = ctx.input_file("simulate", "driven");
     let driven = if driven_file.is_file() {
-        Some(avalanche::rebin(
-            &read_activity(&driven_file)?,
-            p.usize("rebin"),
-        ))
+        Some(avalanche::rebin(&read_activity(&driven_file)?, p.rebin))
     } else {
         None
     };
@@ -737,7 +810,7 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         series.push(("driven", d));
     }
     for (name, x) in series {
-        for pct in p.u32_list("subsampling_percent") {
+        for pct in p.subsampling_percent.clone() {
             let frac = pct as f64 / 100.0;
             let mut rng: Rng = seed.child(&format!("subsample/{name}"), pct as u64).rng();
             let a: Vec<f64> = x
@@ -750,7 +823,7 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                     }
                 })
                 .collect();
-            let mr = branching_ratio::multistep(&a, p.usize("mr_k_max"), 2.0);
+            let mr = branching_ratio::multistep(&a, p.mr_k_max, 2.0);
             rec.append(
                 t,
                 &[
@@ -858,15 +931,10 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     // Activity rasters: the layered model's cells during its animation run;
     // the population activity of the other models.
-    let f = ctx
-        .all_params
-        .iter()
-        .find(|(n, _)| *n == "figures")
-        .map(|(_, p)| p);
-    let fp = f.expect("figures parameters");
-    let raster_steps = fp.usize("raster_steps") as f64;
-    let sim = ctx.upstream("simulate");
-    let neurons = sim.usize("layered.neurons");
+    let fp: FiguresParams = params_of(ctx)?;
+    let raster_steps = fp.raster_steps as f64;
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let neurons = sim.layered_neurons;
     let mut panels = Vec::new();
     for point in &shown {
         if point.get("model").as_choice() == "layered" {
@@ -906,15 +974,15 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     }
 
     // The layered model's animations (the notebook's smoothing).
-    let frames_max = fp.usize("animation_frames");
+    let frames_max = fp.animation_frames;
     if frames_max > 0 {
-        let layers = sim.usize("layered.layers");
+        let layers = sim.layered_layers;
         for point in shown
             .iter()
             .filter(|p| p.get("model").as_choice() == "layered")
         {
             let cells = read_cells(&ctx.point_file(point, "simulate", "cells"))?;
-            let steps = sim.usize("layered.animation_steps");
+            let steps = sim.layered_animation_steps;
             let per = layers * neurons;
             let mut states = vec![false; steps * per];
             for c in &cells {
@@ -942,7 +1010,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 Err(neurodyn_plot::PlotError::NoData { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            if fp.str("png_frames") == "yes" {
+            if fp.png_frames.as_str() == "yes" {
                 let fdir = fig.join(format!("layered_sigma_{sigma}_frames"));
                 for (fi, (title, charts)) in frames.iter().enumerate() {
                     push(&[neurodyn_plot::save_panels_png(

@@ -20,7 +20,10 @@ use neurodyn_plot::{Chart, Series};
 use neurodyn_stimuli::targets::Targets;
 
 use super::{choice, choice_list, files, float, int, int_list, positive, recorder};
+use serde::Deserialize;
+
 use crate::PipelineError;
+use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, StageDef, Study};
 
 /// The force-motifs study.
@@ -227,7 +230,7 @@ impl Study for ForceMotifs {
                     ),
                 ],
                 doc: "the network, its FORCE training and its recordings",
-                check: check_simulate,
+                check: check_typed::<SimulateParams>,
                 run: simulate,
             },
             StageDef {
@@ -244,7 +247,7 @@ impl Study for ForceMotifs {
                     "steps at the start of each loop left out of the covariance (the stimulus window); the samples are the remaining recorded steps",
                 )],
                 doc: "motifs of each recorded weight matrix, PR and bias-corrected PR of each loop's activity",
-                check: |_| Ok(()),
+                check: check_typed::<AnalyseParams>,
                 run: analyse,
             },
             StageDef {
@@ -255,7 +258,7 @@ impl Study for ForceMotifs {
                 code_version: "1",
                 params: vec![],
                 doc: "motifs, dimensionality and training tables across the sweep (polars)",
-                check: |_| Ok(()),
+                check: check_typed::<TablesParams>,
                 run: tables,
             },
             StageDef {
@@ -281,71 +284,136 @@ impl Study for ForceMotifs {
                     ),
                 ],
                 doc: "traces, MSE by loop, motifs by loop, dpr before/after, a raster",
-                check: |_| Ok(()),
+                check: check_typed::<FiguresParams>,
                 run: figures,
             },
         ]
     }
 }
 
-fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
-    let n = p.usize("n");
-    let (loops, steps) = (p.usize("loops"), p.usize("steps_per_loop"));
-    if p.usize("stim_steps") >= steps {
-        return Err((
-            "stim_steps",
-            format!("must be below steps_per_loop = {steps}"),
-        ));
-    }
-    if p.usize("train_first_loop") > p.usize("train_last_loop") {
-        return Err((
-            "train_first_loop",
-            format!(
-                "must be at most train_last_loop = {}",
-                p.usize("train_last_loop")
-            ),
-        ));
-    }
-    for key in [
-        "record.units",
-        "record.current_units",
-        "record.readout_units",
-    ] {
-        if let Some(u) = p.u32_list(key).iter().find(|&&u| u as usize >= n) {
-            return Err((key, format!("neuron {u} is not below n = {n}")));
+/// `[simulate]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimulateParams {
+    pub(crate) n: usize,
+    pub(crate) p: f64,
+    pub(crate) gsyn: f64,
+    pub(crate) alpha: f64,
+    pub(crate) v_threshold: f64,
+    pub(crate) ts_tau: f64,
+    pub(crate) dt_tau: f64,
+    pub(crate) tau_m_ms: f64,
+    pub(crate) sigma: f64,
+    pub(crate) noise_scaling: String,
+    pub(crate) amp_current: f64,
+    pub(crate) target: String,
+    pub(crate) amp0: f64,
+    pub(crate) cycles_slow: f64,
+    pub(crate) cycles_fast: f64,
+    pub(crate) sequence_width_steps: f64,
+    pub(crate) loops: usize,
+    pub(crate) steps_per_loop: usize,
+    pub(crate) stim_steps: usize,
+    pub(crate) train_first_loop: usize,
+    pub(crate) train_last_loop: usize,
+    #[serde(rename = "record.variables")]
+    pub(crate) record_variables: Vec<String>,
+    #[serde(rename = "record.units")]
+    pub(crate) record_units: Vec<u32>,
+    #[serde(rename = "record.every_steps")]
+    pub(crate) record_every_steps: usize,
+    #[serde(rename = "record.current_units")]
+    pub(crate) record_current_units: Vec<u32>,
+    #[serde(rename = "record.current_loops")]
+    pub(crate) record_current_loops: Vec<u32>,
+    #[serde(rename = "record.current_every_steps")]
+    pub(crate) record_current_every_steps: usize,
+    #[serde(rename = "record.readout_units")]
+    pub(crate) record_readout_units: Vec<u32>,
+}
+
+/// `[analyse]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnalyseParams {
+    pub(crate) dpr_skip_steps: usize,
+}
+
+impl KindParams for AnalyseParams {}
+impl KindParams for TablesParams {}
+impl KindParams for FiguresParams {}
+
+/// `[tables]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TablesParams {}
+
+/// `[figures]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FiguresParams {
+    pub(crate) reference_pqif: f64,
+    pub(crate) reference_v_reset: f64,
+}
+
+impl KindParams for SimulateParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let p = self;
+        let n = p.n;
+        let (loops, steps) = (p.loops, p.steps_per_loop);
+        if p.stim_steps >= steps {
+            return Err((
+                "stim_steps",
+                format!("must be below steps_per_loop = {steps}"),
+            ));
         }
+        if p.train_first_loop > p.train_last_loop {
+            return Err((
+                "train_first_loop",
+                format!("must be at most train_last_loop = {}", p.train_last_loop),
+            ));
+        }
+        for (key, units) in [
+            ("record.units", &p.record_units),
+            ("record.current_units", &p.record_current_units),
+            ("record.readout_units", &p.record_readout_units),
+        ] {
+            if let Some(u) = units.iter().find(|&&u| u as usize >= n) {
+                return Err((key, format!("neuron {u} is not below n = {n}")));
+            }
+        }
+        if let Some(l) = p
+            .record_current_loops
+            .iter()
+            .find(|&&l| l as usize >= loops)
+        {
+            return Err((
+                "record.current_loops",
+                format!("loop {l} is not below loops = {loops}"),
+            ));
+        }
+        Ok(())
     }
-    if let Some(l) = p
-        .u32_list("record.current_loops")
-        .iter()
-        .find(|&&l| l as usize >= loops)
-    {
-        return Err((
-            "record.current_loops",
-            format!("loop {l} is not below loops = {loops}"),
-        ));
-    }
-    Ok(())
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
-    let p = &ctx.params;
+    let p: SimulateParams = params_of(ctx)?;
     let pqif = point.get("pqif").as_f64();
     let v_reset = point.get("v_reset").as_f64(); // NaN (null) for pure QIF
-    let n = p.usize("n");
+    let n = p.n;
     let params = LifQifParams {
         n,
-        p: p.f64("p"),
-        gsyn: p.f64("gsyn"),
+        p: p.p,
+        gsyn: p.gsyn,
         pqif,
-        v_threshold: p.f64("v_threshold"),
+        v_threshold: p.v_threshold,
         v_reset,
-        ts: p.f64("ts_tau"),
-        dt: p.f64("dt_tau"),
-        sigma: p.f64("sigma"),
-        noise: NoiseScaling::parse(p.str("noise_scaling"))?,
-        background_amp: p.f64("amp_current"),
+        ts: p.ts_tau,
+        dt: p.dt_tau,
+        sigma: p.sigma,
+        noise: NoiseScaling::parse(p.noise_scaling.as_str())?,
+        background_amp: p.amp_current,
     };
     // Everything random depends on the seed axis only, so that networks of
     // one seed share connectivity, background, targets and noise across
@@ -353,44 +421,31 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let seed = point.seed(ctx.master_seed, "force-motifs", &["seed"]);
     let mut net = LifQifNet::new(params, &mut seed.child("network", 0).rng())
         .map_err(|e| PipelineError::Other(format!("sweep point {}: {e}", point.label())))?;
-    let steps = p.usize("steps_per_loop");
-    let stim = p.usize("stim_steps");
+    let steps = p.steps_per_loop;
+    let stim = p.stim_steps;
     let mut trng = seed.child("target", 0).rng();
-    let targets = match p.str("target") {
-        "sequence" => Targets::sequence(
-            n,
-            steps,
-            stim,
-            p.f64("amp0"),
-            p.f64("sequence_width_steps"),
-            &mut trng,
-        ),
-        _ => Targets::oscillations(
-            n,
-            steps,
-            p.f64("amp0"),
-            (p.f64("cycles_slow"), p.f64("cycles_fast")),
-            &mut trng,
-        ),
+    let targets = match p.target.as_str() {
+        "sequence" => Targets::sequence(n, steps, stim, p.amp0, p.sequence_width_steps, &mut trng),
+        _ => Targets::oscillations(n, steps, p.amp0, (p.cycles_slow, p.cycles_fast), &mut trng),
     };
     let schedule = Schedule {
-        loops: p.usize("loops"),
+        loops: p.loops,
         steps,
         stim_steps: stim,
-        train: (p.usize("train_first_loop"), p.usize("train_last_loop")),
+        train: (p.train_first_loop, p.train_last_loop),
     };
-    let vars = p.str_list("record.variables");
+    let vars = p.record_variables.clone();
     let has = |v: &str| vars.iter().any(|x| x == v);
     let what = ForceRecord {
         r: has("r"),
         input: has("input"),
-        units: p.u32_list("record.units"),
-        every: p.usize("record.every_steps"),
+        units: p.record_units.clone(),
+        every: p.record_every_steps,
         spikes: has("spikes"),
-        current_units: p.u32_list("record.current_units"),
-        current_loops: p.u32_list("record.current_loops"),
-        current_every: p.usize("record.current_every_steps"),
-        readout_units: p.u32_list("record.readout_units"),
+        current_units: p.record_current_units.clone(),
+        current_loops: p.record_current_loops.clone(),
+        current_every: p.record_current_every_steps,
+        readout_units: p.record_readout_units.clone(),
         weights: has("weights"),
     };
     // encoding and compressing the recordings overlaps the simulation
@@ -399,7 +454,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &mut net,
         &targets,
         &schedule,
-        p.f64("alpha"),
+        p.alpha,
         &mut seed.child("noise", 0).rng(),
         &what,
         &mut rec,
@@ -420,7 +475,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("weight_change_total_rel", ColumnType::F64, None),
         ],
     ))?;
-    let loop_s = steps as f64 * p.f64("dt_tau") * p.f64("tau_m_ms") / 1000.0;
+    let loop_s = steps as f64 * p.dt_tau * p.tau_m_ms / 1000.0;
     let col_i = |f: &dyn Fn(&trainer::LoopStats) -> i64| stats.iter().map(f).collect::<Vec<_>>();
     let col_f = |f: &dyn Fn(&trainer::LoopStats) -> f64| stats.iter().map(f).collect::<Vec<_>>();
     let trained: Vec<bool> = stats.iter().map(|s| s.trained).collect();
@@ -467,9 +522,9 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 }
 
 fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let sim = ctx.upstream("simulate");
-    let n = sim.usize("n");
-    let vars = sim.str_list("record.variables");
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let n = sim.n;
+    let vars = sim.record_variables.clone();
     let mut rec = recorder(ctx, 0)?;
 
     // Motifs of every recorded weight matrix, streamed loop by loop.
@@ -526,14 +581,14 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     // Dimensionality of each loop's recorded traces r.
     if vars.iter().any(|v| v == "r") {
-        let skip = ctx.params.usize("dpr_skip_steps");
-        let steps = sim.usize("steps_per_loop");
+        let skip = params_of::<AnalyseParams>(ctx)?.dpr_skip_steps;
+        let steps = sim.steps_per_loop;
         if skip >= steps {
             return Err(PipelineError::Other(format!(
                 "analyse.dpr_skip_steps = {skip} leaves no step of simulate.steps_per_loop = {steps}"
             )));
         }
-        let units = sim.u32_list("record.units");
+        let units = sim.record_units.clone();
         let units: Vec<u32> = if units.is_empty() {
             (0..n as u32).collect()
         } else {
@@ -618,10 +673,8 @@ fn tables(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
 /// The sweep point nearest the figures' reference (first seed).
 fn reference_point(ctx: &StageContext) -> Option<&Point> {
-    let (rp, rv) = (
-        ctx.params.f64("reference_pqif"),
-        ctx.params.f64("reference_v_reset"),
-    );
+    let fp = params_of::<FiguresParams>(ctx).ok()?;
+    let (rp, rv) = (fp.reference_pqif, fp.reference_v_reset);
     let d = |p: &Point| {
         let v = p.get("v_reset").as_f64();
         let dv = if v.is_nan() { 1e3 } else { (v - rv).abs() };
@@ -646,9 +699,9 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             out.push(OutputFile { path: rel, rows: 0 });
         }
     };
-    let sim = ctx.upstream("simulate");
-    let loops = sim.usize("loops");
-    let ms_per_step = sim.f64("dt_tau") * sim.f64("tau_m_ms");
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let loops = sim.loops;
+    let ms_per_step = sim.dt_tau * sim.tau_m_ms;
     let un = |c: &Vec<Option<f64>>| c.iter().map(|v| v.unwrap_or(f64::NAN)).collect::<Vec<_>>();
     let pqifs: Vec<f64> = {
         let mut v: Vec<f64> = ctx.points.iter().map(|p| p.get("pqif").as_f64()).collect();

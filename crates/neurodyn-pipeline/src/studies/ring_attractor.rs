@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::{choice, files, float, int, int_list, positive, recorder};
 use crate::PipelineError;
+use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
 
 /// The ring-attractor study.
@@ -133,7 +134,7 @@ impl Study for RingAttractor {
                     ),
                 ],
                 doc: "one 5-s network simulation: spikes (every one) and decimated traces",
-                check: check_simulate,
+                check: check_typed::<SimulateParams>,
                 run: simulate,
             },
             StageDef {
@@ -179,7 +180,7 @@ impl Study for RingAttractor {
                     ),
                 ],
                 doc: "population rates, the bump over time, persistence after stimulus offset",
-                check: |_| Ok(()),
+                check: check_typed::<AnalyseParams>,
                 run: analyse,
             },
             StageDef {
@@ -190,7 +191,7 @@ impl Study for RingAttractor {
                 code_version: "1",
                 params: vec![],
                 doc: "persistence and rates across the sweep (polars)",
-                check: |_| Ok(()),
+                check: check_typed::<TablesParams>,
                 run: tables,
             },
             StageDef {
@@ -224,12 +225,7 @@ impl Study for RingAttractor {
                     positive("dt_ms", 10.0, 0.1, "Euler step (ms)"),
                 ],
                 doc: "f-I curves of both cell types of every bundled parameter set",
-                check: |p| {
-                    if p.f64("current_max_pa") < p.f64("current_min_pa") {
-                        return Err(("current_max_pa", "must be at least current_min_pa".into()));
-                    }
-                    Ok(())
-                },
+                check: check_typed::<FiCurvesParams>,
                 run: fi_curves,
             },
             StageDef {
@@ -246,7 +242,7 @@ impl Study for RingAttractor {
                     "frames of the raster animation (one per 100 ms at the default)",
                 )],
                 doc: "rasters, decoded angle, persistence by condition, f-I curves, raster animation",
-                check: |_| Ok(()),
+                check: check_typed::<FiguresParams>,
                 run: figures,
             },
         ]
@@ -500,20 +496,20 @@ fn serotonin(condition: &str, n_e: usize, n_i: usize) -> Vec<f64> {
 }
 
 /// The network of a sweep point's stage parameters and set.
-pub fn ring_params(
-    p: &crate::params::Params,
+pub(crate) fn ring_params(
+    p: &SimulateParams,
     set: &ParameterSet,
 ) -> Result<RingParams, PipelineError> {
-    let block = match p.str("nmda_block") {
+    let block = match p.nmda_block.as_str() {
         "set" => set.nmda_block,
         other => NmdaBlock::parse(other)?,
     };
     let params = set.network(
-        p.usize("n_e"),
-        p.usize("n_i"),
+        p.n_e,
+        p.n_i,
         block,
-        p.str("self_connections") == "yes",
-        p.f64("dt_ms"),
+        p.self_connections.as_str() == "yes",
+        p.dt_ms,
     );
     params.validate()?;
     Ok(params)
@@ -523,39 +519,105 @@ fn steps_of(seconds: f64, dt_ms: f64) -> u64 {
     (seconds * 1000.0 / dt_ms).round() as u64
 }
 
-fn check_simulate(p: &crate::params::Params) -> Result<(), (&'static str, String)> {
-    let (on, off, dur) = (
-        p.f64("stimulus_on_s"),
-        p.f64("stimulus_off_s"),
-        p.f64("duration_s"),
-    );
-    if off <= on {
-        return Err((
-            "stimulus_off_s",
-            format!("must be after stimulus_on_s = {on}"),
-        ));
+/// `[simulate]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SimulateParams {
+    pub(crate) n_e: usize,
+    pub(crate) n_i: usize,
+    pub(crate) duration_s: f64,
+    pub(crate) dt_ms: f64,
+    pub(crate) stimulus_deg: f64,
+    pub(crate) stimulus_on_s: f64,
+    pub(crate) stimulus_off_s: f64,
+    pub(crate) nmda_block: String,
+    pub(crate) connection_p: f64,
+    pub(crate) self_connections: String,
+    #[serde(rename = "record.neurons")]
+    pub(crate) record_neurons: Vec<u32>,
+    #[serde(rename = "record.every_steps")]
+    pub(crate) record_every_steps: usize,
+}
+
+/// `[analyse]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnalyseParams {
+    pub(crate) rate_bin_ms: f64,
+    pub(crate) window_ms: f64,
+    pub(crate) hop_ms: f64,
+    pub(crate) low_hz: f64,
+    pub(crate) high_hz: f64,
+    pub(crate) decode_window_ms: f64,
+    pub(crate) decode_every_ms: f64,
+    pub(crate) bump_halfwidth_deg: f64,
+    pub(crate) end_window_ms: f64,
+}
+
+/// `[tables]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TablesParams {}
+
+/// `[fi_curves]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FiCurvesParams {
+    pub(crate) current_min_pa: f64,
+    pub(crate) current_max_pa: f64,
+    pub(crate) current_step_pa: f64,
+    pub(crate) duration_ms: f64,
+    pub(crate) dt_ms: f64,
+}
+
+/// `[figures]`, typed (the keys of its `ParamDef`s above).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FiguresParams {
+    pub(crate) animation_frames: usize,
+}
+
+impl KindParams for AnalyseParams {}
+impl KindParams for TablesParams {}
+impl KindParams for FiguresParams {}
+
+impl KindParams for FiCurvesParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.current_max_pa < self.current_min_pa {
+            return Err(("current_max_pa", "must be at least current_min_pa".into()));
+        }
+        Ok(())
     }
-    if off > dur {
-        return Err((
-            "stimulus_off_s",
-            format!("must be at most duration_s = {dur}"),
-        ));
+}
+
+impl KindParams for SimulateParams {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let p = self;
+        let (on, off, dur) = (p.stimulus_on_s, p.stimulus_off_s, p.duration_s);
+        if off <= on {
+            return Err((
+                "stimulus_off_s",
+                format!("must be after stimulus_on_s = {on}"),
+            ));
+        }
+        if off > dur {
+            return Err((
+                "stimulus_off_s",
+                format!("must be at most duration_s = {dur}"),
+            ));
+        }
+        let n = p.n_e + p.n_i;
+        if let Some(k) = p.record_neurons.iter().find(|&&k| k as usize >= n) {
+            return Err((
+                "record.neurons",
+                format!("neuron {k} is not below n_e + n_i = {n}"),
+            ));
+        }
+        if steps_of(dur, p.dt_ms) > u32::MAX as u64 {
+            return Err(("duration_s", "more than 2^32 steps".into()));
+        }
+        Ok(())
     }
-    let n = p.usize("n_e") + p.usize("n_i");
-    if let Some(k) = p
-        .u32_list("record.neurons")
-        .iter()
-        .find(|&&k| k as usize >= n)
-    {
-        return Err((
-            "record.neurons",
-            format!("neuron {k} is not below n_e + n_i = {n}"),
-        ));
-    }
-    if steps_of(dur, p.f64("dt_ms")) > u32::MAX as u64 {
-        return Err(("duration_s", "more than 2^32 steps".into()));
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -670,24 +732,17 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let set = parameter_set(point.get("parameter_set").as_choice())?;
     let condition = point.get("condition").as_choice();
-    let p = &ctx.params;
-    let params = ring_params(p, &set)?;
+    let p: SimulateParams = params_of(ctx)?;
+    let params = ring_params(&p, &set)?;
     let protocol = Protocol {
-        duration_s: p.f64("duration_s"),
-        stimulus_deg: p.f64("stimulus_deg"),
-        on_s: p.f64("stimulus_on_s"),
-        off_s: p.f64("stimulus_off_s"),
+        duration_s: p.duration_s,
+        stimulus_deg: p.stimulus_deg,
+        on_s: p.stimulus_on_s,
+        off_s: p.stimulus_off_s,
     };
     // Background: the same trains in every condition of a seed.
     let seed = point.seed(ctx.master_seed, "ring-attractor/background", &["seed"]);
-    let mut sim = RingSimulation::new(
-        &set,
-        params,
-        p.f64("connection_p"),
-        condition,
-        &protocol,
-        &seed,
-    )?;
+    let mut sim = RingSimulation::new(&set, params, p.connection_p, condition, &protocol, &seed)?;
     let steps = sim.steps;
 
     let mut rec = recorder(ctx, seed.short())?;
@@ -712,8 +767,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("g_background_ns", ColumnType::F64, Some("nS")),
         ],
     ))?;
-    let chosen = p.u32_list("record.neurons");
-    let every = p.usize("record.every_steps") as u64;
+    let chosen = p.record_neurons.clone();
+    let every = p.record_every_steps as u64;
     let (mut s_step, mut s_neuron) = (
         Vec::with_capacity(CHUNK_ROWS),
         Vec::with_capacity(CHUNK_ROWS),
@@ -777,13 +832,13 @@ fn read_spikes(path: &Path) -> Result<Vec<(u64, u32)>, PipelineError> {
 }
 
 fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let sim = ctx.upstream("simulate");
-    let (n_e, n_i, dt) = (sim.usize("n_e"), sim.usize("n_i"), sim.f64("dt_ms"));
-    let steps = steps_of(sim.f64("duration_s"), dt);
-    let off = steps_of(sim.f64("stimulus_off_s"), dt);
-    let stim_deg = sim.f64("stimulus_deg");
-    let p = &ctx.params;
-    let ms = |key: &str| ((p.f64(key) / dt).round() as u64).max(1);
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let (n_e, n_i, dt) = (sim.n_e, sim.n_i, sim.dt_ms);
+    let steps = steps_of(sim.duration_s, dt);
+    let off = steps_of(sim.stimulus_off_s, dt);
+    let stim_deg = sim.stimulus_deg;
+    let p: AnalyseParams = params_of(ctx)?;
+    let ms = |value_ms: f64| ((value_ms / dt).round() as u64).max(1);
 
     let spikes = read_spikes(&ctx.input_file("simulate", "spikes"))?;
     let e_spikes: Vec<(u64, u32)> = spikes
@@ -794,7 +849,7 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     let mut rec = recorder(ctx, 0)?;
     // Population rates.
-    let bin = ms("rate_bin_ms");
+    let bin = ms(p.rate_bin_ms);
     let rates = bump::population_rates(&spikes, n_e, n_i, steps, bin, dt);
     let t = rec.declare(TableSchema::new(
         "rates",
@@ -811,16 +866,8 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     rec.append(t, &[Column::F64(&t_s), Column::F64(&re), Column::F64(&ri)])?;
 
     // The bump over time (window start times).
-    let (w, hop) = (ms("decode_window_ms"), ms("decode_every_ms"));
-    let decoded = bump::decode_over_time(
-        &e_spikes,
-        n_e,
-        steps,
-        w,
-        hop,
-        p.f64("bump_halfwidth_deg"),
-        dt,
-    );
+    let (w, hop) = (ms(p.decode_window_ms), ms(p.decode_every_ms));
+    let decoded = bump::decode_over_time(&e_spikes, n_e, steps, w, hop, p.bump_halfwidth_deg, dt);
     let t = rec.declare(TableSchema::new(
         "bump",
         vec![
@@ -859,14 +906,14 @@ fn analyse(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         off,
         steps,
         &PersistenceParams {
-            window_steps: ms("window_ms"),
-            hop_steps: ms("hop_ms"),
-            low_hz: p.f64("low_hz"),
-            high_hz: p.f64("high_hz"),
+            window_steps: ms(p.window_ms),
+            hop_steps: ms(p.hop_ms),
+            low_hz: p.low_hz,
+            high_hz: p.high_hz,
             dt_ms: dt,
         },
     );
-    let end_w = ms("end_window_ms").min(steps);
+    let end_w = ms(p.end_window_ms).min(steps);
     let mut counts = vec![0.0; n_e];
     for &(s, k) in &e_spikes {
         if s >= steps - end_w {
@@ -935,12 +982,8 @@ fn sets_in_sweep(ctx: &StageContext) -> Vec<&'static str> {
 }
 
 fn fi_curves(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let p = &ctx.params;
-    let (lo, hi, step) = (
-        p.f64("current_min_pa"),
-        p.f64("current_max_pa"),
-        p.f64("current_step_pa"),
-    );
+    let p: FiCurvesParams = params_of(ctx)?;
+    let (lo, hi, step) = (p.current_min_pa, p.current_max_pa, p.current_step_pa);
     let count = ((hi - lo) / step + 1e-9).floor() as usize + 1;
     let currents: Vec<f64> = (0..count).map(|i| lo + i as f64 * step).collect();
     let mut rec = ParquetRecorder::create(
@@ -965,7 +1008,7 @@ fn fi_curves(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     for &set_name in SET_NAMES {
         let set = parameter_set(set_name)?;
         for (cell_name, cell) in [("RS", set.rs), ("FS", set.fs)] {
-            let pts = izhikevich::fi_curve(&cell, &currents, p.f64("dt_ms"), p.f64("duration_ms"));
+            let pts = izhikevich::fi_curve(&cell, &currents, p.dt_ms, p.duration_ms);
             let rheo = cell.rheobase_pa().unwrap_or(f64::NAN);
             let k = pts.len();
             rec.append(
@@ -996,10 +1039,10 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             out.push(OutputFile { path: rel, rows: 0 });
         }
     };
-    let sim = ctx.upstream("simulate");
-    let (n_e, n_i, dt) = (sim.usize("n_e"), sim.usize("n_i"), sim.f64("dt_ms"));
-    let duration = sim.f64("duration_s");
-    let (on, off) = (sim.f64("stimulus_on_s"), sim.f64("stimulus_off_s"));
+    let sim: SimulateParams = upstream_params(ctx, "simulate")?;
+    let (n_e, n_i, dt) = (sim.n_e, sim.n_i, sim.dt_ms);
+    let duration = sim.duration_s;
+    let (on, off) = (sim.stimulus_on_s, sim.stimulus_off_s);
 
     // f-I curves.
     let fi = neurodyn_tables::ring_attractor::fi_curves(&dir.join("tables/fi_curves.parquet"))?;
@@ -1088,7 +1131,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             &fig.join(format!("raster_{name}")),
             &format!("{set} parameters, {cond} serotonin, seed {first_seed}"),
         )?]);
-        let frames = ctx.params.usize("animation_frames");
+        let frames = params_of::<FiguresParams>(ctx)?.animation_frames;
         if cond == "normal" && frames > 0 {
             let frame_s = duration / frames as f64;
             let frames: Vec<(String, Vec<Chart>)> = (0..frames)
@@ -1121,7 +1164,7 @@ fn figures(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ))
         .labels("t (s)", "population-vector angle (deg)")
         .y_range(0.0, 360.0)
-        .hline(sim.f64("stimulus_deg"));
+        .hline(sim.stimulus_deg);
         for (_, s) in angle_charts.iter().filter(|(s, _)| *s == set) {
             chart.series.push(s.clone());
         }
