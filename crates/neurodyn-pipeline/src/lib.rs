@@ -15,6 +15,7 @@ pub mod runner;
 pub mod spec;
 pub mod studies;
 pub mod study;
+pub mod typed;
 
 pub use load::Pipeline;
 pub use runner::{Plan, RunOptions, RunReport, Status};

@@ -15,11 +15,11 @@ pub mod models;
 pub mod tables;
 
 use neurodyn_core::contracts::TableKind;
-use serde::de::DeserializeOwned;
 
 use crate::PipelineError;
 use crate::params::{ParamDef, Params};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext};
+pub use crate::typed::{KindParams, check_typed, params_of, typed, upstream_params};
 
 /// What a stage kind does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,49 +222,6 @@ pub fn describe(k: &StageKind) -> String {
         ));
     }
     o
-}
-
-/// A kind's parameters as its typed struct `T` (the keys of its
-/// [`ParamDef`]s are the struct's fields; dotted keys are renamed fields).
-pub fn typed<T: DeserializeOwned>(p: &Params) -> Result<T, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(&p.canonical_json()).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| e.to_string())
-}
-
-/// The parameters of the running stage as its kind's struct.
-pub fn params_of<T: DeserializeOwned>(ctx: &StageContext) -> Result<T, PipelineError> {
-    typed(&ctx.params)
-        .map_err(|e| PipelineError::Other(format!("stage {}: parameters: {e}", ctx.stage)))
-}
-
-/// The parameters of another stage of the pipeline as its typed struct.
-pub fn upstream_params<T: DeserializeOwned>(
-    ctx: &StageContext,
-    stage: &str,
-) -> Result<T, PipelineError> {
-    typed(ctx.upstream(stage))
-        .map_err(|e| PipelineError::Other(format!("stage {stage}: parameters: {e}")))
-}
-
-/// A typed kind's load-time check: the parameters parse into `T`, then
-/// `T::check`.
-pub trait KindParams: DeserializeOwned {
-    /// Checks across parameters: the offending key and what is wrong.
-    fn check(&self) -> Result<(), (&'static str, String)> {
-        Ok(())
-    }
-}
-
-/// The [`StageKind::check`] of a kind with parameters `T`.
-pub fn check_typed<T: KindParams>(p: &Params) -> Result<(), (&'static str, String)> {
-    let t: T = typed(p).map_err(|e| {
-        (
-            "",
-            format!("internal: the declared parameters do not fit the stage's struct: {e}"),
-        )
-    })?;
-    t.check()
 }
 
 /// No sweep axes.

@@ -34,8 +34,8 @@ use super::{choice, files, float, int, int_list, recorder};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Point, Scope, StageContext, StageDef, Study};
+use crate::typed::{KindParams, check_typed, params_of, upstream_params};
 
 /// The branching-avalanches study.
 pub struct BranchingAvalanches;

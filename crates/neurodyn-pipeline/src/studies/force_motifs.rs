@@ -23,8 +23,8 @@ use super::{choice, choice_list, files, float, int, int_list, positive, recorder
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, StageDef, Study};
+use crate::typed::{KindParams, check_typed, params_of, upstream_params};
 
 /// The force-motifs study.
 pub struct ForceMotifs;

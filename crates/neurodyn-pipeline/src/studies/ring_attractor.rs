@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::{choice, files, float, int, int_list, positive, recorder};
 use crate::PipelineError;
-use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
+use crate::typed::{KindParams, check_typed, params_of, upstream_params};
 
 /// The ring-attractor study.
 pub struct RingAttractor;

@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::{choice, choice_list, files, int, int_list, positive, recorder};
 use crate::PipelineError;
-use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
+use crate::typed::{KindParams, check_typed, params_of, upstream_params};
 
 /// The rnn-chaos study.
 pub struct RnnChaos;

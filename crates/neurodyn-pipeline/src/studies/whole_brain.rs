@@ -30,9 +30,9 @@ use serde::Deserialize;
 
 use super::{choice, files, float, int, positive, recorder};
 use crate::PipelineError;
-use crate::library::{KindParams, check_typed, params_of, upstream_params};
 use crate::params::{ParamDef, ParamKind, ParamValue};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
+use crate::typed::{KindParams, check_typed, params_of, upstream_params};
 
 /// The whole-brain study.
 pub struct WholeBrain;
