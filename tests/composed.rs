@@ -134,14 +134,10 @@ fn rate_rnn_analyses_agree_with_direct_computations() {
             .columns
             .iter()
             .map(|c| {
-                let ty = match c.ty {
-                    neurodyn_core::ColumnType::U32 => "u32",
-                    neurodyn_core::ColumnType::I64 => "i64",
-                    neurodyn_core::ColumnType::F64 => "f64",
-                    neurodyn_core::ColumnType::Bool => "bool",
-                    neurodyn_core::ColumnType::Str => "string",
-                };
-                (c.name.to_string(), ty.to_string())
+                (
+                    c.name.to_string(),
+                    neurodyn_tests::type_word(c.ty).to_string(),
+                )
             })
             .collect();
         assert_eq!(neurodyn_io::read_schema(&f).unwrap(), want, "{}", kind.name);

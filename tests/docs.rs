@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-use neurodyn_core::ColumnType;
 use neurodyn_core::contracts::ALL;
 use neurodyn_pipeline::library::{describe, kinds, listing};
+use neurodyn_tests::type_word;
 
 const BEGIN: &str =
     "<!-- table kinds: generated from neurodyn_core::contracts by tests/docs.rs -->";
@@ -35,16 +35,6 @@ fn check(path: &Path, want: &str, got: &str) {
     );
 }
 
-fn ty(t: ColumnType) -> &'static str {
-    match t {
-        ColumnType::U32 => "u32",
-        ColumnType::I64 => "i64",
-        ColumnType::F64 => "f64",
-        ColumnType::Bool => "bool",
-        ColumnType::Str => "string",
-    }
-}
-
 fn table_kinds() -> String {
     let mut o = format!(
         "{BEGIN}\n## Table kinds of the stage library\n\n\
@@ -62,7 +52,7 @@ fn table_kinds() -> String {
                 o.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
                     c.name,
-                    ty(c.ty),
+                    type_word(c.ty),
                     c.unit.unwrap_or(""),
                     c.doc
                 ));

@@ -204,3 +204,16 @@ pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
         dir.display()
     );
 }
+
+/// A column type in the words of `docs/tables.md` (and of
+/// [`neurodyn_io::read_schema`]).
+pub fn type_word(t: neurodyn_core::ColumnType) -> &'static str {
+    use neurodyn_core::ColumnType as C;
+    match t {
+        C::U32 => "u32",
+        C::I64 => "i64",
+        C::F64 => "f64",
+        C::Bool => "bool",
+        C::Str => "string",
+    }
+}

@@ -9,7 +9,7 @@
 //! variable, the node and the step.
 
 use crate::contracts::ACTIVITY;
-use crate::record::{Column, Recorder};
+use crate::record::{Column, Recorder, TableId};
 use crate::{Error, Result};
 
 /// A model the driver can step and record.
@@ -44,6 +44,73 @@ pub struct DriveOptions {
     pub chunk_samples: usize,
 }
 
+/// Rows of an [`ACTIVITY`](crate::contracts::ACTIVITY) table gathered
+/// before they go to a recorder: what the driver, and any run loop that
+/// samples a network its own way, buffers between pushes.
+#[derive(Debug, Default)]
+pub struct ActivityRows<'a> {
+    t_ms: Vec<f64>,
+    region: Vec<u32>,
+    label: Vec<&'a str>,
+    variable: Vec<&'a str>,
+    value: Vec<f64>,
+}
+
+impl<'a> ActivityRows<'a> {
+    /// An empty buffer with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        ActivityRows {
+            t_ms: Vec::with_capacity(rows),
+            region: Vec::with_capacity(rows),
+            label: Vec::with_capacity(rows),
+            variable: Vec::with_capacity(rows),
+            value: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Add one row.
+    pub fn push(&mut self, t_ms: f64, region: u32, label: &'a str, variable: &'a str, value: f64) {
+        self.t_ms.push(t_ms);
+        self.region.push(region);
+        self.label.push(label);
+        self.variable.push(variable);
+        self.value.push(value);
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.t_ms.len()
+    }
+
+    /// Whether no row is held.
+    pub fn is_empty(&self) -> bool {
+        self.t_ms.is_empty()
+    }
+
+    /// Append the rows held to `table` of `rec` (nothing when empty) and
+    /// clear the buffer.
+    pub fn flush(&mut self, rec: &mut dyn Recorder, table: TableId) -> Result<()> {
+        if !self.is_empty() {
+            rec.append(
+                table,
+                &[
+                    Column::F64(&self.t_ms),
+                    Column::U32(&self.region),
+                    Column::Str(&self.label),
+                    Column::Str(&self.variable),
+                    Column::F64(&self.value),
+                ],
+            )?;
+        }
+        self.t_ms.clear();
+        self.region.clear();
+        self.label.clear();
+        self.variable.clear();
+        self.value.clear();
+        Ok(())
+    }
+}
+
 /// Run `model` and record the chosen variables as an
 /// [`ACTIVITY`](crate::contracts::ACTIVITY) table called `table`, with
 /// `labels[i]` naming node `i`. Every sampled value, and every variable at
@@ -76,12 +143,7 @@ pub fn drive(
         ));
     }
     let id = rec.declare(ACTIVITY.schema(table))?;
-    let rows = opts.chunk_samples * n * opts.record.len();
-    let mut t_ms: Vec<f64> = Vec::with_capacity(rows);
-    let mut region: Vec<u32> = Vec::with_capacity(rows);
-    let mut label: Vec<&str> = Vec::with_capacity(rows);
-    let mut variable: Vec<&str> = Vec::with_capacity(rows);
-    let mut value: Vec<f64> = Vec::with_capacity(rows);
+    let mut rows = ActivityRows::with_capacity(opts.chunk_samples * n * opts.record.len());
     let mut samples = 0u64;
     let mut in_chunk = 0usize;
     let diverged = |model: &dyn Dynamics, var: usize, node: usize, x: f64, step: u64| {
@@ -92,31 +154,6 @@ pub fn drive(
             step as f64 * opts.dt_ms
         ))
     };
-    let mut flush = |t_ms: &mut Vec<f64>,
-                     region: &mut Vec<u32>,
-                     label: &mut Vec<&str>,
-                     variable: &mut Vec<&str>,
-                     value: &mut Vec<f64>|
-     -> Result<()> {
-        if !t_ms.is_empty() {
-            rec.append(
-                id,
-                &[
-                    Column::F64(t_ms),
-                    Column::U32(region),
-                    Column::Str(label),
-                    Column::Str(variable),
-                    Column::F64(value),
-                ],
-            )?;
-        }
-        t_ms.clear();
-        region.clear();
-        label.clear();
-        variable.clear();
-        value.clear();
-        Ok(())
-    };
     for step in 1..=opts.steps {
         model.step();
         let sample =
@@ -125,15 +162,11 @@ pub fn drive(
             let t = step as f64 * opts.dt_ms;
             for &v in &opts.record {
                 let xs = model.values(v);
-                if let Some((i, &x)) = xs.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+                if let Some((i, x)) = first_non_finite(xs) {
                     return Err(diverged(model, v, i, x, step));
                 }
                 for (i, &x) in xs.iter().enumerate() {
-                    t_ms.push(t);
-                    region.push(i as u32);
-                    label.push(&labels[i]);
-                    variable.push(vars[v]);
-                    value.push(x);
+                    rows.push(t, i as u32, &labels[i], vars[v], x);
                 }
             }
             samples += 1;
@@ -141,26 +174,23 @@ pub fn drive(
         }
         if in_chunk == opts.chunk_samples || step == opts.steps {
             for v in 0..vars.len() {
-                if let Some((i, &x)) = model
-                    .values(v)
-                    .iter()
-                    .enumerate()
-                    .find(|(_, x)| !x.is_finite())
-                {
+                if let Some((i, x)) = first_non_finite(model.values(v)) {
                     return Err(diverged(model, v, i, x, step));
                 }
             }
-            flush(
-                &mut t_ms,
-                &mut region,
-                &mut label,
-                &mut variable,
-                &mut value,
-            )?;
+            rows.flush(rec, id)?;
             in_chunk = 0;
         }
     }
     Ok(samples)
+}
+
+/// The first value of `xs` that is NaN or infinite, with its index.
+fn first_non_finite(xs: &[f64]) -> Option<(usize, f64)> {
+    xs.iter()
+        .enumerate()
+        .find(|(_, x)| !x.is_finite())
+        .map(|(i, &x)| (i, x))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use neurodyn_core::OwnedColumn;
 use neurodyn_core::{ColumnType, Error, Field, Result, TableSchema, record::MemoryTable};
 
-use crate::meta::{KEY_UNITS, parse_units};
+use crate::meta::{KEY_PARAMS, KEY_UNITS, parse_units};
 use crate::{other_io, parquet_io};
 
 /// Read a whole Parquet file into a [`MemoryTable`].
@@ -171,6 +171,18 @@ pub fn read_schema(path: &Path) -> Result<Vec<(String, String)>> {
             (f.name().clone(), ty)
         })
         .collect())
+}
+
+/// The parameters of the stage that wrote `path`: its `neurodyn.params`
+/// metadata as JSON (what a table contract promises readers, such as the
+/// time step of a spikes table).
+pub fn read_params(path: &Path) -> Result<serde_json::Value> {
+    let kv = read_key_value_metadata(path)?;
+    let json = kv
+        .get(KEY_PARAMS)
+        .ok_or_else(|| Error::Other(format!("{}: no `{KEY_PARAMS}` metadata", path.display())))?;
+    serde_json::from_str(json)
+        .map_err(|e| Error::Other(format!("{}: `{KEY_PARAMS}`: {e}", path.display())))
 }
 
 fn to_map(kv: Option<&Vec<KeyValue>>) -> BTreeMap<String, String> {

@@ -414,8 +414,8 @@ mod tests {
     use neurodyn_core::{MemoryRecorder, Seed};
     use neurodyn_models::lif_qif::{LifQifParams, NoiseScaling};
 
-    #[test]
-    fn a_diverging_training_stops_with_the_neuron_loop_and_step() {
+    /// 30 mixed LIF/QIF neurons and oscillating targets over 200 steps.
+    fn small() -> (Seed, LifQifNet, Targets) {
         let params = LifQifParams {
             n: 30,
             p: 0.3,
@@ -430,9 +430,15 @@ mod tests {
             background_amp: 20.0,
         };
         let seed = Seed::derive(1, "trainer", &[]);
-        let mut net = LifQifNet::new(params, &mut seed.child("net", 0).rng()).unwrap();
+        let net = LifQifNet::new(params, &mut seed.child("net", 0).rng()).unwrap();
         let targets =
             Targets::oscillations(30, 200, 4.0, (1.0, 5.0), &mut seed.child("t", 0).rng());
+        (seed, net, targets)
+    }
+
+    #[test]
+    fn a_diverging_training_stops_with_the_neuron_loop_and_step() {
+        let (seed, mut net, targets) = small();
         let schedule = Schedule {
             loops: 2,
             steps: 200,
@@ -463,23 +469,7 @@ mod tests {
 
     #[test]
     fn recordings_agree_with_each_other_and_training_reduces_the_error() {
-        let params = LifQifParams {
-            n: 30,
-            p: 0.3,
-            gsyn: 0.5,
-            pqif: 0.5,
-            v_threshold: 0.0,
-            v_reset: -12.3,
-            ts: 5.0,
-            dt: 0.1,
-            sigma: 1.0,
-            noise: NoiseScaling::Sde,
-            background_amp: 20.0,
-        };
-        let seed = Seed::derive(1, "trainer", &[]);
-        let mut net = LifQifNet::new(params, &mut seed.child("net", 0).rng()).unwrap();
-        let targets =
-            Targets::oscillations(30, 200, 4.0, (1.0, 5.0), &mut seed.child("t", 0).rng());
+        let (seed, mut net, targets) = small();
         let schedule = Schedule {
             loops: 4,
             steps: 200,

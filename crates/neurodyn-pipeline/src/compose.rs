@@ -379,7 +379,7 @@ pub fn compose(
             err
         })?;
         if let Err((k, msg)) = (e.kind.check)(&params) {
-            let at = find_leaf(&params_node, k).unwrap_or(e.at);
+            let at = crate::params::leaf_position(&params_node, k).unwrap_or(e.at);
             return Err(src.error(at, &format!("{key}.{k}"), msg));
         }
         for a in (e.kind.axes)() {
@@ -510,7 +510,7 @@ fn check_columns(
             if value.is_empty() {
                 continue;
             }
-            let at = find_leaf(&params_of(e.table), key).unwrap_or(e.at);
+            let at = crate::params::leaf_position(&params_of(e.table), key).unwrap_or(e.at);
             let full = format!("stages.{}.{key}", e.name);
             match e.kind.role {
                 library::Role::Table => {
@@ -583,15 +583,6 @@ fn params_of(table: &Node) -> Node {
                 .collect(),
         ),
     }
-}
-
-fn find_leaf(table: &Node, key: &str) -> Option<usize> {
-    let mut leaves: Vec<(String, usize, &Node)> = Vec::new();
-    crate::params::flatten("", table, &mut leaves);
-    leaves
-        .iter()
-        .find(|(k, _, _)| k == key)
-        .map(|(_, at, _)| *at)
 }
 
 /// A cycle among the stages not yet ordered, starting the walk at `start`.

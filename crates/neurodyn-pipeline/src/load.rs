@@ -146,15 +146,9 @@ impl Pipeline {
             let table = get(&doc, def.name).map(|x| x.1);
             let params = validate_stage(src, def.name, &def.params, table)?;
             if let Err((key, msg)) = (def.check)(&params) {
-                // point at the key if the file sets it, else at the stage table
-                let mut leaves = Vec::new();
-                if let Some(t) = table {
-                    crate::params::flatten("", t, &mut leaves);
-                }
-                let at = leaves
-                    .iter()
-                    .find(|(k, _, _)| k == key)
-                    .map(|(_, _, n)| n.span.start)
+                // point at the value if the file sets it, else at the stage table
+                let at = table
+                    .and_then(|t| crate::params::leaf_position(t, key))
                     .or(table.map(|t| t.span.start))
                     .unwrap_or(0);
                 return Err(src.error(at, &format!("{}.{key}", def.name), msg));

@@ -239,6 +239,17 @@ pub fn flatten<'a>(prefix: &str, node: &'a Node, out: &mut Vec<(String, usize, &
     }
 }
 
+/// The byte position of the value of leaf `key` (dotted) in a table node,
+/// if the file sets it: where an error about that value points.
+pub fn leaf_position(table: &Node, key: &str) -> Option<usize> {
+    let mut leaves = Vec::new();
+    flatten("", table, &mut leaves);
+    leaves
+        .iter()
+        .find(|(k, _, _)| k == key)
+        .map(|(_, _, n)| n.span.start)
+}
+
 /// Check one value against its definition.
 pub fn check_value(
     src: &Source,
@@ -466,6 +477,17 @@ pub(crate) fn float(
             min_exclusive: false,
         },
         default: ParamValue::Float(default),
+        doc,
+    }
+}
+
+/// A column or axis name parameter (`ParamKind::Name`), `""` (none) by
+/// default.
+pub(crate) fn name(key: &'static str, doc: &'static str) -> ParamDef {
+    ParamDef {
+        key,
+        kind: ParamKind::Name,
+        default: ParamValue::Str(String::new()),
         doc,
     }
 }

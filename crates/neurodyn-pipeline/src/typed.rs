@@ -2,6 +2,7 @@
 //! (the keys of its `ParamDef`s are the struct's fields; dotted keys are
 //! renamed fields), checked once at load through [`check_typed`].
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::params::Params;
@@ -50,3 +51,10 @@ pub fn check_typed<T: KindParams>(p: &Params) -> Result<(), (&'static str, Strin
     })?;
     t.check()
 }
+
+/// The parameters of a stage that has none.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+impl KindParams for NoParams {}

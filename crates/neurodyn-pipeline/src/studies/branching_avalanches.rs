@@ -35,7 +35,7 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::study::{AxisDef, OutputFile, Point, Scope, StageContext, StageDef, Study};
-use crate::typed::{KindParams, check_typed, params_of, upstream_params};
+use crate::typed::{KindParams, NoParams, check_typed, params_of, upstream_params};
 
 /// The branching-avalanches study.
 pub struct BranchingAvalanches;
@@ -199,7 +199,7 @@ impl Study for BranchingAvalanches {
                 code_version: "1",
                 params: vec![],
                 doc: "tables/avalanches, powerlaw, branching_ratio, crackling, size_by_duration",
-                check: check_typed::<TablesParams>,
+                check: check_typed::<NoParams>,
                 run: tables,
             },
             StageDef {
@@ -429,13 +429,7 @@ impl KindParams for AnalyseParams {
         Ok(())
     }
 }
-impl KindParams for TablesParams {}
 impl KindParams for FiguresParams {}
-
-/// `[tables]`, typed (the keys of its `ParamDef`s above).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TablesParams {}
 
 /// `[figures]`, typed (the keys of its `ParamDef`s above).
 #[derive(Debug, Deserialize)]

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, StageDef, Study};
-use crate::typed::{KindParams, check_typed, params_of, upstream_params};
+use crate::typed::{KindParams, NoParams, check_typed, params_of, upstream_params};
 
 /// The force-motifs study.
 pub struct ForceMotifs;
@@ -258,7 +258,7 @@ impl Study for ForceMotifs {
                 code_version: "1",
                 params: vec![],
                 doc: "motifs, dimensionality and training tables across the sweep (polars)",
-                check: check_typed::<TablesParams>,
+                check: check_typed::<NoParams>,
                 run: tables,
             },
             StageDef {
@@ -340,13 +340,7 @@ pub(crate) struct AnalyseParams {
 }
 
 impl KindParams for AnalyseParams {}
-impl KindParams for TablesParams {}
 impl KindParams for FiguresParams {}
-
-/// `[tables]`, typed (the keys of its `ParamDef`s above).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TablesParams {}
 
 /// `[figures]`, typed (the keys of its `ParamDef`s above).
 #[derive(Debug, Deserialize)]

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::{choice, files, float, int, int_list, positive, recorder};
 use crate::PipelineError;
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
-use crate::typed::{KindParams, check_typed, params_of, upstream_params};
+use crate::typed::{KindParams, NoParams, check_typed, params_of, upstream_params};
 
 /// The ring-attractor study.
 pub struct RingAttractor;
@@ -191,7 +191,7 @@ impl Study for RingAttractor {
                 code_version: "1",
                 params: vec![],
                 doc: "persistence and rates across the sweep (polars)",
-                check: check_typed::<TablesParams>,
+                check: check_typed::<NoParams>,
                 run: tables,
             },
             StageDef {
@@ -554,11 +554,6 @@ pub(crate) struct AnalyseParams {
     pub(crate) end_window_ms: f64,
 }
 
-/// `[tables]`, typed (the keys of its `ParamDef`s above).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TablesParams {}
-
 /// `[fi_curves]`, typed (the keys of its `ParamDef`s above).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -578,7 +573,6 @@ pub(crate) struct FiguresParams {
 }
 
 impl KindParams for AnalyseParams {}
-impl KindParams for TablesParams {}
 impl KindParams for FiguresParams {}
 
 impl KindParams for FiCurvesParams {

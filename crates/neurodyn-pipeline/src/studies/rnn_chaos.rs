@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::{choice, choice_list, files, int, int_list, positive, recorder};
 use crate::PipelineError;
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
-use crate::typed::{KindParams, check_typed, params_of, upstream_params};
+use crate::typed::{KindParams, NoParams, check_typed, params_of, upstream_params};
 
 /// The rnn-chaos study.
 pub struct RnnChaos;
@@ -246,13 +246,6 @@ struct FiguresParams {
 
 impl KindParams for FiguresParams {}
 
-/// `[tables]` has no parameters.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
-
-impl KindParams for NoParams {}
-
 fn model_params(p: &SimulateParams, g: f64) -> Result<RnnParams, PipelineError> {
     Ok(RnnParams::try_new(
         p.n,
@@ -334,19 +327,10 @@ fn stream_rows(
 }
 
 /// The `simulate` parameters recorded in a file's metadata.
-fn simulate_params(path: &Path) -> Result<serde_json::Value, PipelineError> {
-    let kv = neurodyn_io::read_key_value_metadata(path)?;
-    let json = kv.get(neurodyn_io::meta::KEY_PARAMS).ok_or_else(|| {
-        PipelineError::Other(format!("{}: no parameters in metadata", path.display()))
-    })?;
-    serde_json::from_str(json)
-        .map_err(|e| PipelineError::Other(format!("{}: parameters: {e}", path.display())))
-}
-
 fn lyapunov(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let lp: LyapunovParams = params_of(ctx)?;
     let dist_path = ctx.input_file("simulate", "distance");
-    let sp = simulate_params(&dist_path)?;
+    let sp = neurodyn_io::read_params(&dist_path)?;
     let dt_ms = sp["dt_ms"].as_f64().unwrap_or(f64::NAN);
     let steps = sp["steps"].as_u64().unwrap_or(0) as usize;
     let transient = lp.benettin_transient_steps;

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use neurodyn_analysis::fc;
 use neurodyn_analysis::spectrum;
 use neurodyn_core::connectome::Connectome;
-use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
+use neurodyn_core::contracts::ACTIVITY;
+use neurodyn_core::{ActivityRows, Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
 use neurodyn_models::bold::{Bold, BoldParams};
 use neurodyn_models::network::{
     Coupling, CouplingKind, DelayRule, Integrator, Monitor, Network, NetworkConfig, NoiseTerm,
@@ -32,7 +33,7 @@ use super::{choice, files, float, int, positive, recorder};
 use crate::PipelineError;
 use crate::params::{ParamDef, ParamKind, ParamValue};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, StageDef, Study};
-use crate::typed::{KindParams, check_typed, params_of, upstream_params};
+use crate::typed::{KindParams, NoParams, check_typed, params_of, upstream_params};
 
 /// The whole-brain study.
 pub struct WholeBrain;
@@ -353,13 +354,6 @@ struct FiguresParams {
 
 impl KindParams for FiguresParams {}
 
-/// `[tables]` has no parameters.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
-
-impl KindParams for NoParams {}
-
 impl KindParams for SimulateParams {
     fn check(&self) -> Result<(), (&'static str, String)> {
         let p = self;
@@ -480,6 +474,7 @@ const CHUNK_ROWS: usize = 65_536;
 /// Windkessel RK4 step per recorded sample (the sample held over its
 /// period), read every `every` samples, as `bold_series` computes it.
 struct BoldStream {
+    table: neurodyn_core::TableId,
     model: Bold,
     every: usize,
     dt_s: f64,
@@ -487,6 +482,45 @@ struct BoldStream {
     samples: usize,
     rows: (Vec<f64>, Vec<u32>, Vec<f64>),
     out: Vec<f64>,
+}
+
+impl BoldStream {
+    /// Step the Balloon-Windkessel model by one sample of the region signal
+    /// `z`; every `every` samples, hold its BOLD signal at `t0` + the
+    /// elapsed BOLD periods.
+    fn sample(&mut self, z: &[f64], t0: f64) {
+        self.model.step(z, self.dt_s);
+        self.samples += 1;
+        if self.samples % self.every == 0 {
+            let j = self.samples / self.every;
+            self.model.signal(&mut self.out);
+            for (i, &v) in self.out.iter().enumerate() {
+                self.rows.0.push(j as f64 * self.period_ms + t0);
+                self.rows.1.push(i as u32);
+                self.rows.2.push(v);
+            }
+        }
+    }
+
+    /// Append the rows held to the BOLD table and clear them.
+    fn flush(&mut self, rec: &mut dyn Recorder, labels: &[&str]) -> Result<(), Error> {
+        if !self.rows.0.is_empty() {
+            let bl: Vec<&str> = self.rows.1.iter().map(|&i| labels[i as usize]).collect();
+            rec.append(
+                self.table,
+                &[
+                    Column::F64(&self.rows.0),
+                    Column::U32(&self.rows.1),
+                    Column::Str(&bl),
+                    Column::F64(&self.rows.2),
+                ],
+            )?;
+            self.rows.0.clear();
+            self.rows.1.clear();
+            self.rows.2.clear();
+        }
+        Ok(())
+    }
 }
 
 /// Run `model` on the connectome and stream its samples into `rec`: the
@@ -557,28 +591,11 @@ fn run_network<M: NodeModel>(
         variables: Vec::new(),
     };
     let labels: Vec<&str> = s.connectome.labels().iter().map(String::as_str).collect();
-    let activity = rec.declare(TableSchema::new(
-        "activity",
-        vec![
-            Field::new("t_ms", ColumnType::F64, Some("ms")),
-            Field::new("region", ColumnType::U32, None),
-            Field::new("label", ColumnType::Str, None),
-            Field::new("variable", ColumnType::Str, None),
-            Field::new("value", ColumnType::F64, None),
-        ],
-    ))?;
+    let activity = rec.declare(ACTIVITY.schema("activity"))?;
     let mut bold = if p.bold_write.as_str() == "yes" {
         let bold_period = p.bold_period_ms;
-        let ratio = bold_period / period_ms;
-        let every = ratio.round();
-        if every < 1.0 || (ratio - every).abs() > 1e-9 * every {
-            return Err(Error::invalid(
-                "period_ms",
-                bold_period,
-                &format!("an integer multiple of dt_ms = {period_ms}"),
-            )
-            .into());
-        }
+        // a whole number of recording periods: checked at load
+        let every = (bold_period / period_ms).round();
         let table = rec.declare(TableSchema::new(
             "bold",
             vec![
@@ -588,70 +605,30 @@ fn run_network<M: NodeModel>(
                 Field::new("value", ColumnType::F64, None),
             ],
         ))?;
-        Some((
+        Some(BoldStream {
             table,
-            BoldStream {
-                model: Bold::new(BoldParams::default(), n)?,
-                every: every as usize,
-                dt_s: period_ms * 1e-3,
-                period_ms: bold_period,
-                samples: 0,
-                rows: (Vec::new(), Vec::new(), Vec::new()),
-                out: vec![0.0; n],
-            },
-        ))
+            model: Bold::new(BoldParams::default(), n)?,
+            every: every as usize,
+            dt_s: period_ms * 1e-3,
+            period_ms: bold_period,
+            samples: 0,
+            rows: (Vec::new(), Vec::new(), Vec::new()),
+            out: vec![0.0; n],
+        })
     } else {
         None
     };
     // BOLD times from the start of the recording, shifted to run time
     let mut t0: Option<f64> = None;
-    let (mut c_t, mut c_region, mut c_label, mut c_var, mut c_val) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows = ActivityRows::with_capacity(CHUNK_ROWS);
     let mut failed: Option<PipelineError> = None;
     let mut z = vec![0.0; n];
-    let flush = |rec: &mut dyn Recorder,
-                 c_t: &mut Vec<f64>,
-                 c_region: &mut Vec<u32>,
-                 c_label: &mut Vec<&str>,
-                 c_var: &mut Vec<&str>,
-                 c_val: &mut Vec<f64>,
-                 bold: &mut Option<(neurodyn_core::TableId, BoldStream)>|
-     -> Result<(), Error> {
-        if !c_t.is_empty() {
-            rec.append(
-                activity,
-                &[
-                    Column::F64(c_t),
-                    Column::U32(c_region),
-                    Column::Str(c_label),
-                    Column::Str(c_var),
-                    Column::F64(c_val),
-                ],
-            )?;
+    let mut flush = |rows: &mut ActivityRows, bold: &mut Option<BoldStream>| -> Result<(), Error> {
+        rows.flush(rec, activity)?;
+        match bold {
+            Some(b) => b.flush(rec, &labels),
+            None => Ok(()),
         }
-        c_t.clear();
-        c_region.clear();
-        c_label.clear();
-        c_var.clear();
-        c_val.clear();
-        if let Some((table, b)) = bold.as_mut()
-            && !b.rows.0.is_empty()
-        {
-            let bl: Vec<&str> = b.rows.1.iter().map(|&i| labels[i as usize]).collect();
-            rec.append(
-                *table,
-                &[
-                    Column::F64(&b.rows.0),
-                    Column::U32(&b.rows.1),
-                    Column::Str(&bl),
-                    Column::F64(&b.rows.2),
-                ],
-            )?;
-            b.rows.0.clear();
-            b.rows.1.clear();
-            b.rows.2.clear();
-        }
-        Ok(())
     };
     net.run_with(&monitor, |t, x| {
         if failed.is_some() {
@@ -669,11 +646,7 @@ fn run_network<M: NodeModel>(
         }
         let t0 = *t0.get_or_insert(t - period_ms);
         for (i, &zi) in z.iter().enumerate() {
-            c_t.push(t);
-            c_region.push(i as u32);
-            c_label.push(labels[i]);
-            c_var.push(signal_name);
-            c_val.push(zi);
+            rows.push(t, i as u32, labels[i], signal_name, zi);
         }
         if all {
             for (v, &name) in names.iter().enumerate() {
@@ -681,37 +654,15 @@ fn run_network<M: NodeModel>(
                     continue;
                 }
                 for i in 0..n {
-                    c_t.push(t);
-                    c_region.push(i as u32);
-                    c_label.push(labels[i]);
-                    c_var.push(name);
-                    c_val.push(x[i * ns + v]);
+                    rows.push(t, i as u32, labels[i], name, x[i * ns + v]);
                 }
             }
         }
-        if let Some((_, b)) = bold.as_mut() {
-            b.model.step(&z, b.dt_s);
-            b.samples += 1;
-            if b.samples % b.every == 0 {
-                let j = b.samples / b.every;
-                b.model.signal(&mut b.out);
-                for (i, &v) in b.out.iter().enumerate() {
-                    b.rows.0.push(j as f64 * b.period_ms + t0);
-                    b.rows.1.push(i as u32);
-                    b.rows.2.push(v);
-                }
-            }
+        if let Some(b) = bold.as_mut() {
+            b.sample(&z, t0);
         }
-        if c_t.len() >= CHUNK_ROWS
-            && let Err(e) = flush(
-                rec,
-                &mut c_t,
-                &mut c_region,
-                &mut c_label,
-                &mut c_var,
-                &mut c_val,
-                &mut bold,
-            )
+        if rows.len() >= CHUNK_ROWS
+            && let Err(e) = flush(&mut rows, &mut bold)
         {
             failed = Some(e.into());
         }
@@ -719,15 +670,7 @@ fn run_network<M: NodeModel>(
     if let Some(e) = failed {
         return Err(e);
     }
-    flush(
-        rec,
-        &mut c_t,
-        &mut c_region,
-        &mut c_label,
-        &mut c_var,
-        &mut c_val,
-        &mut bold,
-    )?;
+    flush(&mut rows, &mut bold)?;
     let lines = net.lines();
     Ok(RunOutput {
         signal_name,

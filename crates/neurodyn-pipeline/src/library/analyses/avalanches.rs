@@ -9,7 +9,6 @@ use super::binned_spikes;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::params::{float, positive};
 use crate::study::{OutputFile, Scope, StageContext};
 use crate::study::{files, recorder};
 
@@ -47,22 +46,8 @@ pub struct Params {
 
 impl KindParams for Params {}
 
-pub(super) fn params() -> Vec<ParamDef> {
-    vec![
-        positive(
-            "bin_ms",
-            1e6,
-            1.0,
-            "bin width (ms), a whole number of the spikes' time steps",
-        ),
-        float(
-            "transient_ms",
-            0.0,
-            1e9,
-            0.0,
-            "spikes before this time are ignored (ms)",
-        ),
-    ]
+fn params() -> Vec<ParamDef> {
+    super::binning_params()
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

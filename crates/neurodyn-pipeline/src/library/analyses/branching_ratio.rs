@@ -10,7 +10,7 @@ use super::binned_spikes;
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
 use crate::params::ParamDef;
-use crate::params::{float, int, positive};
+use crate::params::{int, positive};
 use crate::study::{OutputFile, Scope, StageContext};
 use crate::study::{files, recorder};
 
@@ -53,20 +53,8 @@ pub struct Params {
 impl KindParams for Params {}
 
 fn params() -> Vec<ParamDef> {
-    vec![
-        positive(
-            "bin_ms",
-            1e6,
-            1.0,
-            "bin width (ms), a whole number of the spikes' time steps",
-        ),
-        float(
-            "transient_ms",
-            0.0,
-            1e9,
-            0.0,
-            "spikes before this time are ignored (ms)",
-        ),
+    let mut p = super::binning_params();
+    p.extend([
         int(
             "k_max",
             2,
@@ -80,7 +68,8 @@ fn params() -> Vec<ParamDef> {
             1.5,
             "largest branching ratio searched by the multistep fit",
         ),
-    ]
+    ]);
+    p
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

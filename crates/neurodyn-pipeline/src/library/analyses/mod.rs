@@ -11,26 +11,40 @@ pub mod spectra;
 
 use std::path::Path;
 
-use neurodyn_io::meta::KEY_PARAMS;
-
 use crate::PipelineError;
 
 /// A numeric parameter of the stage that wrote `path`, from the file's
 /// `neurodyn.params` metadata (what a table contract promises, such as the
 /// time step of a spikes table).
 pub fn writer_param(path: &Path, key: &str) -> Result<f64, PipelineError> {
-    let kv = neurodyn_io::read_key_value_metadata(path)?;
-    let json = kv.get(KEY_PARAMS).ok_or_else(|| {
-        PipelineError::Other(format!("{}: no `{KEY_PARAMS}` metadata", path.display()))
-    })?;
-    let v: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| PipelineError::Other(format!("{}: `{KEY_PARAMS}`: {e}", path.display())))?;
-    v.get(key).and_then(serde_json::Value::as_f64).ok_or_else(|| {
-        PipelineError::Other(format!(
-            "{}: the writing stage's parameters have no number `{key}`, which this table kind requires",
-            path.display()
-        ))
-    })
+    neurodyn_io::read_params(path)?
+        .get(key)
+        .and_then(serde_json::Value::as_f64)
+        .ok_or_else(|| {
+            PipelineError::Other(format!(
+                "{}: the writing stage's parameters have no number `{key}`, which this table kind requires",
+                path.display()
+            ))
+        })
+}
+
+/// The binning parameters of the kinds that bin a spikes table.
+pub fn binning_params() -> Vec<crate::params::ParamDef> {
+    vec![
+        crate::params::positive(
+            "bin_ms",
+            1e6,
+            1.0,
+            "bin width (ms), a whole number of the spikes' time steps",
+        ),
+        crate::params::float(
+            "transient_ms",
+            0.0,
+            1e9,
+            0.0,
+            "spikes before this time are ignored (ms)",
+        ),
+    ]
 }
 
 /// Events per bin of a spikes table: bins of `bin_ms` (a whole number of

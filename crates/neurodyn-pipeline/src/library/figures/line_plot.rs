@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::{KindParams, Port, Role, StageKind, check_typed, no_axes, params_of};
-use crate::params::{ParamDef, ParamKind, ParamValue};
+use crate::params::{ParamDef, ParamKind, ParamValue, name};
 use crate::study::{OutputFile, Scope, StageContext};
 
 /// The kind.
@@ -56,15 +56,6 @@ impl KindParams for Params {
             return Err(("y", "required: the column on the y axis".into()));
         }
         Ok(())
-    }
-}
-
-fn name(key: &'static str, doc: &'static str) -> ParamDef {
-    ParamDef {
-        key,
-        kind: ParamKind::Name,
-        default: ParamValue::Str(String::new()),
-        doc,
     }
 }
 

@@ -10,11 +10,7 @@ use crate::studies::whole_brain::WholeBrain;
 use crate::study::{AxisDef, Scope, StageDef, Study};
 
 fn stage() -> StageDef {
-    WholeBrain
-        .stages()
-        .into_iter()
-        .find(|s| s.name == "simulate")
-        .expect("the whole-brain study simulates")
+    super::study_stage(&WholeBrain, "simulate")
 }
 
 fn params() -> Vec<ParamDef> {

@@ -10,11 +10,7 @@ use crate::studies::ring_attractor::RingAttractor;
 use crate::study::{AxisDef, Scope, StageDef, Study};
 
 fn stage() -> StageDef {
-    RingAttractor
-        .stages()
-        .into_iter()
-        .find(|s| s.name == "simulate")
-        .expect("the ring-attractor study simulates")
+    super::study_stage(&RingAttractor, "simulate")
 }
 
 fn params() -> Vec<ParamDef> {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
-use crate::params::{ParamDef, ParamKind, ParamValue};
+use crate::params::{ParamDef, name};
 use crate::study::{OutputFile, Scope, StageContext};
 
 /// The kind.
@@ -41,12 +41,10 @@ pub struct Params {
 impl KindParams for Params {}
 
 fn params() -> Vec<ParamDef> {
-    vec![ParamDef {
-        key: "mean_over",
-        kind: ParamKind::Name,
-        default: ParamValue::Str(String::new()),
-        doc: "a sweep axis to average over (e.g. \"seed\"): each numeric column c becomes c_mean, c_sd and the count n per value of the other axes; \"\": every row",
-    }]
+    vec![name(
+        "mean_over",
+        "a sweep axis to average over (e.g. \"seed\"): each numeric column c becomes c_mean, c_sd and the count n per value of the other axes; \"\": every row",
+    )]
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
