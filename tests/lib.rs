@@ -10,6 +10,7 @@ use neurodyn_pipeline::{Pipeline, Plan, RunOptions, RunReport, runner};
 
 /// A small rnn-chaos pipeline: n = 40, p = 0.5 (so N p = 20 as in the
 /// default), `steps` steps, 4 trials, the given g values and sessions.
+/// `extra` is appended to `[stages.lyapunov]`, the last table.
 pub fn small_rnn_chaos(
     name: &str,
     g: &[f64],
@@ -20,11 +21,13 @@ pub fn small_rnn_chaos(
     let g: Vec<String> = g.iter().map(|x| format!("{x:?}")).collect();
     let s: Vec<String> = sessions.iter().map(|x| x.to_string()).collect();
     format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"rnn-chaos\"\nseed = 7\n\
+        "[pipeline]\nname = \"{name}\"\nseed = 7\n\
          [sweep]\ng = [{}]\nsession = [{}]\n\
-         [simulate]\nn = 40\np = 0.5\nsteps = {steps}\ntrials = 4\n\
-         [simulate.record]\nunits = [0, 3]\ntrials = [0, 1]\nevery_steps = 5\n\
-         [lyapunov]\nbenettin_transient_steps = {}\n{extra}",
+         [stages.simulate]\nkind = \"rate-rnn-twins\"\nn = 40\np = 0.5\nsteps = {steps}\ntrials = 4\n\
+         [stages.simulate.record]\nunits = [0, 3]\ntrials = [0, 1]\nevery_steps = 5\n\
+         [stages.tables]\nkind = \"lyapunov-tables\"\ninputs = [\"lyapunov\", \"simulate.ends\"]\n\
+         [stages.figures]\nkind = \"lyapunov-figures\"\ninputs = [\"tables\", \"simulate.activity\"]\n\
+         [stages.lyapunov]\nkind = \"lyapunov\"\ninputs = [\"simulate\"]\nbenettin_transient_steps = {}\n{extra}",
         g.join(", "),
         s.join(", "),
         steps / 4

@@ -82,7 +82,8 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     }
 
     // an estimator parameter changed: only the analysis reruns, and status says why
-    let p2 = pipeline(&text.replace("[lyapunov]\n", "[lyapunov]\nfit_fraction = 0.7\n"));
+    // (the text ends in [stages.lyapunov])
+    let p2 = pipeline(&format!("{text}fit_fraction = 0.7\n"));
     let plan = Plan::new(&p2, out);
     let why: Vec<Status> = plan
         .instances
@@ -119,10 +120,13 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert!(all_tables(&dir)[f].same_bits(&tables[f]));
 
     // shrinking the sweep prunes the partitions that left it
-    let p3 = pipeline(
-        &small_rnn_chaos("rc", &[1.0], &[1, 2], 800, "")
-            .replace("[lyapunov]\n", "[lyapunov]\nfit_fraction = 0.7\n"),
-    );
+    let p3 = pipeline(&small_rnn_chaos(
+        "rc",
+        &[1.0],
+        &[1, 2],
+        800,
+        "fit_fraction = 0.7\n",
+    ));
     let shrunk = run(&p3, out, Some(2), &[]);
     assert_eq!(counts(&shrunk, "simulate"), (0, 2));
     assert!(!dir.join("simulate/distance/g=20.0").exists());

@@ -489,7 +489,9 @@ pub fn main(args: &[String]) -> Result<()> {
             std::fs::write(
                 &spec,
                 format!(
-                    "[pipeline]\nname = \"mem-{steps}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [10.0]\nsession = [1]\n[simulate]\nsteps = {steps}\n"
+                    "[pipeline]\nname = \"mem-{steps}\"\n[sweep]\ng = [10.0]\nsession = [1]\n\
+                     [stages.simulate]\nkind = \"rate-rnn-twins\"\nsteps = {steps}\n\
+                     [stages.lyapunov]\nkind = \"lyapunov\"\ninputs = [\"simulate\"]\n"
                 ),
             )?;
             let m = measure(

@@ -48,24 +48,24 @@ fn a_bad_pipeline_file_exits_2_names_the_place_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
         (
-            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = 200\ntau = 3\n",
-            "bad.toml:6:1: key `simulate.tau`: unknown key",
+            "[pipeline]\nname = \"x\"\n[stages.simulate]\nkind = \"rate-rnn-twins\"\nn = 200\ntau = 3\n",
+            "bad.toml:6:1: key `stages.simulate.tau`: unknown key",
         ),
         (
-            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = \"many\"\n",
-            "bad.toml:5:5: key `simulate.n`: expected an integer in [2, 100000], found a string",
+            "[pipeline]\nname = \"x\"\n[stages.simulate]\nkind = \"rate-rnn-twins\"\nn = \"many\"\n",
+            "bad.toml:5:5: key `stages.simulate.n`: expected an integer in [2, 100000], found a string",
         ),
         (
-            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\np = 1.5\n",
-            "bad.toml:5:5: key `simulate.p`: 1.5 is out of range: expected a number in (0, 1]",
+            "[pipeline]\nname = \"x\"\n[stages.simulate]\nkind = \"rate-rnn-twins\"\np = 1.5\n",
+            "bad.toml:5:5: key `stages.simulate.p`: 1.5 is out of range: expected a number in (0, 1]",
         ),
         (
-            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [1.0, -2.0]\n",
-            "bad.toml:5:11: key `sweep.g`: -2 is out of range",
+            "[pipeline]\nname = \"x\"\n[sweep]\ng = [1.0, -2.0]\n[stages.simulate]\nkind = \"rate-rnn-twins\"\n",
+            "bad.toml:4:11: key `sweep.g`: -2 is out of range",
         ),
         (
-            "[pipeline]\nname = \"x\"\nstudy = \"rnn-chaos\"\n[simulate]\nn = 10\n[simulate.record]\nunits = [12]\n",
-            "key `simulate.record.units`: unit 12 is not below n = 10",
+            "[pipeline]\nname = \"x\"\n[stages.simulate]\nkind = \"rate-rnn-twins\"\nn = 10\n[stages.simulate.record]\nunits = [12]\n",
+            "key `stages.simulate.record.units`: unit 12 is not below n = 10",
         ),
     ];
     for (text, want) in cases {
@@ -80,6 +80,16 @@ fn a_bad_pipeline_file_exits_2_names_the_place_and_writes_nothing() {
         assert!(err.contains(want), "expected `{want}` in `{err}`");
         assert!(!tmp.path().join("out").exists(), "something was written");
     }
+}
+
+/// The four stages of rnn-chaos, with `simulate` and `lyapunov` keys.
+fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
+    format!(
+        "[stages.simulate]\nkind = \"rate-rnn-twins\"\n{simulate}\
+         [stages.lyapunov]\nkind = \"lyapunov\"\ninputs = [\"simulate\"]\n{lyapunov}\
+         [stages.tables]\nkind = \"lyapunov-tables\"\ninputs = [\"lyapunov\", \"simulate.ends\"]\n\
+         [stages.figures]\nkind = \"lyapunov-figures\"\ninputs = [\"tables\", \"simulate.activity\"]\n"
+    )
 }
 
 /// `neurodyn run SPEC --quiet --threads 2 --out OUT`.
@@ -121,8 +131,11 @@ fn start_sweep(dir: &Path, name: &str, done: usize) -> (PathBuf, PathBuf, std::p
         dir,
         &format!("{name}.toml"),
         &format!(
-            "[pipeline]\nname = \"{name}\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n\
-             [simulate]\nsteps = 12000\ntrials = 8\n[lyapunov]\nbenettin_transient_steps = 100\n"
+            "[pipeline]\nname = \"{name}\"\n[sweep]\ng = [2.0, 6.0, 10.0, 14.0, 18.0, 22.0]\nsession = [1, 2, 3, 4]\n{}",
+            rnn_chaos_stages(
+                "steps = 12000\ntrials = 8\n",
+                "benettin_transient_steps = 100\n"
+            )
         ),
     );
     let out = dir.join("out");
@@ -195,8 +208,14 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
 #[test]
 fn status_reports_fresh_stale_and_missing() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "[pipeline]\nname = \"st\"\nstudy = \"rnn-chaos\"\n[sweep]\ng = [1.0]\nsession = [1, 2]\n[simulate]\nn = 20\nsteps = 200\ntrials = 2\n[lyapunov]\nbenettin_transient_steps = 50\n";
-    let spec = write(tmp.path(), "st.toml", text);
+    let text = format!(
+        "[pipeline]\nname = \"st\"\n[sweep]\ng = [1.0]\nsession = [1, 2]\n{}",
+        rnn_chaos_stages(
+            "n = 20\nsteps = 200\ntrials = 2\n",
+            "benettin_transient_steps = 50\n"
+        )
+    );
+    let spec = write(tmp.path(), "st.toml", &text);
     let out = tmp.path().join("out");
     let status = |spec: &Path| {
         let o = bin()

@@ -53,7 +53,8 @@ impl TableKind {
     }
 }
 
-const fn col(
+/// A column of a table kind.
+pub const fn col(
     name: &'static str,
     ty: ColumnType,
     unit: Option<&'static str>,
@@ -311,6 +312,154 @@ pub const PEAKS: TableKind = TableKind {
     params: &[],
 };
 
+/// Recorded activity of a twin run (rate-rnn-twins).
+pub const TWIN_ACTIVITY: TableKind = TableKind {
+    name: "twin_activity",
+    doc: "recorded units and trials of a twin run: trial, step, neuron, then r and/or r_twin as recorded (columns vary)",
+    columns: &[],
+    params: &["dt_ms", "record.variables"],
+};
+
+/// Distance between each trial's trajectory and its twin, every step.
+pub const TWIN_DISTANCE: TableKind = TableKind {
+    name: "twin_distance",
+    doc: "Euclidean distance between a trajectory and its twin, per trial and step",
+    columns: &[
+        col("trial", ColumnType::U32, None, "trial index"),
+        col(
+            "step",
+            ColumnType::U32,
+            None,
+            "Euler step (t = step * dt_ms)",
+        ),
+        col("distance", ColumnType::F64, None, "|r(t) - r_twin(t)|"),
+    ],
+    params: &["dt_ms", "steps"],
+};
+
+/// Log stretch of a Benettin tangent vector, every step.
+pub const TANGENT_STRETCH: TableKind = TableKind {
+    name: "tangent_stretch",
+    doc: "log growth of the renormalised tangent vector over each step (Benettin)",
+    columns: &[
+        col("trial", ColumnType::U32, None, "trial index"),
+        col("step", ColumnType::U32, None, "Euler step"),
+        col(
+            "log_stretch",
+            ColumnType::F64,
+            Some("1/step"),
+            "ln of the tangent's growth over the step",
+        ),
+    ],
+    params: &["dt_ms"],
+};
+
+/// Twin distance at the first and last step of each trial.
+pub const TWIN_ENDS: TableKind = TableKind {
+    name: "twin_ends",
+    doc: "twin distance at the first and last step of each trial",
+    columns: &[
+        col("trial", ColumnType::U32, None, "trial index"),
+        col(
+            "initial_distance",
+            ColumnType::F64,
+            None,
+            "distance at step 0",
+        ),
+        col(
+            "final_distance",
+            ColumnType::F64,
+            None,
+            "distance at the last step",
+        ),
+    ],
+    params: &["dt_ms"],
+};
+
+/// Largest Lyapunov exponent per trial (Benettin).
+pub const LYAPUNOV_TRIALS: TableKind = TableKind {
+    name: "lyapunov_trials",
+    doc: "per trial: final twin distance, Benettin exponent (NaN without a tangent), whether the twins diverged",
+    columns: &[
+        col("trial", ColumnType::U32, None, "trial index"),
+        col(
+            "final_distance",
+            ColumnType::F64,
+            None,
+            "twin distance at the last step",
+        ),
+        col(
+            "lambda_benettin_per_s",
+            ColumnType::F64,
+            Some("1/s"),
+            "mean log stretch after the transient",
+        ),
+        col(
+            "diverged",
+            ColumnType::Bool,
+            None,
+            "final distance >= min_final_distance",
+        ),
+    ],
+    params: &[],
+};
+
+/// The notebook estimator of one network: one row.
+pub const LYAPUNOV_NOTEBOOK: TableKind = TableKind {
+    name: "lyapunov_notebook",
+    doc: "the reference notebook's exponent of one network: a line fitted to ln(mean distance) of the diverging trials",
+    columns: &[
+        col(
+            "lambda_notebook_per_s",
+            ColumnType::F64,
+            Some("1/s"),
+            "fitted slope (NaN: no trial diverged)",
+        ),
+        col("n_diverging", ColumnType::U32, None, "diverging trials"),
+        col("cut_step", ColumnType::U32, None, "last step of the fit"),
+    ],
+    params: &[],
+};
+
+/// Decimated sums of ln distance over the trials of one network.
+pub const DIVERGENCE_SUMS: TableKind = TableKind {
+    name: "divergence_sums",
+    doc: "sums of ln twin distance and its square over the trials, every k steps (pooled across the sweep into mean and sd)",
+    columns: &[
+        col("step", ColumnType::U32, None, "Euler step"),
+        col("n", ColumnType::U32, None, "trials summed"),
+        col(
+            "ln_distance_sum",
+            ColumnType::F64,
+            None,
+            "sum of ln distance",
+        ),
+        col(
+            "ln_distance_sq_sum",
+            ColumnType::F64,
+            None,
+            "sum of (ln distance)^2",
+        ),
+    ],
+    params: &[],
+};
+
+/// Lyapunov exponents against g, across the sweep.
+pub const LYAPUNOV_SUMMARY: TableKind = TableKind {
+    name: "lyapunov_summary",
+    doc: "Lyapunov exponents per value of g across the sweep (columns: docs/tables.md, rnn-chaos summary)",
+    columns: &[],
+    params: &[],
+};
+
+/// Mean divergence curves per g, across the sweep.
+pub const DIVERGENCE_CURVES: TableKind = TableKind {
+    name: "divergence_curves",
+    doc: "mean and sd of ln twin distance against time per value of g (columns: docs/tables.md, rnn-chaos divergence)",
+    columns: &[],
+    params: &[],
+};
+
 /// A table across the sweep: the sweep keys, then the collected columns.
 pub const SUMMARY: TableKind = TableKind {
     name: "summary",
@@ -339,6 +488,15 @@ pub const ALL: &[&TableKind] = &[
     &FC_SUMMARY,
     &SPECTRA,
     &PEAKS,
+    &TWIN_ACTIVITY,
+    &TWIN_DISTANCE,
+    &TANGENT_STRETCH,
+    &TWIN_ENDS,
+    &LYAPUNOV_TRIALS,
+    &LYAPUNOV_NOTEBOOK,
+    &DIVERGENCE_SUMS,
+    &LYAPUNOV_SUMMARY,
+    &DIVERGENCE_CURVES,
     &SUMMARY,
     &STUDY,
 ];

@@ -31,6 +31,7 @@
 //!   chosen variables of the chosen units of the chosen trials every `every`
 //!   steps (state before the update).
 
+use neurodyn_core::contracts;
 use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
 use rand::RngExt;
 use rand_distr::{Distribution, Normal};
@@ -542,22 +543,8 @@ pub fn run_twins(
             &format!("trial indices below {t}"),
         ));
     }
-    let t_dist = rec.declare(TableSchema::new(
-        "distance",
-        vec![
-            Field::new("trial", ColumnType::U32, None),
-            Field::new("step", ColumnType::U32, None),
-            Field::new("distance", ColumnType::F64, None),
-        ],
-    ))?;
-    let t_tan = rec.declare(TableSchema::new(
-        "tangent",
-        vec![
-            Field::new("trial", ColumnType::U32, None),
-            Field::new("step", ColumnType::U32, None),
-            Field::new("log_stretch", ColumnType::F64, Some("1/step")),
-        ],
-    ))?;
+    let t_dist = rec.declare(contracts::TWIN_DISTANCE.schema("distance"))?;
+    let t_tan = rec.declare(contracts::TANGENT_STRETCH.schema("tangent"))?;
     let mut act_fields = vec![
         Field::new("trial", ColumnType::U32, None),
         Field::new("step", ColumnType::U32, None),

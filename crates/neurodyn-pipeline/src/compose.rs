@@ -41,6 +41,19 @@ const ENTRY_KEYS: &[&str] = &["kind", "inputs", "scope"];
 /// Folder names a stage may not take.
 const RESERVED: &[&str] = &["tables", "figures", "_manifests", "pipeline", "sweep"];
 
+/// Reserved names an across-sweep stage may take: it has no folder of its
+/// own (its manifest is `_manifests/<stage>.json`).
+const AGGREGATE_NAMES: &[&str] = &["tables", "figures"];
+
+/// Whether a stage entry's kind runs across the sweep (false when unknown:
+/// the kind's own error comes later).
+fn node_scope_is_aggregate(node: &Node) -> bool {
+    match crate::spec::get(node, "kind").map(|(_, k)| &k.kind) {
+        Some(NodeKind::Str(k)) => library::find(k).is_some_and(|k| k.scope == Scope::Aggregate),
+        _ => false,
+    }
+}
+
 fn scope_word(s: Scope) -> &'static str {
     match s {
         Scope::PerPoint => "per-point",
@@ -54,7 +67,8 @@ struct Entry<'a> {
     kind: StageKind,
     table: &'a Node,
     inputs_at: usize,
-    /// (stage, table, position) as written.
+    /// (stage, table, position) as written; an empty table: the whole
+    /// stage (`"simulate"`), bound to every port one of its tables fits.
     inputs: Vec<(String, String, usize)>,
 }
 
@@ -88,6 +102,7 @@ pub fn compose(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             || RESERVED.contains(&name.as_str())
+                && !(AGGREGATE_NAMES.contains(&name.as_str()) && node_scope_is_aggregate(node))
         {
             return Err(src.error(
                 span.start,
@@ -174,13 +189,8 @@ pub fn compose(
                         "expected a \"stage.table\" string, e.g. \"simulate.spikes\"",
                     ));
                 };
-                let Some((st, tb)) = s.split_once('.') else {
-                    return Err(src.error(
-                        it.span.start,
-                        &format!("{key}.inputs"),
-                        format!("\"{s}\" is not \"stage.table\", e.g. \"simulate.spikes\""),
-                    ));
-                };
+                // "stage": every port that one of its tables fits
+                let (st, tb) = s.split_once('.').unwrap_or((s.as_str(), ""));
                 inputs.push((st.to_string(), tb.to_string(), it.span.start));
             }
         }
@@ -242,17 +252,109 @@ pub fn compose(
         order.push(next);
     }
 
-    // bind every input to a port
+    // bind every input to a port: "stage.table" first, then whole stages
     let mut bindings: Vec<Vec<Binding>> = Vec::new();
     for e in &entries {
         let key = format!("stages.{}.inputs", e.name);
         let mut bound: Vec<Binding> = Vec::new();
-        for (st, tb, at) in &e.inputs {
+        let explicit = e.inputs.iter().filter(|i| !i.1.is_empty());
+        let whole = e.inputs.iter().filter(|i| i.1.is_empty());
+        for (st, tb, at) in explicit.chain(whole) {
             let u = entries
                 .iter()
                 .position(|x| x.name == st)
                 .expect("checked above");
             let uk = &entries[u].kind;
+            if e.kind.scope == Scope::PerPoint && uk.scope == Scope::Aggregate {
+                return Err(src.error(*at, &key, format!(
+                    "stage `{}` runs per sweep point and cannot read `{st}`, which runs across the sweep",
+                    e.name
+                )));
+            }
+            let fits = |p: &library::Port, o: &library::Output| match p.kind {
+                Some(k) => k.name == o.kind.name,
+                None => uk.scope == Scope::PerPoint,
+            };
+            let wants = || -> String {
+                let w: Vec<String> = e
+                    .kind
+                    .inputs
+                    .iter()
+                    .map(|p| match p.kind {
+                        Some(k) => format!("{} (a table of kind `{}`)", p.name, k.name),
+                        None => format!("{} (a per-point table of any kind)", p.name),
+                    })
+                    .collect();
+                if w.is_empty() {
+                    "no inputs".into()
+                } else {
+                    w.join(", ")
+                }
+            };
+            let binding = |port: &library::Port, out: &library::Output| Binding {
+                port: port.name,
+                stage: entries[u].name,
+                table: out.table,
+                scope: uk.scope,
+                named_by_stage: out.named_by_stage,
+            };
+            if tb.is_empty() {
+                // every unbound port that exactly one table of `st` fits
+                let mut any = false;
+                for p in e.kind.inputs {
+                    if bound.iter().any(|b| b.port == p.name) {
+                        continue;
+                    }
+                    let outs: Vec<&library::Output> =
+                        uk.outputs.iter().filter(|o| fits(p, o)).collect();
+                    match outs.as_slice() {
+                        [] => {}
+                        [o] => {
+                            bound.push(binding(p, o));
+                            any = true;
+                        }
+                        many => {
+                            let names: Vec<String> = many
+                                .iter()
+                                .map(|o| format!("\"{st}.{}\"", o.table))
+                                .collect();
+                            return Err(src.error(
+                                *at,
+                                &key,
+                                format!(
+                                    "several tables of `{st}` fit input `{}`: name one of {}",
+                                    p.name,
+                                    names.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if !any {
+                    let outs: Vec<String> = uk
+                        .outputs
+                        .iter()
+                        .map(|o| format!("{} (`{}`)", o.table, o.kind.name))
+                        .collect();
+                    return Err(src.error(
+                        *at,
+                        &key,
+                        format!(
+                            "no table of stage `{st}` fits an unbound input of kind {}; `{st}` (kind {}) writes: {}; kind {} reads: {}",
+                            e.kind.name,
+                            uk.name,
+                            if outs.is_empty() {
+                                "nothing (figures only)".into()
+                            } else {
+                                outs.join(", ")
+                            },
+                            e.kind.name,
+                            wants()
+                        ),
+                    ));
+                }
+                continue;
+            }
             let Some(out) = uk.outputs.iter().find(|o| o.table == tb) else {
                 let outs: Vec<&str> = uk.outputs.iter().map(|o| o.table).collect();
                 return Err(src.error(
@@ -269,26 +371,12 @@ pub fn compose(
                     ),
                 ));
             };
-            if e.kind.scope == Scope::PerPoint && uk.scope == Scope::Aggregate {
-                return Err(src.error(*at, &key, format!(
-                    "stage `{}` runs per sweep point and cannot read `{st}.{tb}`, a table across the sweep",
-                    e.name
-                )));
-            }
-            let port = e.kind.inputs.iter().find(|p| match p.kind {
-                Some(k) => k.name == out.kind.name,
-                None => uk.scope == Scope::PerPoint,
-            });
-            let Some(port) = port else {
-                let wants: Vec<String> = e
-                    .kind
-                    .inputs
-                    .iter()
-                    .map(|p| match p.kind {
-                        Some(k) => format!("{} (a table of kind `{}`)", p.name, k.name),
-                        None => format!("{} (a per-point table of any kind)", p.name),
-                    })
-                    .collect();
+            let free = e
+                .kind
+                .inputs
+                .iter()
+                .find(|p| fits(p, out) && !bound.iter().any(|b| b.port == p.name));
+            let Some(port) = free.or_else(|| e.kind.inputs.iter().find(|p| fits(p, out))) else {
                 return Err(src.error(
                     *at,
                     &key,
@@ -301,23 +389,14 @@ pub fn compose(
                             ""
                         },
                         e.kind.name,
-                        if wants.is_empty() {
-                            "no inputs".into()
-                        } else {
-                            wants.join(", ")
-                        }
+                        wants()
                     ),
                 ));
             };
             if bound.iter().any(|b| b.port == port.name) {
                 return Err(src.error(*at, &key, format!("input `{}` is bound twice", port.name)));
             }
-            bound.push(Binding {
-                port: port.name,
-                stage: entries[u].name,
-                table: intern(tb),
-                scope: uk.scope,
-            });
+            bound.push(binding(port, out));
         }
         for p in e.kind.inputs {
             if bound.iter().any(|b| b.port == p.name) {
@@ -353,6 +432,26 @@ pub fn compose(
             ));
         }
         bindings.push(bound);
+    }
+
+    // no two stages write one file across the sweep
+    let mut files: Vec<(String, &str)> = Vec::new();
+    for e in entries.iter().filter(|e| e.kind.scope == Scope::Aggregate) {
+        for o in e.kind.outputs {
+            let file = if o.named_by_stage {
+                format!("tables/{}.parquet", e.name)
+            } else {
+                format!("tables/{}.parquet", o.table)
+            };
+            if let Some((_, other)) = files.iter().find(|(f, _)| *f == file) {
+                return Err(src.error(
+                    e.at,
+                    &format!("stages.{}", e.name),
+                    format!("stage `{other}` writes {file} already; each table across the sweep is written once"),
+                ));
+            }
+            files.push((file, e.name));
+        }
     }
 
     // parameters, axes, and the stage definitions
@@ -671,6 +770,59 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_stage_binds_every_port_its_tables_fit() {
+        let p = load(
+            "[stages.sim]\nkind = \"rate-rnn-twins\"\n\
+             [stages.lyap]\nkind = \"lyapunov\"\ninputs = [\"sim\"]\n\
+             [stages.tables]\nkind = \"lyapunov-tables\"\ninputs = [\"lyap\", \"sim\"]\n",
+        )
+        .unwrap();
+        let bound = |stage: &str| -> Vec<String> {
+            let (d, _) = p.stages.iter().find(|(d, _)| d.name == stage).unwrap();
+            d.bindings
+                .iter()
+                .map(|b| format!("{}={}.{}", b.port, b.stage, b.table))
+                .collect()
+        };
+        assert_eq!(
+            bound("lyap"),
+            [
+                "distance=sim.distance",
+                "tangent=sim.tangent",
+                "ends=sim.ends"
+            ]
+        );
+        // "tables" is a fine name for a stage across the sweep
+        assert_eq!(
+            bound("tables"),
+            [
+                "trials=lyap.trials",
+                "notebook=lyap.notebook",
+                "divergence=lyap.divergence",
+                "ends=sim.ends"
+            ]
+        );
+        // but not for one per sweep point, whose folder it would be
+        let e = err("[stages.tables]\nkind = \"rate-rnn-twins\"\n");
+        assert!(e.message.contains("not one of tables, figures"), "{e}");
+    }
+
+    #[test]
+    fn two_stages_writing_one_file_across_the_sweep_is_an_error() {
+        let body = "[stages.sim]\nkind = \"rate-rnn-twins\"\n\
+             [stages.lyap]\nkind = \"lyapunov\"\ninputs = [\"sim\"]\n\
+             [stages.t1]\nkind = \"lyapunov-tables\"\ninputs = [\"lyap\", \"sim\"]\n\
+             [stages.t2]\nkind = \"lyapunov-tables\"\ninputs = [\"lyap\", \"sim\"]\n";
+        let e = err(body);
+        assert_eq!(e.key, "stages.t2");
+        assert!(
+            e.message
+                .contains("stage `t1` writes tables/trials.parquet already"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_missing_input_lists_the_tables_that_fit() {
         let e = err(&format!("{RNN}[stages.dim]\nkind = \"dimensionality\"\n"));
         assert_eq!(e.key, "stages.dim.inputs");
@@ -705,10 +857,15 @@ mod tests {
             ),
             "{e}"
         );
+        // a whole stage binds the ports its tables fit, here none
         let e = err(&format!(
-            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sim\"]\n"
+            "{RNN}[stages.pr]\nkind = \"dimensionality\"\ninputs = [\"sim\"]\n\
+             [stages.fit]\nkind = \"powerlaw-fit\"\ninputs = [\"pr\"]\n"
         ));
-        assert!(e.message.contains("is not \"stage.table\""), "{e}");
+        assert!(
+            e.message.contains("no table of stage `pr` fits an unbound input of kind powerlaw-fit; `pr` (kind dimensionality) writes: dimensionality (`dimensionality`); kind powerlaw-fit reads: avalanches"),
+            "{e}"
+        );
     }
 
     #[test]

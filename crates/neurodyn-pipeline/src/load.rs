@@ -31,6 +31,9 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
+/// Former studies that are pipeline files composed of library stages now.
+const COMPOSED: &[&str] = &["rnn-chaos"];
+
 impl Pipeline {
     /// Read and validate a pipeline file.
     pub fn load(path: &Path) -> Result<Self, SpecError> {
@@ -116,10 +119,16 @@ impl Pipeline {
                 src.error(
                     at,
                     "pipeline.study",
-                    format!(
-                        "unknown study \"{study_name}\"; known: {}",
-                        names.join(", ")
-                    ),
+                    if COMPOSED.contains(&study_name.as_str()) {
+                        format!(
+                            "\"{study_name}\" is composed of library stages now: copy the [stages] of pipelines/{study_name}.toml (`neurodyn stages` lists the kinds)"
+                        )
+                    } else {
+                        format!(
+                            "unknown study \"{study_name}\"; known: {}",
+                            names.join(", ")
+                        )
+                    },
                 )
             })?;
 

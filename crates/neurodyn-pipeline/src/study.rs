@@ -189,8 +189,23 @@ pub struct Binding {
     /// The table it writes (`spikes`).
     pub table: &'static str,
     /// The upstream stage's scope: a PerPoint table is a hive-partitioned
-    /// dataset `<stage>/<table>/`, an Aggregate one `tables/<stage>.parquet`.
+    /// dataset `<stage>/<table>/`, an Aggregate one a file in `tables/`.
     pub scope: Scope,
+    /// An Aggregate table's file is `tables/<stage>.parquet` (true) or
+    /// `tables/<table>.parquet` (false).
+    pub named_by_stage: bool,
+}
+
+impl Binding {
+    /// An Aggregate table's file relative to the pipeline folder.
+    pub fn table_file(&self) -> String {
+        let name = if self.named_by_stage {
+            self.stage
+        } else {
+            self.table
+        };
+        format!("tables/{name}.parquet")
+    }
 }
 
 /// A `&'static str` for a name read from a pipeline file (stage, table and
@@ -242,17 +257,32 @@ impl StageContext {
     }
 
     /// The file behind input port `port`: for a PerPoint upstream, this
-    /// point's file (PerPoint stages) ; for an Aggregate upstream, its table
-    /// `tables/<stage>.parquet`.
+    /// point's file (PerPoint stages); for an Aggregate upstream, its file
+    /// in `tables/`.
     pub fn input_path(&self, port: &str) -> PathBuf {
         let b = self.binding(port);
         match b.scope {
             Scope::PerPoint => self.input_file(b.stage, b.table),
-            Scope::Aggregate => self
-                .pipeline_dir
-                .join("tables")
-                .join(format!("{}.parquet", b.stage)),
+            Scope::Aggregate => self.pipeline_dir.join(b.table_file()),
         }
+    }
+
+    /// The folder of the PerPoint stage bound to port `port` (its tables
+    /// are the datasets `<folder>/<table>/`).
+    pub fn input_dir(&self, port: &str) -> PathBuf {
+        self.pipeline_dir.join(self.binding(port).stage)
+    }
+
+    /// The file that the PerPoint stage bound to `port` wrote for `point`
+    /// (aggregate stages read single points through it).
+    pub fn input_point_file(&self, port: &str, point: &Point) -> PathBuf {
+        let b = self.binding(port);
+        self.point_file(point, b.stage, b.table)
+    }
+
+    /// The validated parameters of the stage bound to port `port`.
+    pub fn input_params(&self, port: &str) -> &Params {
+        self.upstream(self.binding(port).stage)
     }
 
     /// This point's file of `table` written by the PerPoint stage `stage`.

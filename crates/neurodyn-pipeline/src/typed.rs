@@ -58,3 +58,11 @@ pub fn check_typed<T: KindParams>(p: &Params) -> Result<(), (&'static str, Strin
 pub struct NoParams {}
 
 impl KindParams for NoParams {}
+
+/// The parameters of the stage bound to input port `port`, as its typed struct.
+pub fn input_params<T: DeserializeOwned>(
+    ctx: &crate::study::StageContext,
+    port: &str,
+) -> Result<T, crate::PipelineError> {
+    upstream_params(ctx, ctx.binding(port).stage)
+}

@@ -42,6 +42,23 @@ fn ctx<T>(r: PolarsResult<T>, what: impl FnOnce() -> String) -> Result<T> {
     r.map_err(|e| TableError(format!("{}: {e}", what())))
 }
 
+/// A per-point table across the sweep: the hive-partitioned dataset
+/// `<stage_dir>/<table>/` that a stage wrote, one file per sweep point.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The writing stage's folder.
+    pub stage_dir: std::path::PathBuf,
+    /// The table's name.
+    pub table: String,
+}
+
+impl Dataset {
+    /// A lazy scan of every point's file, with the sweep keys as columns.
+    pub fn scan(&self) -> Result<LazyFrame> {
+        scan_stage(&self.stage_dir, &self.table)
+    }
+}
+
 /// A table of a PerPoint stage across the sweep (`<stage>/<table>/<k>=<v>/…`)
 /// as one lazy table, with the partition keys (`g=4.0/session=1/…`) as columns.
 pub fn scan_stage(stage_dir: &Path, table: &str) -> Result<LazyFrame> {

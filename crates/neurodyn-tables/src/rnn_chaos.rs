@@ -1,25 +1,43 @@
 //! Summary tables of the rnn-chaos study.
 //!
-//! Inputs (per sweep point, partitioned by `g` and `session`):
-//! `lyapunov/…/trials.parquet`, `lyapunov/…/notebook.parquet`,
-//! `simulate/…/distance.parquet`. Outputs in `tables/` (see docs/tables.md).
+//! Inputs (per sweep point, partitioned by `g` and `session`): the
+//! `lyapunov` stage's trials, notebook and divergence sums. Outputs in
+//! `tables/` (see docs/tables.md).
 
 use std::path::Path;
 
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, collect, scan_stage, write_table};
+use crate::{Dataset, Result, collect, write_table};
 
-/// Write `trials`, `notebook`, `summary` and `divergence` tables; returns
-/// (file name relative to the pipeline folder, rows) for each.
-pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(String, u64)>> {
+/// The per-point tables [`derive`] reads.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Per-trial exponents (`lyapunov_trials`).
+    pub trials: Dataset,
+    /// The notebook estimate per network (`lyapunov_notebook`).
+    pub notebook: Dataset,
+    /// ln-distance sums (`divergence_sums`).
+    pub divergence: Dataset,
+}
+
+/// Write `trials`, `notebook`, `summary` and `divergence` tables into
+/// `<pipeline_dir>/tables/`; returns (file name relative to the pipeline
+/// folder, rows) for each.
+pub fn derive(
+    inputs: &Inputs,
+    pipeline_dir: &Path,
+    meta: &FileMeta,
+    dt_ms: f64,
+) -> Result<Vec<(String, u64)>> {
     let tables = pipeline_dir.join("tables");
-    let lyap = pipeline_dir.join("lyapunov");
     let mut out = Vec::new();
 
     let mut trials = collect(
-        scan_stage(&lyap, "trials")?
+        inputs
+            .trials
+            .scan()?
             .select([
                 col("g").cast(DataType::Float64),
                 col("session").cast(DataType::Int64),
@@ -38,7 +56,9 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
     ));
 
     let mut notebook = collect(
-        scan_stage(&lyap, "notebook")?
+        inputs
+            .notebook
+            .scan()?
             .select([
                 col("g").cast(DataType::Float64),
                 col("session").cast(DataType::Int64),
@@ -105,7 +125,9 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
     // Pool the per-network sums: mean and sample sd of ln distance over
     // sessions x trials at each recorded step.
     let sums = collect(
-        scan_stage(&lyap, "divergence")?
+        inputs
+            .divergence
+            .scan()?
             .group_by([col("g").cast(DataType::Float64), col("step")])
             .agg([
                 col("n").cast(DataType::Float64).sum().alias("n"),
@@ -163,11 +185,12 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta, dt_ms: f64) -> Result<Vec<(S
 /// trial, steps below `max_step`. Returns `(g, [(unit, steps, r)])`.
 #[allow(clippy::type_complexity)]
 pub fn activity_traces(
-    pipeline_dir: &Path,
+    activity: &Dataset,
     max_step: u32,
 ) -> Result<Vec<(f64, Vec<(u32, Vec<u32>, Vec<f64>)>)>> {
     let df = collect(
-        scan_stage(&pipeline_dir.join("simulate"), "activity")?
+        activity
+            .scan()?
             .select([
                 col("g").cast(DataType::Float64),
                 col("session").cast(DataType::Int64),

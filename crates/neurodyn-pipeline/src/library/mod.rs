@@ -61,10 +61,35 @@ pub struct Port {
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     /// Table name (`spikes`): the dataset folder `<stage>/<table>/` of a
-    /// PerPoint stage; an Aggregate table stage writes `tables/<stage>.parquet`.
+    /// PerPoint stage, the file `tables/<table>.parquet` of an Aggregate one
+    /// (or `tables/<stage>.parquet`, see `named_by_stage`).
     pub table: &'static str,
     /// Its kind.
     pub kind: &'static TableKind,
+    /// An Aggregate table named after the stage that writes it
+    /// (`tables/<stage>.parquet`), for kinds a pipeline uses several times
+    /// (`collect`). The loader refuses two stages writing one file.
+    pub named_by_stage: bool,
+}
+
+impl Output {
+    /// A table called `table` of kind `kind`.
+    pub const fn of(table: &'static str, kind: &'static TableKind) -> Self {
+        Output {
+            table,
+            kind,
+            named_by_stage: false,
+        }
+    }
+
+    /// An Aggregate table written to `tables/<stage>.parquet`.
+    pub const fn by_stage(table: &'static str, kind: &'static TableKind) -> Self {
+        Output {
+            table,
+            kind,
+            named_by_stage: true,
+        }
+    }
 }
 
 /// A kind of stage.
@@ -99,6 +124,7 @@ pub struct StageKind {
 pub fn kinds() -> Vec<StageKind> {
     vec![
         models::rate_rnn::KIND,
+        models::rate_rnn_twins::KIND,
         models::ring_attractor::kind(),
         models::neural_mass::kind(),
         analyses::avalanches::KIND,
@@ -107,8 +133,11 @@ pub fn kinds() -> Vec<StageKind> {
         analyses::dimensionality::KIND,
         analyses::fc::KIND,
         analyses::spectra::KIND,
+        analyses::lyapunov::KIND,
         tables::collect::KIND,
+        tables::lyapunov::KIND,
         figures::line_plot::KIND,
+        figures::lyapunov::KIND,
     ]
 }
 
@@ -222,6 +251,15 @@ pub fn describe(k: &StageKind) -> String {
         ));
     }
     o
+}
+
+/// The per-point dataset bound to input port `port` (a table of every
+/// sweep point, for stages across the sweep).
+pub fn dataset(ctx: &StageContext, port: &str) -> neurodyn_tables::Dataset {
+    neurodyn_tables::Dataset {
+        stage_dir: ctx.input_dir(port),
+        table: ctx.binding(port).table.to_string(),
+    }
 }
 
 /// No sweep axes.

@@ -3,7 +3,6 @@
 pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
-pub mod rnn_chaos;
 pub mod whole_brain;
 
 pub(crate) use crate::params::{choice, choice_list, float, int, int_list, positive};
@@ -14,7 +13,6 @@ pub(crate) use crate::study::{derived, files, recorder};
 /// the module list above).
 pub fn all() -> Vec<Box<dyn Study>> {
     vec![
-        Box::new(rnn_chaos::RnnChaos),
         Box::new(force_motifs::ForceMotifs),
         Box::new(ring_attractor::RingAttractor),
         Box::new(branching_avalanches::BranchingAvalanches),

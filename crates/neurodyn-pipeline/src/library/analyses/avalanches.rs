@@ -26,10 +26,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&SPIKES),
         doc: "the spikes to bin",
     }],
-    outputs: &[Output {
-        table: "avalanches",
-        kind: &AVALANCHES,
-    }],
+    outputs: &[Output::of("avalanches", &AVALANCHES)],
     check: check_typed::<Params>,
     run,
 };

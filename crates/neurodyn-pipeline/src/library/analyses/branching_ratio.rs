@@ -28,10 +28,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&SPIKES),
         doc: "the spikes to bin",
     }],
-    outputs: &[Output {
-        table: "branching_ratio",
-        kind: &BRANCHING_RATIO,
-    }],
+    outputs: &[Output::of("branching_ratio", &BRANCHING_RATIO)],
     check: check_typed::<Params>,
     run,
 };

@@ -31,10 +31,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&ACTIVITY),
         doc: "the activity",
     }],
-    outputs: &[Output {
-        table: "dimensionality",
-        kind: &DIMENSIONALITY,
-    }],
+    outputs: &[Output::of("dimensionality", &DIMENSIONALITY)],
     check: check_typed::<Params>,
     run,
 };

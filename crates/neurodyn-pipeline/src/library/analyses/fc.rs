@@ -27,16 +27,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&ACTIVITY),
         doc: "the activity",
     }],
-    outputs: &[
-        Output {
-            table: "fc",
-            kind: &FC,
-        },
-        Output {
-            table: "fc_summary",
-            kind: &FC_SUMMARY,
-        },
-    ],
+    outputs: &[Output::of("fc", &FC), Output::of("fc_summary", &FC_SUMMARY)],
     check: check_typed::<Params>,
     run,
 };

@@ -27,10 +27,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&AVALANCHES),
         doc: "the avalanches to fit",
     }],
-    outputs: &[Output {
-        table: "powerlaw_fit",
-        kind: &POWERLAW_FIT,
-    }],
+    outputs: &[Output::of("powerlaw_fit", &POWERLAW_FIT)],
     check: check_typed::<Params>,
     run,
 };

@@ -27,16 +27,7 @@ pub const KIND: StageKind = StageKind {
         kind: Some(&ACTIVITY),
         doc: "the activity",
     }],
-    outputs: &[
-        Output {
-            table: "spectra",
-            kind: &SPECTRA,
-        },
-        Output {
-            table: "peaks",
-            kind: &PEAKS,
-        },
-    ],
+    outputs: &[Output::of("spectra", &SPECTRA), Output::of("peaks", &PEAKS)],
     check: check_typed::<Params>,
     run,
 };

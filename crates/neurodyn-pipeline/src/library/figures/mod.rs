@@ -1,3 +1,4 @@
 //! Figure stages: draw tables across the sweep.
 
 pub mod line_plot;
+pub mod lyapunov;

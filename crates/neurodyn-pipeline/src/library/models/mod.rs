@@ -2,6 +2,7 @@
 
 pub mod neural_mass;
 pub mod rate_rnn;
+pub mod rate_rnn_twins;
 pub mod ring_attractor;
 
 use crate::study::{StageDef, Study};

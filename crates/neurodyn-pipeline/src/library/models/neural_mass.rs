@@ -21,6 +21,13 @@ fn axes() -> Vec<AxisDef> {
     WholeBrain.axes()
 }
 
+/// The tables it writes.
+const OUTPUTS: &[Output] = &[
+    Output::of("activity", &ACTIVITY),
+    Output::of("network", &STUDY),
+    Output::of("bold", &STUDY),
+];
+
 /// The kind.
 pub fn kind() -> StageKind {
     let s = stage();
@@ -33,20 +40,7 @@ pub fn kind() -> StageKind {
         params,
         axes,
         inputs: &[],
-        outputs: &[
-            Output {
-                table: "activity",
-                kind: &ACTIVITY,
-            },
-            Output {
-                table: "network",
-                kind: &STUDY,
-            },
-            Output {
-                table: "bold",
-                kind: &STUDY,
-            },
-        ],
+        outputs: OUTPUTS,
         check: s.check,
         run: s.run,
     }

@@ -24,10 +24,7 @@ pub const KIND: StageKind = StageKind {
     params,
     axes,
     inputs: &[],
-    outputs: &[Output {
-        table: "activity",
-        kind: &ACTIVITY,
-    }],
+    outputs: &[Output::of("activity", &ACTIVITY)],
     check: check_typed::<Params>,
     run,
 };

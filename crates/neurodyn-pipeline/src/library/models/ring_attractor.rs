@@ -21,6 +21,9 @@ fn axes() -> Vec<AxisDef> {
     RingAttractor.axes()
 }
 
+/// The tables it writes.
+const OUTPUTS: &[Output] = &[Output::of("spikes", &SPIKES), Output::of("traces", &STUDY)];
+
 /// The kind.
 pub fn kind() -> StageKind {
     let s = stage();
@@ -33,16 +36,7 @@ pub fn kind() -> StageKind {
         params,
         axes,
         inputs: &[],
-        outputs: &[
-            Output {
-                table: "spikes",
-                kind: &SPIKES,
-            },
-            Output {
-                table: "traces",
-                kind: &STUDY,
-            },
-        ],
+        outputs: OUTPUTS,
         check: s.check,
         run: s.run,
     }

@@ -22,10 +22,7 @@ pub const KIND: StageKind = StageKind {
         kind: None,
         doc: "a table of a per-point stage (any kind)",
     }],
-    outputs: &[Output {
-        table: "summary",
-        kind: &SUMMARY,
-    }],
+    outputs: &[Output::by_stage("summary", &SUMMARY)],
     check: check_typed::<Params>,
     run,
 };
@@ -56,12 +53,8 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         .map(|pt| pt.0.iter().map(|(k, _)| *k).collect())
         .unwrap_or_default();
     let over = (!p.mean_over.is_empty()).then_some(p.mean_over.as_str());
-    let mut df = neurodyn_tables::sweep::across_sweep(
-        &ctx.pipeline_dir.join(b.stage),
-        b.table,
-        &axes,
-        over,
-    )?;
+    let mut df =
+        neurodyn_tables::sweep::across_sweep(&ctx.input_dir("table"), b.table, &axes, over)?;
     let rel = format!("tables/{}.parquet", ctx.stage);
     let rows = neurodyn_tables::write_table(
         &mut df,

@@ -1,3 +1,4 @@
 //! Table stages: one table across the sweep.
 
 pub mod collect;
+pub mod lyapunov;
