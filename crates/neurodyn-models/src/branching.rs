@@ -143,6 +143,20 @@ pub fn driven_poisson(
     steps: usize,
     rng: &mut Rng,
 ) -> Result<Vec<u64>, Error> {
+    let mut a = Vec::with_capacity(steps);
+    driven_poisson_each(m, h, a0, steps, rng, |x| a.push(x))?;
+    Ok(a)
+}
+
+/// [`driven_poisson`] pushed to `sink` step by step (memory: none).
+pub fn driven_poisson_each(
+    m: f64,
+    h: f64,
+    a0: u64,
+    steps: usize,
+    rng: &mut Rng,
+    mut sink: impl FnMut(u64),
+) -> Result<(), Error> {
     if !(m.is_finite() && m >= 0.0) {
         return Err(Error::invalid("m", m, "a finite number >= 0"));
     }
@@ -150,13 +164,12 @@ pub fn driven_poisson(
         return Err(Error::invalid("h", h, "a finite number >= 0"));
     }
     let off = Offspring::new(m, h);
-    let mut a = Vec::with_capacity(steps);
     let mut x = a0;
     for _ in 0..steps {
-        a.push(x);
+        sink(x);
         x = off.draw(x, rng);
     }
-    Ok(a)
+    Ok(())
 }
 
 /// One avalanche of the separated-time-scale limit.
@@ -291,17 +304,51 @@ pub fn avalanche_activity_par(
     max_size: u64,
     seed: &Seed,
 ) -> Result<Vec<u64>, Error> {
+    let mut all = Vec::new();
+    avalanche_activity_each(m, n, max_size, seed, |part| {
+        all.extend_from_slice(part);
+        Ok::<(), Error>(())
+    })?;
+    Ok(all)
+}
+
+/// Chunks of [`CHUNK`] avalanches drawn in parallel per batch of
+/// [`avalanche_activity_each`].
+const BATCH_CHUNKS: usize = 16;
+
+/// [`avalanche_activity_par`] pushed to `sink` in order, one batch of
+/// [`BATCH_CHUNKS`] chunks at a time: memory holds one batch whatever `n`,
+/// and the series is the same bits (each chunk draws from its own seed).
+pub fn avalanche_activity_each<E: From<Error>>(
+    m: f64,
+    n: usize,
+    max_size: u64,
+    seed: &Seed,
+    mut sink: impl FnMut(&[u64]) -> Result<(), E>,
+) -> Result<(), E> {
     check_avalanche_params(m, max_size)?;
     let off = Offspring::new(m, 0.0);
-    Ok(in_chunks(n, seed, |c, k, rng| {
-        // the leading empty step, then each chunk's avalanches and gaps
-        let mut out = if c == 0 { vec![0] } else { Vec::new() };
-        for _ in 0..k {
-            one_avalanche(&off, max_size, rng, |a| out.push(a));
-            out.extend([0]); // the empty step after it
+    let chunks = n.div_ceil(CHUNK);
+    for first in (0..chunks).step_by(BATCH_CHUNKS) {
+        let last = (first + BATCH_CHUNKS).min(chunks);
+        let parts: Vec<Vec<u64>> = (first..last)
+            .into_par_iter()
+            .map(|c| {
+                let rng = &mut seed.child("chunk", c as u64).rng();
+                // the leading empty step, then each chunk's avalanches and gaps
+                let mut out = if c == 0 { vec![0] } else { Vec::new() };
+                for _ in 0..CHUNK.min(n - c * CHUNK) {
+                    one_avalanche(&off, max_size, rng, |a| out.push(a));
+                    out.push(0); // the empty step after it
+                }
+                out
+            })
+            .collect();
+        for part in &parts {
+            sink(part)?;
         }
-        out
-    }))
+    }
+    Ok(())
 }
 
 /// One avalanche of the driven process `A(t+1) ~ Poisson(m A(t) + h)`.

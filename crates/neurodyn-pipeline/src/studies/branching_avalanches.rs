@@ -23,7 +23,7 @@ use neurodyn_analysis::avalanche::{self, crackling_exponent, mean_size_by_durati
 use neurodyn_analysis::branching_ratio;
 use neurodyn_analysis::powerlaw::{self, FitOptions, PowerLawReport};
 use neurodyn_core::{Column, ColumnType, Field, Recorder, Rng, Seed, TableSchema};
-use neurodyn_models::branching::{avalanche_activity_par, driven_poisson};
+use neurodyn_models::branching::{avalanche_activity_each, driven_poisson_each};
 use neurodyn_models::display;
 use neurodyn_models::layered::{LayeredNetwork, LayeredParams, Pulses, Transmission};
 use neurodyn_models::random_graph::{RandomGraphNetwork, RandomGraphParams};
@@ -518,7 +518,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("count", ColumnType::I64, None),
         ],
     ))?;
-    let counts: Vec<u64> = match model {
+    // every series streams into its table: memory holds one chunk of rows
+    match model {
         "layered" => {
             // The animation run, cell by cell.
             let t_cells = rec.declare(TableSchema::new(
@@ -555,11 +556,18 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             // pulses at steps interval, 2 interval, …, pulses × interval; one
             // more interval so the last cascade completes
             let steps = (p.layered_pulses + 1) * pulses.interval_steps;
-            let mut counts = Vec::with_capacity(steps);
+            let mut series = CountSeries::new(&mut rec, t_act);
+            let mut failed = None;
             net.run(steps, Some(pulses), &mut rng, |_, net| {
-                counts.push(net.state.iter().filter(|&&a| a).count() as u64)
+                if failed.is_none() {
+                    let active = net.state.iter().filter(|&&a| a).count() as u64;
+                    failed = series.push(active).err();
+                }
             })?;
-            counts
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            series.finish()?;
         }
         "poisson" => {
             // The stationary driven process (below criticality only), for
@@ -577,21 +585,35 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 let mut drng = seed.child("driven", 0).rng();
                 // start at the mean and drop a transient of 10 / (1 - sigma) bins
                 let burn = (10.0 / (1.0 - sigma)).ceil() as usize;
-                let x = driven_poisson(
+                let mut series = CountSeries::new(&mut rec, t_drv);
+                let (mut seen, mut failed) = (0usize, None);
+                driven_poisson_each(
                     sigma,
                     a * (1.0 - sigma),
                     a.round() as u64,
                     steps + burn,
                     &mut drng,
+                    |x| {
+                        if seen >= burn && failed.is_none() {
+                            failed = series.push(x).err();
+                        }
+                        seen += 1;
+                    },
                 )?;
-                append_series(&mut rec, t_drv, &x[burn..])?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                series.finish()?;
             }
-            avalanche_activity_par(
+            let mut series = CountSeries::new(&mut rec, t_act);
+            avalanche_activity_each(
                 sigma,
                 p.poisson_avalanches,
                 p.poisson_max_size as u64,
                 &seed.child("poisson", 0),
-            )?
+                |part| part.iter().try_for_each(|&x| series.push(x)),
+            )?;
+            series.finish()?;
         }
         _ => {
             let params = RandomGraphParams {
@@ -602,30 +624,68 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 refractory_steps: p.random_graph_refractory_steps as u32,
             };
             let mut net = RandomGraphNetwork::new(params, &mut rng)?;
-            (0..p.random_graph_steps)
-                .map(|_| net.step(&mut rng) as u64)
-                .collect()
+            let mut series = CountSeries::new(&mut rec, t_act);
+            for _ in 0..p.random_graph_steps {
+                series.push(net.step(&mut rng) as u64)?;
+            }
+            series.finish()?;
         }
-    };
-    append_series(&mut rec, t_act, &counts)?;
+    }
     rec.finish()?;
     Ok(files(ctx, &rec))
 }
 
-/// Append a count series as (step, count) rows.
-fn append_series(
-    rec: &mut neurodyn_io::ParquetRecorder,
+/// A `(step, count)` table appended as its series is produced, one chunk
+/// of rows at a time.
+struct CountSeries<'a> {
+    rec: &'a mut neurodyn_io::ParquetRecorder,
     table: neurodyn_core::TableId,
-    counts: &[u64],
-) -> Result<(), PipelineError> {
-    for (i, chunk) in counts.chunks(1 << 16).enumerate() {
-        let steps: Vec<i64> = (0..chunk.len())
-            .map(|j| (i * (1 << 16) + j) as i64)
-            .collect();
-        let c: Vec<i64> = chunk.iter().map(|&x| x as i64).collect();
-        rec.append(table, &[Column::I64(&steps), Column::I64(&c)])?;
+    steps: Vec<i64>,
+    counts: Vec<i64>,
+    next: i64,
+}
+
+impl<'a> CountSeries<'a> {
+    /// Rows held before they go to the recorder.
+    const CHUNK: usize = 1 << 16;
+
+    fn new(rec: &'a mut neurodyn_io::ParquetRecorder, table: neurodyn_core::TableId) -> Self {
+        CountSeries {
+            rec,
+            table,
+            steps: Vec::with_capacity(Self::CHUNK),
+            counts: Vec::with_capacity(Self::CHUNK),
+            next: 0,
+        }
     }
-    Ok(())
+
+    /// The next step's count.
+    fn push(&mut self, x: u64) -> Result<(), PipelineError> {
+        self.steps.push(self.next);
+        self.counts.push(x as i64);
+        self.next += 1;
+        if self.steps.len() == Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), PipelineError> {
+        if !self.steps.is_empty() {
+            self.rec.append(
+                self.table,
+                &[Column::I64(&self.steps), Column::I64(&self.counts)],
+            )?;
+            self.steps.clear();
+            self.counts.clear();
+        }
+        Ok(())
+    }
+
+    /// The rows still held.
+    fn finish(mut self) -> Result<(), PipelineError> {
+        self.flush()
+    }
 }
 
 /// A point's activity series, bin by bin.
