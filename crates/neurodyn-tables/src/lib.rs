@@ -38,7 +38,7 @@ impl std::error::Error for TableError {}
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, TableError>;
 
-fn ctx<T>(r: PolarsResult<T>, what: impl FnOnce() -> String) -> Result<T> {
+pub(crate) fn ctx<T>(r: PolarsResult<T>, what: impl FnOnce() -> String) -> Result<T> {
     r.map_err(|e| TableError(format!("{}: {e}", what())))
 }
 
@@ -129,7 +129,7 @@ pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u
     Ok(rows)
 }
 
-fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
+pub(crate) fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
     let no_units = neurodyn_core::TableSchema::new("", Vec::new());
     meta.key_values(&no_units).into_iter().collect()
 }

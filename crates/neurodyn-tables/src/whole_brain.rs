@@ -4,12 +4,12 @@
 //! `seed`): `simulate/{activity,network,bold}/…` and
 //! `fc/{fc,fit,spectrum,fcd}/…`. Outputs in `tables/` (see docs/tables.md).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, collect, f64_column, scan_file, scan_stage, str_column, write_table};
+use crate::{Result, collect, f64_column, scan_file, str_column, write_table};
 
 /// The sweep keys, typed, first in every table.
 fn keys() -> [Expr; 4] {
@@ -19,6 +19,111 @@ fn keys() -> [Expr; 4] {
         col("speed").cast(DataType::Float64),
         col("seed").cast(DataType::Int64),
     ]
+}
+
+/// The files of the per-point dataset `<stage>/<name>/`, in the order of
+/// the sweep keys (model as text, then k, speed and seed as numbers), each
+/// with its key values.
+fn points_in_order(stage: &Path, name: &str) -> Result<Vec<(PathBuf, [String; 4])>> {
+    let io = |e: std::io::Error, p: &Path| crate::TableError(format!("{}: {e}", p.display()));
+    let mut found: Vec<(PathBuf, Vec<String>)> = vec![(stage.join(name), Vec::new())];
+    for key in ["model", "k", "speed", "seed"] {
+        let mut next = Vec::new();
+        for (dir, values) in found {
+            for e in std::fs::read_dir(&dir).map_err(|e| io(e, &dir))? {
+                let e = e.map_err(|e| io(e, &dir))?;
+                let file_name = e.file_name().to_string_lossy().to_string();
+                if let Some(v) = file_name.strip_prefix(&format!("{key}=")) {
+                    let mut vs = values.clone();
+                    vs.push(v.to_string());
+                    next.push((e.path(), vs));
+                }
+            }
+        }
+        found = next;
+    }
+    let mut points: Vec<(PathBuf, [String; 4])> = found
+        .into_iter()
+        .map(|(dir, v)| {
+            let file = dir.join(format!("{name}.parquet"));
+            (
+                file,
+                [v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone()],
+            )
+        })
+        .filter(|(f, _)| f.is_file())
+        .collect();
+    let num = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+    points.sort_by(|(_, a), (_, b)| {
+        a[0].cmp(&b[0])
+            .then(num(&a[1]).total_cmp(&num(&b[1])))
+            .then(num(&a[2]).total_cmp(&num(&b[2])))
+            .then(num(&a[3]).total_cmp(&num(&b[3])))
+    });
+    Ok(points)
+}
+
+/// One table of the per-point dataset `<stage>/<name>/` across the sweep,
+/// sorted by the sweep keys, then by `order` within a point: written point
+/// by point in key order, so memory holds one point's rows, never the
+/// sweep's. Returns the rows written.
+fn concat_points(
+    stage: &Path,
+    name: &str,
+    select: &[Expr],
+    order: &[&str],
+    path: &Path,
+    meta: &FileMeta,
+) -> Result<u64> {
+    let what = format!("tables/{name}");
+    let mut file = neurodyn_io::atomic::AtomicFile::create(path)
+        .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
+    let mut writer = None;
+    let mut rows = 0u64;
+    for (point, [model, k, speed, seed]) in points_in_order(stage, name)? {
+        let bad = |key: &str, v: &str| {
+            crate::TableError(format!("{}: {key} = {v} is not a number", point.display()))
+        };
+        let lf = scan_file(&point)?.with_columns([
+            lit(model.as_str()).alias("model"),
+            lit(k.parse::<f64>().map_err(|_| bad("k", &k))?).alias("k"),
+            lit(speed.parse::<f64>().map_err(|_| bad("speed", &speed))?).alias("speed"),
+            lit(seed.parse::<i64>().map_err(|_| bad("seed", &seed))?).alias("seed"),
+        ]);
+        let lf = lf.select(select.to_vec());
+        let lf = if order.is_empty() {
+            lf
+        } else {
+            lf.sort(order.to_vec(), SortMultipleOptions::default())
+        };
+        let df = collect(lf, &what)?;
+        if writer.is_none() {
+            writer = Some(crate::ctx(
+                ParquetWriter::new(file.file())
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .with_key_value_metadata(Some(KeyValueMetadata::from_static(
+                        crate::key_values(meta),
+                    )))
+                    .batched(df.schema()),
+                || format!("writing {}", path.display()),
+            )?);
+        }
+        if let Some(w) = writer.as_mut() {
+            crate::ctx(w.write_batch(&df), || format!("writing {}", path.display()))?;
+        }
+        rows += df.height() as u64;
+    }
+    let Some(w) = writer else {
+        return Err(crate::TableError(format!(
+            "{what}: no sweep point wrote {}",
+            stage.join(name).display()
+        )));
+    };
+    crate::ctx(w.finish(), || format!("writing {}", path.display()))?;
+    drop(w);
+    file.commit()
+        .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
+    Ok(rows)
 }
 
 /// Write `activity`, `network`, `fc`, `fit`, `fit_summary`, `spectra`, and
@@ -82,18 +187,17 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
         }
         let mut select: Vec<Expr> = keys().into();
         select.extend(columns.iter().map(|c| col(*c)));
-        let mut sort: Vec<&str> = vec!["model", "k", "speed", "seed"];
-        sort.extend(order);
         let table = if name == "spectrum" { "spectra" } else { name };
-        let mut df = collect(
-            scan_stage(stage, name)?
-                .select(select)
-                .sort(sort, SortMultipleOptions::default()),
-            &format!("tables/{table}"),
-        )?;
         out.push((
             format!("tables/{table}.parquet"),
-            write_table(&mut df, &tables.join(format!("{table}.parquet")), meta)?,
+            concat_points(
+                stage,
+                name,
+                &select,
+                order,
+                &tables.join(format!("{table}.parquet")),
+                meta,
+            )?,
         ));
     }
 
