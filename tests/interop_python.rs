@@ -311,13 +311,15 @@ fn pandas_reads_every_whole_brain_table_and_numpy_agrees_with_fc_and_fit() {
     let target = tmp.path().join("target.csv");
     std::fs::write(
         &target,
-        neurodyn_pipeline::studies::whole_brain::EXAMPLE_TARGET_FC,
+        neurodyn_pipeline::library::models::neural_mass::EXAMPLE_TARGET_FC,
     )
     .unwrap();
-    let text = "[pipeline]\nname = \"interop-wb\"\nstudy = \"whole-brain\"\n\
-                [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [3.0, 10.0]\nseed = [0]\n\
-                [simulate]\nduration_ms = 150.0\n";
-    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    let text = format!(
+        "[pipeline]\nname = \"interop-wb\"\n\
+         [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [3.0, 10.0]\nseed = [0]\n{}",
+        neurodyn_tests::whole_brain_stages("duration_ms = 150.0\n", "")
+    );
+    run(&pipeline(&text), tmp.path(), Some(2), &[]);
     check_with_pandas_args(
         CHECK_WHOLE_BRAIN,
         &tmp.path().join("interop-wb"),

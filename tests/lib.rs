@@ -34,6 +34,18 @@ pub fn small_rnn_chaos(
     )
 }
 
+/// The four stages of whole-brain (pipelines/whole-brain.toml) with extra
+/// keys: `simulate` follows `[stages.simulate]` (its sub-tables are
+/// `[stages.simulate.NAME]`), `fc` follows `[stages.fc]`.
+pub fn whole_brain_stages(simulate: &str, fc: &str) -> String {
+    format!(
+        "[stages.simulate]\nkind = \"neural-mass-network\"\n{simulate}\
+         [stages.fc]\nkind = \"fc-fit\"\ninputs = [\"simulate\"]\n{fc}\
+         [stages.tables]\nkind = \"neural-mass-tables\"\ninputs = [\"simulate\", \"fc\"]\n\
+         [stages.figures]\nkind = \"neural-mass-figures\"\ninputs = [\"tables\", \"simulate.network\", \"fc.fit\"]\n"
+    )
+}
+
 /// A small force-motifs pipeline: n = 40, 4 loops of 300 steps (training
 /// in loops 1-2), pqif 0.5 and 1.0 x v_reset -12.3 and -17 x seed 0 — three
 /// networks, the pure QIF one with a null v_reset.

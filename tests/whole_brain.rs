@@ -6,19 +6,19 @@
 
 use std::path::Path;
 
-use neurodyn_pipeline::studies::whole_brain::{
+use neurodyn_pipeline::library::models::neural_mass::{
     EXAMPLE_CONNECTOME, EXAMPLE_TARGET_FC, TARGET_K, TARGET_SPEED, write_example_data,
 };
 use neurodyn_pipeline::{Plan, RunOptions, runner};
-use neurodyn_tests::{all_tables, counts, pipeline, run};
+use neurodyn_tests::{all_tables, counts, pipeline, run, whole_brain_stages};
 
 /// Hopf only, k in {0.05, 0.2, 1.0} x speed in {3, 10} mm/ms x seed 0, on
 /// the example connectome and the study's default 300 ms runs.
 fn small(name: &str, target: &str) -> String {
     format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"whole-brain\"\nseed = 5\n\
-         [sweep]\nmodel = [\"hopf\"]\nk = [0.05, 0.2, 1.0]\nspeed = [3.0, 10.0]\nseed = [0]\n\
-         [fc]\ntarget = \"{target}\"\n"
+        "[pipeline]\nname = \"{name}\"\nseed = 5\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.05, 0.2, 1.0]\nspeed = [3.0, 10.0]\nseed = [0]\n{}",
+        whole_brain_stages("", &format!("target = \"{target}\"\n"))
     )
 }
 
@@ -156,12 +156,16 @@ fn a_small_sweep_finds_the_ground_truth_of_the_target_and_reruns_only_what_chang
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "[pipeline]\nname = \"wbt\"\nstudy = \"whole-brain\"\nseed = 9\n\
-                [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0, 1]\n\
-                [simulate]\nduration_ms = 120.0\ntransient_ms = 20.0\nrecord = \"all\"\n\
-                [simulate.bold]\nwrite = \"yes\"\nperiod_ms = 10.0\n\
-                [fc.fcd]\nwindow_ms = 40.0\nstep_ms = 20.0\n";
-    let p = pipeline(text);
+    let text = format!(
+        "[pipeline]\nname = \"wbt\"\nseed = 9\n\
+         [sweep]\nmodel = [\"hopf\", \"wilson_cowan\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0, 1]\n{}",
+        whole_brain_stages(
+            "duration_ms = 120.0\ntransient_ms = 20.0\nrecord = \"all\"\n\
+             [stages.simulate.bold]\nwrite = \"yes\"\nperiod_ms = 10.0\n",
+            "[stages.fc.fcd]\nwindow_ms = 40.0\nstep_ms = 20.0\n",
+        )
+    );
+    let p = pipeline(&text);
     run(&p, &tmp.path().join("one"), Some(1), &[]);
     run(&p, &tmp.path().join("three"), Some(3), &[]);
     let one = all_tables(&tmp.path().join("one/wbt"));
@@ -197,11 +201,12 @@ fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
     }
     std::fs::write(&target, csv).unwrap();
     let text = format!(
-        "[pipeline]\nname = \"wbe\"\nstudy = \"whole-brain\"\n\
-         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n\
-         [simulate]\nduration_ms = 60.0\ntransient_ms = 10.0\n\
-         [fc]\ntarget = \"{}\"\n",
-        target.display()
+        "[pipeline]\nname = \"wbe\"\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n{}",
+        whole_brain_stages(
+            "duration_ms = 60.0\ntransient_ms = 10.0\n",
+            &format!("target = \"{}\"\n", target.display())
+        )
     );
     let p = pipeline(&text);
     let out = tmp.path().join("out");
@@ -225,8 +230,8 @@ fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
 
 #[test]
 fn a_missing_connectome_file_is_an_error_at_load_that_names_it() {
-    let text = "[pipeline]\nname = \"wbm\"\nstudy = \"whole-brain\"\n\
-                [simulate]\nconnectome = \"no/such/connectome.zip\"\n";
+    let text = "[pipeline]\nname = \"wbm\"\n\
+                [stages.simulate]\nkind = \"neural-mass-network\"\nconnectome = \"no/such/connectome.zip\"\n";
     let src = neurodyn_pipeline::spec::Source {
         path: "wbm.toml".into(),
         text: text.into(),
@@ -291,11 +296,12 @@ fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
     let target = tmp.path().join("swapped.csv");
     std::fs::write(&target, format!("{}\n{rest}", labels.join(","))).unwrap();
     let spec = format!(
-        "[pipeline]\nname = \"wbl\"\nstudy = \"whole-brain\"\n\
-         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n\
-         [simulate]\nduration_ms = 60.0\ntransient_ms = 10.0\n\
-         [fc]\ntarget = \"{}\"\n",
-        target.display()
+        "[pipeline]\nname = \"wbl\"\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0]\n{}",
+        whole_brain_stages(
+            "duration_ms = 60.0\ntransient_ms = 10.0\n",
+            &format!("target = \"{}\"\n", target.display())
+        )
     );
     let p = pipeline(&spec);
     let err = runner::run(
@@ -318,12 +324,17 @@ fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
 fn a_diverging_run_is_an_error_and_leaves_no_file_of_the_point() {
     // Hopf with a = 1000/ms under Euler steps of 0.1 ms explodes within the
     // first chunk; the samples already streamed must not become visible.
-    let text = "[pipeline]\nname = \"div\"\nstudy = \"whole-brain\"\nseed = 5\n\
-        [sweep]\nmodel = [\"hopf\"]\nk = [0.5]\nspeed = [10.0]\nseed = [0]\n\
-        [simulate]\nintegrator = \"euler\"\nnoise = { kind = \"none\" }\nduration_ms = 3000.0\n\
-        [simulate.hopf]\na = 1000.0\n";
+    let text = format!(
+        "[pipeline]\nname = \"div\"\nseed = 5\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.5]\nspeed = [10.0]\nseed = [0]\n{}",
+        whole_brain_stages(
+            "integrator = \"euler\"\nnoise = { kind = \"none\" }\nduration_ms = 3000.0\n\
+             [stages.simulate.hopf]\na = 1000.0\n",
+            ""
+        )
+    );
     let tmp = tempfile::tempdir().unwrap();
-    let p = pipeline(text);
+    let p = pipeline(&text);
     let plan = Plan::new(&p, tmp.path());
     let e = runner::run(
         &plan,

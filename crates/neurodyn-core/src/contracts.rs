@@ -460,6 +460,78 @@ pub const DIVERGENCE_CURVES: TableKind = TableKind {
     params: &[],
 };
 
+/// Network run of a neural-mass network.
+pub const NETWORK_RUN: TableKind = TableKind {
+    name: "network_run",
+    doc: "one row per run: the recorded signal, regions, connections, delay-line sizes and steps (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &["connectome", "period_ms", "bold.write", "bold.period_ms"],
+};
+
+/// BOLD signal per region.
+pub const BOLD: TableKind = TableKind {
+    name: "bold",
+    doc: "Balloon-Windkessel BOLD signal per region, long format: t_ms, region, label, value (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &[],
+};
+
+/// Pearson FC of every ordered pair.
+pub const FC_PAIRS: TableKind = TableKind {
+    name: "fc_pairs",
+    doc: "Pearson FC of every ordered pair of regions: i, j, r (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &[],
+};
+
+/// Fit of a run's FC to a target FC.
+pub const FC_FIT: TableKind = TableKind {
+    name: "fc_fit",
+    doc: "the run's FC against a target FC: signal, n_samples, fc_similarity, mean_fc (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &["target"],
+};
+
+/// Dominant frequency per region.
+pub const DOMINANT_FREQUENCY: TableKind = TableKind {
+    name: "dominant_frequency",
+    doc: "Welch dominant frequency per region: region, label, dominant_hz (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &[],
+};
+
+/// FCD matrix of a run.
+pub const FCD_MATRIX: TableKind = TableKind {
+    name: "fcd_matrix",
+    doc: "correlation of the FCs of sliding windows: window_i, window_j, r (columns: docs/tables.md, whole-brain)",
+    columns: &[],
+    params: &[],
+};
+
+/// Activity across the sweep.
+pub const ACTIVITY_SWEEP: TableKind = TableKind {
+    name: "activity_sweep",
+    doc: "every sweep point's activity in one table, keys first (columns: docs/tables.md, whole-brain activity)",
+    columns: &[],
+    params: &[],
+};
+
+/// FC across the sweep.
+pub const FC_SWEEP: TableKind = TableKind {
+    name: "fc_sweep",
+    doc: "every sweep point's FC pairs in one table, keys first (columns: docs/tables.md, whole-brain fc)",
+    columns: &[],
+    params: &[],
+};
+
+/// FC fit over the sweep.
+pub const FIT_LANDSCAPE: TableKind = TableKind {
+    name: "fit_landscape",
+    doc: "FC similarity to the target, mean, sd and count over seeds per model, k and speed (columns: docs/tables.md, whole-brain fit_summary)",
+    columns: &[],
+    params: &[],
+};
+
 /// A table across the sweep: the sweep keys, then the collected columns.
 pub const SUMMARY: TableKind = TableKind {
     name: "summary",
@@ -497,6 +569,15 @@ pub const ALL: &[&TableKind] = &[
     &DIVERGENCE_SUMS,
     &LYAPUNOV_SUMMARY,
     &DIVERGENCE_CURVES,
+    &NETWORK_RUN,
+    &BOLD,
+    &FC_PAIRS,
+    &FC_FIT,
+    &DOMINANT_FREQUENCY,
+    &FCD_MATRIX,
+    &ACTIVITY_SWEEP,
+    &FC_SWEEP,
+    &FIT_LANDSCAPE,
     &SUMMARY,
     &STUDY,
 ];

@@ -339,7 +339,7 @@ pub fn avalanche_activity_each<E: From<Error>>(
                 let mut out = if c == 0 { vec![0] } else { Vec::new() };
                 for _ in 0..CHUNK.min(n - c * CHUNK) {
                     one_avalanche(&off, max_size, rng, |a| out.push(a));
-                    out.push(0); // the empty step after it
+                    out.extend([0]); // the empty step after it
                 }
                 out
             })

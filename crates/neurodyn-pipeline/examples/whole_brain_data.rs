@@ -15,7 +15,7 @@ fn main() {
         std::process::exit(2)
     });
     let dir = std::path::Path::new(&dir);
-    if let Err(e) = neurodyn_pipeline::studies::whole_brain::write_example_data(dir) {
+    if let Err(e) = neurodyn_pipeline::library::models::neural_mass::write_example_data(dir) {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

@@ -1,15 +1,15 @@
 //! Tables of the whole-brain study.
 //!
 //! Inputs (per sweep point, partitioned by `model`, `k`, `speed` and
-//! `seed`): `simulate/{activity,network,bold}/…` and
-//! `fc/{fc,fit,spectrum,fcd}/…`. Outputs in `tables/` (see docs/tables.md).
+//! `seed`): a neural-mass network's `activity`, `network` and `bold`, and
+//! its FC stage's `fc`, `fit`, `spectrum` and `fcd` (see [`Inputs`]). Outputs in `tables/` (see docs/tables.md).
 
 use std::path::{Path, PathBuf};
 
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, collect, f64_column, scan_file, str_column, write_table};
+use crate::{Dataset, Result, collect, f64_column, scan_file, str_column, write_table};
 
 /// The sweep keys, typed, first in every table.
 fn keys() -> [Expr; 4] {
@@ -90,7 +90,7 @@ fn concat_points(
             lit(speed.parse::<f64>().map_err(|_| bad("speed", &speed))?).alias("speed"),
             lit(seed.parse::<i64>().map_err(|_| bad("seed", &seed))?).alias("seed"),
         ]);
-        let lf = lf.select(select.to_vec());
+        let lf = lf.select(select);
         let lf = if order.is_empty() {
             lf
         } else {
@@ -126,22 +126,41 @@ fn concat_points(
     Ok(rows)
 }
 
+/// The per-point tables [`derive`] reads: a neural-mass network's
+/// `activity`, `network` and `bold`, and its FC stage's `fc`, `fit`,
+/// `spectrum` and `fcd`.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Activity (long format).
+    pub activity: Dataset,
+    /// One row per run.
+    pub network: Dataset,
+    /// BOLD, where recorded.
+    pub bold: Dataset,
+    /// FC pairs.
+    pub fc: Dataset,
+    /// Fit to the target.
+    pub fit: Dataset,
+    /// Dominant frequencies.
+    pub spectrum: Dataset,
+    /// FCD, where computed.
+    pub fcd: Dataset,
+}
+
 /// Write `activity`, `network`, `fc`, `fit`, `fit_summary`, `spectra`, and
 /// `bold` and `fcd` where the sweep recorded them; returns (file name
 /// relative to the pipeline folder, rows) for each.
-pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
     let tables = pipeline_dir.join("tables");
-    let simulate = pipeline_dir.join("simulate");
-    let fc = pipeline_dir.join("fc");
-    let specs: [(&Path, &str, &[&str], &[&str]); 7] = [
+    let specs: [(&Dataset, &str, &[&str], &[&str]); 7] = [
         (
-            &simulate,
+            &inputs.activity,
             "activity",
             &["t_ms", "region", "label", "variable", "value"],
             &["variable", "t_ms", "region"],
         ),
         (
-            &simulate,
+            &inputs.network,
             "network",
             &[
                 "signal",
@@ -155,44 +174,43 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
             &[],
         ),
         (
-            &simulate,
+            &inputs.bold,
             "bold",
             &["t_ms", "region", "label", "value"],
             &["t_ms", "region"],
         ),
-        (&fc, "fc", &["i", "j", "r"], &["i", "j"]),
+        (&inputs.fc, "fc", &["i", "j", "r"], &["i", "j"]),
         (
-            &fc,
+            &inputs.fit,
             "fit",
             &["signal", "n_samples", "fc_similarity", "mean_fc"],
             &[],
         ),
         (
-            &fc,
-            "spectrum",
+            &inputs.spectrum,
+            "spectra",
             &["region", "label", "dominant_hz"],
             &["region"],
         ),
         (
-            &fc,
+            &inputs.fcd,
             "fcd",
             &["window_i", "window_j", "r"],
             &["window_i", "window_j"],
         ),
     ];
     let mut out = Vec::new();
-    for (stage, name, columns, order) in specs {
-        if !stage.join(name).is_dir() {
+    for (input, table, columns, order) in specs {
+        if !input.stage_dir.join(&input.table).is_dir() {
             continue; // optional output not recorded by this sweep (bold, fcd)
         }
         let mut select: Vec<Expr> = keys().into();
         select.extend(columns.iter().map(|c| col(*c)));
-        let table = if name == "spectrum" { "spectra" } else { name };
         out.push((
             format!("tables/{table}.parquet"),
             concat_points(
-                stage,
-                name,
+                &input.stage_dir,
+                &input.table,
                 &select,
                 order,
                 &tables.join(format!("{table}.parquet")),

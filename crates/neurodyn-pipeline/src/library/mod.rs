@@ -126,7 +126,7 @@ pub fn kinds() -> Vec<StageKind> {
         models::rate_rnn::KIND,
         models::rate_rnn_twins::KIND,
         models::ring_attractor::kind(),
-        models::neural_mass::kind(),
+        models::neural_mass::KIND,
         analyses::avalanches::KIND,
         analyses::powerlaw_fit::KIND,
         analyses::branching_ratio::KIND,
@@ -134,10 +134,13 @@ pub fn kinds() -> Vec<StageKind> {
         analyses::fc::KIND,
         analyses::spectra::KIND,
         analyses::lyapunov::KIND,
+        analyses::fc_fit::KIND,
         tables::collect::KIND,
         tables::lyapunov::KIND,
+        tables::neural_mass::KIND,
         figures::line_plot::KIND,
         figures::lyapunov::KIND,
+        figures::neural_mass::KIND,
     ]
 }
 

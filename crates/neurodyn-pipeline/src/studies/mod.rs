@@ -3,7 +3,6 @@
 pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
-pub mod whole_brain;
 
 pub(crate) use crate::params::{choice, choice_list, float, int, int_list, positive};
 use crate::study::Study;
@@ -16,6 +15,5 @@ pub fn all() -> Vec<Box<dyn Study>> {
         Box::new(force_motifs::ForceMotifs),
         Box::new(ring_attractor::RingAttractor),
         Box::new(branching_avalanches::BranchingAvalanches),
-        Box::new(whole_brain::WholeBrain),
     ]
 }

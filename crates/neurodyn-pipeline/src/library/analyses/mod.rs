@@ -6,6 +6,7 @@ pub mod avalanches;
 pub mod branching_ratio;
 pub mod dimensionality;
 pub mod fc;
+pub mod fc_fit;
 pub mod lyapunov;
 pub mod powerlaw_fit;
 pub mod spectra;

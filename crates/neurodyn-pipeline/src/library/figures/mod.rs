@@ -2,3 +2,4 @@
 
 pub mod line_plot;
 pub mod lyapunov;
+pub mod neural_mass;

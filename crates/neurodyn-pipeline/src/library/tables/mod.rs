@@ -2,3 +2,4 @@
 
 pub mod collect;
 pub mod lyapunov;
+pub mod neural_mass;

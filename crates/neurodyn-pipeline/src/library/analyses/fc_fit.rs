@@ -1,0 +1,357 @@
+//! `fc-fit`: a neural-mass network's functional connectivity (Pearson, of
+//! its signal or its BOLD), its similarity to a target FC, each region's
+//! dominant frequency (Welch), and optionally the FCD of sliding windows.
+
+use std::path::Path;
+
+use neurodyn_analysis::fc;
+use neurodyn_analysis::spectrum;
+use neurodyn_core::contracts::{
+    ACTIVITY, BOLD, DOMINANT_FREQUENCY, FC_FIT, FC_PAIRS, FCD_MATRIX, NETWORK_RUN,
+};
+use neurodyn_core::{Column, ColumnType, Field, Recorder, TableSchema};
+use serde::Deserialize;
+
+use crate::PipelineError;
+use crate::library::models::neural_mass::{self, EXAMPLE_TARGET_FC, file, load_connectome};
+use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::params::{ParamDef, choice, float, positive};
+use crate::study::{OutputFile, Scope, StageContext, files, recorder};
+use crate::typed::input_params;
+
+/// The kind.
+pub const KIND: StageKind = StageKind {
+    name: "fc-fit",
+    role: Role::Analysis,
+    scope: Scope::PerPoint,
+    doc: "Pearson FC of a neural-mass network's signal (or BOLD), its similarity to a target FC, dominant frequency per region, optional FCD",
+    code_version: "1",
+    params,
+    axes: no_axes,
+    inputs: &[
+        Port {
+            name: "activity",
+            kind: Some(&ACTIVITY),
+            doc: "the run's activity (its signal rows)",
+        },
+        Port {
+            name: "network",
+            kind: Some(&NETWORK_RUN),
+            doc: "the run's row: which variable is its signal (and its writer's connectome and periods)",
+        },
+        Port {
+            name: "bold",
+            kind: Some(&BOLD),
+            doc: "the run's BOLD (read with signal = \"bold\")",
+        },
+    ],
+    outputs: &[
+        Output::of("fc", &FC_PAIRS),
+        Output::of("fit", &FC_FIT),
+        Output::of("spectrum", &DOMINANT_FREQUENCY),
+        Output::of("fcd", &FCD_MATRIX),
+    ],
+    check: check_typed::<Params>,
+    run,
+};
+
+fn params() -> Vec<ParamDef> {
+    vec![
+        file(
+            "target",
+            EXAMPLE_TARGET_FC,
+            "target FC: a square CSV/TSV matrix (optional header row of labels) with one row per region, or \"example\"",
+        ),
+        choice(
+            "signal",
+            &["activity", "bold"],
+            "activity",
+            "series the FC is computed from",
+        ),
+        float(
+            "fcd.window_ms",
+            0.0,
+            1e9,
+            0.0,
+            "FCD sliding window (ms); 0: no FCD",
+        ),
+        positive("fcd.step_ms", 1e9, 10.0, "FCD window step (ms)"),
+    ]
+}
+
+/// Typed parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub(crate) target: String,
+    pub(crate) signal: String,
+    #[serde(rename = "fcd.window_ms")]
+    pub(crate) fcd_window_ms: f64,
+    #[serde(rename = "fcd.step_ms")]
+    pub(crate) fcd_step_ms: f64,
+}
+
+impl KindParams for Params {}
+
+/// The target FC a `target` parameter names: `(n, values row-major)`.
+pub fn load_target(value: &str) -> Result<(usize, Vec<f64>), PipelineError> {
+    let m = load_target_labelled(value)?;
+    Ok((m.n, m.values))
+}
+
+/// [`load_target`] with the labels of the file's header row, if any.
+pub fn load_target_labelled(
+    value: &str,
+) -> Result<neurodyn_io::connectome::LabelledMatrix, PipelineError> {
+    let m = if value == "example" {
+        neurodyn_io::connectome::parse_matrix_csv_labelled(
+            EXAMPLE_TARGET_FC.to_vec(),
+            Path::new("(bundled) data/whole-brain/target_fc.csv"),
+        )?
+    } else {
+        neurodyn_io::connectome::read_matrix_csv_labelled(Path::new(value))?
+    };
+    Ok(m)
+}
+
+/// The `(t_ms, series time-major)` of `variable` in a long-format table
+/// with `n` regions (rows sorted by time, then region, as `simulate`
+/// writes them).
+fn read_series(
+    path: &Path,
+    variable: Option<&str>,
+    n: usize,
+) -> Result<(Vec<f64>, Vec<f64>), PipelineError> {
+    let table = neurodyn_io::read_table(path)?;
+    let missing = |c: &str| PipelineError::Other(format!("{}: no column {c}", path.display()));
+    let t = table
+        .column("t_ms")
+        .and_then(|c| c.as_f64())
+        .ok_or_else(|| missing("t_ms"))?;
+    let v = table
+        .column("value")
+        .and_then(|c| c.as_f64())
+        .ok_or_else(|| missing("value"))?;
+    let keep: Vec<bool> = match variable {
+        Some(name) => {
+            let vars = table
+                .column("variable")
+                .and_then(|c| c.as_str())
+                .ok_or_else(|| missing("variable"))?;
+            vars.iter().map(|s| s == name).collect()
+        }
+        None => vec![true; v.len()],
+    };
+    let values: Vec<f64> = v
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .collect();
+    let times: Vec<f64> = t
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .step_by(n.max(1))
+        .collect();
+    if values.len() != times.len() * n {
+        return Err(PipelineError::Other(format!(
+            "{}: {} values are not {} regions x {} samples",
+            path.display(),
+            values.len(),
+            n,
+            times.len()
+        )));
+    }
+    Ok((times, values))
+}
+
+fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
+    let fp: Params = params_of(ctx)?;
+    let sim: neural_mass::Params = input_params(ctx, "network")?;
+    let connectome = load_connectome(sim.connectome.as_str())?;
+    let n = connectome.n();
+    let network = neurodyn_io::read_table(&ctx.input_path("network"))?;
+    let signal_name = network
+        .column("signal")
+        .and_then(|c| c.as_str())
+        .and_then(|c| c.first().cloned())
+        .ok_or_else(|| PipelineError::Other("simulate/network: no signal".into()))?;
+    let use_bold = fp.signal.as_str() == "bold";
+    if use_bold && sim.bold_write.as_str() != "yes" {
+        return Err(PipelineError::Other(format!(
+            "{}.signal = \"bold\" needs {}.bold.write = \"yes\"",
+            ctx.stage,
+            ctx.binding("network").stage
+        )));
+    }
+    let (t_ms, ts, dt_ms) = if use_bold {
+        let (t, v) = read_series(&ctx.input_path("bold"), None, n)?;
+        (t, v, sim.bold_period_ms)
+    } else {
+        let (t, v) = read_series(&ctx.input_path("activity"), Some(&signal_name), n)?;
+        (t, v, sim.period_ms)
+    };
+    let samples = t_ms.len();
+    if samples < 3 {
+        return Err(PipelineError::Other(format!(
+            "{samples} samples of {} are too few for an FC: record longer ({}.duration_ms) or more often",
+            if use_bold { "BOLD" } else { "activity" },
+            ctx.binding("network").stage
+        )));
+    }
+    let target_param = fp.target.as_str();
+    let tm = load_target_labelled(target_param)?;
+    let (tn, target) = (tm.n, tm.values);
+    if tn != n {
+        return Err(PipelineError::Other(format!(
+            "{}.target = \"{target_param}\": a {tn} x {tn} matrix for a connectome of {n} regions",
+            ctx.stage
+        )));
+    }
+    let mismatch = tm.labels.as_ref().and_then(|labels| {
+        (0..n)
+            .find(|&r| labels[r] != connectome.labels()[r])
+            .map(|r| (labels[r].clone(), r))
+    });
+    if let Some((label, r)) = mismatch {
+        return Err(PipelineError::Other(format!(
+            "{}.target = \"{target_param}\": column {} is labelled {label:?} but region {r} of the connectome is {:?}; \
+             order the target's regions as the connectome's (or drop its header row)",
+            ctx.stage,
+            r + 1,
+            connectome.labels()[r]
+        )));
+    }
+    let fcm = fc::pearson_fc(&ts, n)?;
+    let similarity = if n >= 3 {
+        fc::fc_similarity(&fcm, &target, n)?
+    } else {
+        f64::NAN
+    };
+    let upper = fc::upper_triangle(&fcm, n);
+    let finite: Vec<f64> = upper.iter().copied().filter(|v| v.is_finite()).collect();
+    // NaN when no pair has a finite r (constant signals)
+    let mean_fc = if finite.is_empty() {
+        f64::NAN
+    } else {
+        finite.iter().sum::<f64>() / finite.len() as f64
+    };
+
+    let point = ctx.point.as_ref().expect("PerPoint");
+    let mut rec = recorder(ctx, 0)?;
+    let t = rec.declare(TableSchema::new(
+        "fc",
+        vec![
+            Field::new("i", ColumnType::U32, None),
+            Field::new("j", ColumnType::U32, None),
+            Field::new("r", ColumnType::F64, None),
+        ],
+    ))?;
+    let ii: Vec<u32> = (0..n * n).map(|q| (q / n) as u32).collect();
+    let jj: Vec<u32> = (0..n * n).map(|q| (q % n) as u32).collect();
+    rec.append(t, &[Column::U32(&ii), Column::U32(&jj), Column::F64(&fcm)])?;
+
+    let t = rec.declare(TableSchema::new(
+        "fit",
+        vec![
+            Field::new("signal", ColumnType::Str, None),
+            Field::new("n_samples", ColumnType::U32, None),
+            Field::new("fc_similarity", ColumnType::F64, None),
+            Field::new("mean_fc", ColumnType::F64, None),
+        ],
+    ))?;
+    let sig = if use_bold {
+        "bold"
+    } else {
+        signal_name.as_str()
+    };
+    rec.append(
+        t,
+        &[
+            Column::Str(&[sig]),
+            Column::U32(&[samples as u32]),
+            Column::F64(&[similarity]),
+            Column::F64(&[mean_fc]),
+        ],
+    )?;
+
+    // Dominant frequency per region: Welch with half-overlapping segments
+    // of half the longest power of two that fits (so that at least two
+    // segments are averaged), or of that power of two for short series;
+    // NaN for a constant region (no spectrum to speak of).
+    let mut seg = 1usize << (usize::BITS - 1 - samples.leading_zeros());
+    if seg >= 32 {
+        seg /= 2;
+    }
+    let constant: Vec<bool> = (0..n)
+        .map(|r| {
+            let first = ts[r];
+            (0..samples).all(|t| ts[t * n + r] == first)
+        })
+        .collect();
+    let dominant: Vec<f64> = if seg >= 4 {
+        spectrum::region_spectra(&ts, n, dt_ms, seg, 0.5)?
+            .iter()
+            .zip(&constant)
+            .map(|(s, &c)| {
+                if c {
+                    f64::NAN
+                } else {
+                    spectrum::dominant_frequency_hz(s)
+                }
+            })
+            .collect()
+    } else {
+        vec![f64::NAN; n]
+    };
+    let t = rec.declare(TableSchema::new(
+        "spectrum",
+        vec![
+            Field::new("region", ColumnType::U32, None),
+            Field::new("label", ColumnType::Str, None),
+            Field::new("dominant_hz", ColumnType::F64, Some("Hz")),
+        ],
+    ))?;
+    let region: Vec<u32> = (0..n as u32).collect();
+    let labels: Vec<&str> = connectome.labels().iter().map(String::as_str).collect();
+    rec.append(
+        t,
+        &[
+            Column::U32(&region),
+            Column::Str(&labels),
+            Column::F64(&dominant),
+        ],
+    )?;
+
+    let window_ms = fp.fcd_window_ms;
+    if window_ms > 0.0 {
+        let window = (window_ms / dt_ms).round() as usize;
+        let step = ((fp.fcd_step_ms / dt_ms).round() as usize).max(1);
+        let f = fc::fcd(&ts, n, window, step).map_err(|e| {
+            PipelineError::Other(format!(
+                "{}.fcd.window_ms = {window_ms} at {}: {e}",
+                ctx.stage,
+                point.label()
+            ))
+        })?;
+        let w = f.n_windows;
+        let t = rec.declare(TableSchema::new(
+            "fcd",
+            vec![
+                Field::new("window_i", ColumnType::U32, None),
+                Field::new("window_j", ColumnType::U32, None),
+                Field::new("r", ColumnType::F64, None),
+            ],
+        ))?;
+        let wi: Vec<u32> = (0..w * w).map(|q| (q / w) as u32).collect();
+        let wj: Vec<u32> = (0..w * w).map(|q| (q % w) as u32).collect();
+        rec.append(
+            t,
+            &[Column::U32(&wi), Column::U32(&wj), Column::F64(&f.matrix)],
+        )?;
+    }
+    rec.finish()?;
+    Ok(files(ctx, &rec))
+}
