@@ -7,14 +7,17 @@ use neurodyn_core::record::MemoryTable;
 use neurodyn_models::layered::{LayeredParams, Transmission, exact_count_distributions};
 use neurodyn_tests::{all_tables, counts, pipeline, run};
 
-fn small(name: &str, extra: &str) -> String {
+fn small(name: &str) -> String {
     format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"branching-avalanches\"\nseed = 5\n\
-         [sweep]\nmodel = [\"layered\", \"poisson\", \"random_graph\"]\nsigma = [0.7, 1.0]\nseed = [0]\n\
-         [simulate]\nlayered.pulses = 3000\nlayered.animation_steps = 30\npoisson.avalanches = 3000\n\
-         poisson.max_size = 100000\nrandom_graph.neurons = 2000\nrandom_graph.steps = 20000\n\
-         random_graph.spont_prob = 2e-5\n\
-         [analyse]\nbootstrap = 5\n[figures]\nanimation_frames = 4\n{extra}"
+        "[pipeline]\nname = \"{name}\"\nseed = 5\n\
+         [sweep]\nmodel = [\"layered\", \"poisson\", \"random_graph\"]\nsigma = [0.7, 1.0]\nseed = [0]\n{}",
+        neurodyn_tests::branching_stages(
+            "layered.pulses = 3000\nlayered.animation_steps = 30\npoisson.avalanches = 3000\n\
+             poisson.max_size = 100000\nrandom_graph.neurons = 2000\nrandom_graph.steps = 20000\n\
+             random_graph.spont_prob = 2e-5\n",
+            "bootstrap = 5\n",
+            "animation_frames = 4\n"
+        )
     )
 }
 
@@ -30,7 +33,7 @@ fn rows_of(t: &MemoryTable, model: &str, sigma: f64) -> Vec<usize> {
 fn runs_end_to_end_then_reruns_only_the_analysis() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path();
-    let p = pipeline(&small("ba", ""));
+    let p = pipeline(&small("ba"));
     let first = run(&p, out, Some(2), &[]);
     for (stage, n) in [
         ("simulate", 6),
@@ -149,7 +152,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     assert_eq!(counts(&again, "simulate"), (0, 6));
     assert_eq!(counts(&again, "figures"), (0, 1));
     // A bound on xmin (every sample is >= 1, so xmin = 1 everywhere).
-    let p2 = pipeline(&small("ba", "").replace("bootstrap = 5", "bootstrap = 6\nxmin_max = 1"));
+    let p2 = pipeline(&small("ba").replace("bootstrap = 5", "bootstrap = 6\nxmin_max = 1"));
     let third = run(&p2, out, Some(2), &[]);
     assert_eq!(counts(&third, "simulate"), (0, 6));
     assert_eq!(counts(&third, "analyse"), (6, 0));
@@ -161,12 +164,9 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
 #[test]
 fn data_do_not_depend_on_the_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = small("det", "")
+    let text = small("det")
         .replace("random_graph\"]", "random_graph\"]\n")
-        .replace(
-            "[figures]\nanimation_frames = 4",
-            "[figures]\nanimation_frames = 0",
-        );
+        .replace("animation_frames = 4", "animation_frames = 0");
     let p = pipeline(&text);
     run(&p, &tmp.path().join("one"), Some(1), &[]);
     run(&p, &tmp.path().join("two"), Some(2), &[]);
@@ -180,7 +180,7 @@ fn data_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn bad_parameters_name_the_key() {
-    let text = small("bad", "").replace(
+    let text = small("bad").replace(
         "layered.pulses = 3000",
         "layered.pulses = 3000\nlayered.pulse_interval_steps = 20",
     );

@@ -296,12 +296,17 @@ fn pandas_reads_every_ring_attractor_table() {
 #[test]
 fn pandas_reads_every_branching_avalanches_table() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "[pipeline]\nname = \"interop-ba\"\nstudy = \"branching-avalanches\"\n\
-                [sweep]\nmodel = [\"layered\", \"poisson\"]\nsigma = [0.7, 1.0]\nseed = [0]\n\
-                [simulate]\nlayered.pulses = 500\nlayered.animation_steps = 20\npoisson.avalanches = 2000\n\
-                poisson.max_size = 10000\npoisson.driven_steps = 5000\n\
-                [analyse]\nbootstrap = 3\n[figures]\nanimation_frames = 2\n";
-    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    let text = format!(
+        "[pipeline]\nname = \"interop-ba\"\n\
+         [sweep]\nmodel = [\"layered\", \"poisson\"]\nsigma = [0.7, 1.0]\nseed = [0]\n{}",
+        neurodyn_tests::branching_stages(
+            "layered.pulses = 500\nlayered.animation_steps = 20\npoisson.avalanches = 2000\n\
+             poisson.max_size = 10000\npoisson.driven_steps = 5000\n",
+            "bootstrap = 3\n",
+            "animation_frames = 2\n"
+        )
+    );
+    run(&pipeline(&text), tmp.path(), Some(2), &[]);
     check_with_pandas(CHECK_BRANCHING, &tmp.path().join("interop-ba"));
 }
 

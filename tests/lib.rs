@@ -46,6 +46,18 @@ pub fn whole_brain_stages(simulate: &str, fc: &str) -> String {
     )
 }
 
+/// The four stages of branching-avalanches
+/// (pipelines/branching-avalanches.toml) with extra keys for `simulate`,
+/// `analyse` and `figures`.
+pub fn branching_stages(simulate: &str, analyse: &str, figures: &str) -> String {
+    format!(
+        "[stages.simulate]\nkind = \"branching-network\"\n{simulate}\
+         [stages.analyse]\nkind = \"avalanche-statistics\"\ninputs = [\"simulate\"]\n{analyse}\
+         [stages.tables]\nkind = \"avalanche-tables\"\ninputs = [\"analyse\"]\n\
+         [stages.figures]\nkind = \"avalanche-figures\"\ninputs = [\"tables\", \"simulate.activity\", \"simulate.cells\"]\n{figures}"
+    )
+}
+
 /// A small force-motifs pipeline: n = 40, 4 loops of 300 steps (training
 /// in loops 1-2), pqif 0.5 and 1.0 x v_reset -12.3 and -17 x seed 0 — three
 /// networks, the pure QIF one with a null v_reset.

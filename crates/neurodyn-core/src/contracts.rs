@@ -532,6 +532,98 @@ pub const FIT_LANDSCAPE: TableKind = TableKind {
     params: &[],
 };
 
+/// Events per time bin.
+pub const COUNT_SERIES: TableKind = TableKind {
+    name: "count_series",
+    doc: "a network's active units (events) per time bin: step, count (columns: docs/tables.md, branching-avalanches activity)",
+    columns: &[],
+    params: &["poisson.max_size"],
+};
+
+/// A stationary driven series.
+pub const DRIVEN_SERIES: TableKind = TableKind {
+    name: "driven_series",
+    doc: "a stationary driven process's events per bin, for branching-ratio estimators: step, count (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Active cells of a layered network.
+pub const LAYERED_CELLS: TableKind = TableKind {
+    name: "layered_cells",
+    doc: "active cells of a layered network's animation run: step, layer, neuron (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[
+        "layered.layers",
+        "layered.neurons",
+        "layered.animation_steps",
+    ],
+};
+
+/// Avalanches of a count series.
+pub const COUNT_AVALANCHES: TableKind = TableKind {
+    name: "count_avalanches",
+    doc: "avalanches of a count series: start_bin, size, duration, truncated (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Power-law fits of sizes and durations.
+pub const POWERLAW_REPORT: TableKind = TableKind {
+    name: "powerlaw_report",
+    doc: "power-law fits of avalanche sizes and durations with goodness of fit and alternatives (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// The crackling relation.
+pub const CRACKLING: TableKind = TableKind {
+    name: "crackling",
+    doc: "fitted and predicted exponent of mean size by duration (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Mean size by duration.
+pub const SIZE_BY_DURATION: TableKind = TableKind {
+    name: "size_by_duration",
+    doc: "mean avalanche size per duration: duration, mean_size, count (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Branching ratios under subsampling.
+pub const BRANCHING_ESTIMATES: TableKind = TableKind {
+    name: "branching_estimates",
+    doc: "naive and multistep-regression branching ratios per series and subsampling (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Avalanches across the sweep.
+pub const AVALANCHES_SWEEP: TableKind = TableKind {
+    name: "avalanches_sweep",
+    doc: "every sweep point's avalanches, keys first (columns: docs/tables.md, branching-avalanches tables/avalanches)",
+    columns: &[],
+    params: &[],
+};
+
+/// Power-law fits across the sweep.
+pub const POWERLAW_SWEEP: TableKind = TableKind {
+    name: "powerlaw_sweep",
+    doc: "every sweep point's power-law fits, keys first (columns: docs/tables.md, branching-avalanches tables/powerlaw)",
+    columns: &[],
+    params: &[],
+};
+
+/// Mean size by duration across the sweep.
+pub const SIZE_BY_DURATION_SWEEP: TableKind = TableKind {
+    name: "size_by_duration_sweep",
+    doc: "every sweep point's mean size by duration, keys first (columns: docs/tables.md, branching-avalanches)",
+    columns: &[],
+    params: &[],
+};
+
 /// A table across the sweep: the sweep keys, then the collected columns.
 pub const SUMMARY: TableKind = TableKind {
     name: "summary",
@@ -578,6 +670,17 @@ pub const ALL: &[&TableKind] = &[
     &ACTIVITY_SWEEP,
     &FC_SWEEP,
     &FIT_LANDSCAPE,
+    &COUNT_SERIES,
+    &DRIVEN_SERIES,
+    &LAYERED_CELLS,
+    &COUNT_AVALANCHES,
+    &POWERLAW_REPORT,
+    &CRACKLING,
+    &SIZE_BY_DURATION,
+    &BRANCHING_ESTIMATES,
+    &AVALANCHES_SWEEP,
+    &POWERLAW_SWEEP,
+    &SIZE_BY_DURATION_SWEEP,
     &SUMMARY,
     &STUDY,
 ];

@@ -9,9 +9,7 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{
-    Result, TableError, collect, f64_column, scan_file, scan_stage, str_column, write_table,
-};
+use crate::{Dataset, Result, TableError, collect, f64_column, scan_file, str_column, write_table};
 
 /// The columns of a power-law table after its keys (the study's per-point
 /// tables and `tables/powerlaw.parquet`; `neurodyn analyze` writes them
@@ -42,37 +40,60 @@ fn keys() -> [Expr; 3] {
     ]
 }
 
+/// The per-point tables [`derive`] reads (an avalanche-statistics stage's).
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Avalanches.
+    pub avalanches: Dataset,
+    /// Power-law fits.
+    pub powerlaw: Dataset,
+    /// Crackling relation.
+    pub crackling: Dataset,
+    /// Mean size by duration.
+    pub size_by_duration: Dataset,
+    /// Branching-ratio estimates.
+    pub branching_ratio: Dataset,
+}
+
 /// Write `avalanches`, `powerlaw`, `crackling`, `size_by_duration` and
-/// `branching_ratio`; returns (file name relative to the pipeline folder,
+/// `branching_ratio` into `<pipeline_dir>/tables/`; returns (file name relative to the pipeline folder,
 /// rows) for each.
-pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
     let tables = pipeline_dir.join("tables");
-    let analyse = pipeline_dir.join("analyse");
-    let specs: [(&str, &[&str], &[&str]); 5] = [
+    let specs: [(&Dataset, &str, &[&str], &[&str]); 5] = [
         (
+            &inputs.avalanches,
             "avalanches",
             &["start_bin", "size", "duration", "truncated"],
             &["start_bin"],
         ),
-        ("powerlaw", &POWERLAW_COLUMNS, &["quantity"]),
         (
+            &inputs.powerlaw,
+            "powerlaw",
+            &POWERLAW_COLUMNS,
+            &["quantity"],
+        ),
+        (
+            &inputs.crackling,
             "crackling",
             &["gamma_fit", "gamma_predicted", "avalanches"],
             &[],
         ),
         (
+            &inputs.size_by_duration,
             "size_by_duration",
             &["duration", "mean_size", "count"],
             &["duration"],
         ),
         (
+            &inputs.branching_ratio,
             "branching_ratio",
             &["series", "subsampling", "m_naive", "m_mr", "b_mr"],
             &["series", "subsampling"],
         ),
     ];
     let mut out = Vec::new();
-    for (name, columns, order) in specs {
+    for (input, name, columns, order) in specs {
         let mut select: Vec<Expr> = keys().into();
         for c in columns {
             let e = col(*c);
@@ -87,7 +108,7 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
         sort.extend(order);
         let descending: Vec<bool> = sort.iter().map(|c| *c == "subsampling").collect();
         let mut df = collect(
-            scan_stage(&analyse, name)?.select(select).sort(
+            input.scan()?.select(select).sort(
                 sort,
                 SortMultipleOptions::default().with_order_descending_multi(descending),
             ),

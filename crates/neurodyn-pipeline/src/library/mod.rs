@@ -127,6 +127,7 @@ pub fn kinds() -> Vec<StageKind> {
         models::rate_rnn_twins::KIND,
         models::ring_attractor::kind(),
         models::neural_mass::KIND,
+        models::branching_network::KIND,
         analyses::avalanches::KIND,
         analyses::powerlaw_fit::KIND,
         analyses::branching_ratio::KIND,
@@ -135,12 +136,15 @@ pub fn kinds() -> Vec<StageKind> {
         analyses::spectra::KIND,
         analyses::lyapunov::KIND,
         analyses::fc_fit::KIND,
+        analyses::avalanche_statistics::KIND,
         tables::collect::KIND,
         tables::lyapunov::KIND,
         tables::neural_mass::KIND,
+        tables::avalanche::KIND,
         figures::line_plot::KIND,
         figures::lyapunov::KIND,
         figures::neural_mass::KIND,
+        figures::avalanche::KIND,
     ]
 }
 

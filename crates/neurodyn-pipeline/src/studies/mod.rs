@@ -1,6 +1,5 @@
 //! The studies neurodyn runs, one module each.
 
-pub mod branching_avalanches;
 pub mod force_motifs;
 pub mod ring_attractor;
 
@@ -14,6 +13,5 @@ pub fn all() -> Vec<Box<dyn Study>> {
     vec![
         Box::new(force_motifs::ForceMotifs),
         Box::new(ring_attractor::RingAttractor),
-        Box::new(branching_avalanches::BranchingAvalanches),
     ]
 }

@@ -2,6 +2,7 @@
 //! Each reads its inputs by table kind, so it applies to any model that
 //! writes that kind.
 
+pub mod avalanche_statistics;
 pub mod avalanches;
 pub mod branching_ratio;
 pub mod dimensionality;

@@ -1,5 +1,6 @@
 //! Figure stages: draw tables across the sweep.
 
+pub mod avalanche;
 pub mod line_plot;
 pub mod lyapunov;
 pub mod neural_mass;

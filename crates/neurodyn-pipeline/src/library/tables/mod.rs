@@ -1,5 +1,6 @@
 //! Table stages: one table across the sweep.
 
+pub mod avalanche;
 pub mod collect;
 pub mod lyapunov;
 pub mod neural_mass;
