@@ -116,10 +116,15 @@ fn reference(
 ) -> std::collections::BTreeMap<String, neurodyn_core::record::MemoryTable> {
     let tmp = tempfile::tempdir().unwrap();
     let text = format!(
-        "[pipeline]\nname = \"ref\"\nstudy = \"force-motifs\"\nseed = 2024\n\
-         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n\
-         [simulate]\nnoise_scaling = \"{noise}\"\n\
-         [simulate.record]\nvariables = [\"r\", \"weights\"]\n"
+        "[pipeline]\nname = \"ref\"\nseed = 2024\n\
+         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n{}",
+        neurodyn_tests::force_motifs_stages(
+            &format!(
+                "noise_scaling = \"{noise}\"\n\
+                 [stages.simulate.record]\nvariables = [\"r\", \"weights\"]\n"
+            ),
+            ""
+        )
     );
     run(&pipeline(&text), tmp.path(), None, &[]);
     all_tables(&tmp.path().join("ref/tables"))

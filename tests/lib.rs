@@ -60,15 +60,30 @@ pub fn branching_stages(simulate: &str, analyse: &str, figures: &str) -> String 
 
 /// A small force-motifs pipeline: n = 40, 4 loops of 300 steps (training
 /// in loops 1-2), pqif 0.5 and 1.0 x v_reset -12.3 and -17 x seed 0 — three
-/// networks, the pure QIF one with a null v_reset.
+/// networks, the pure QIF one with a null v_reset. `extra` goes under
+/// `[stages.analyse]`.
 pub fn small_force_motifs(name: &str, extra: &str) -> String {
     format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"force-motifs\"\nseed = 3\n\
-         [sweep]\npqif = [0.5, 1.0]\nv_reset = [-12.3, -17.0]\nseed = [0]\n\
-         [simulate]\nn = 40\nloops = 4\nsteps_per_loop = 300\nstim_steps = 60\n\
-         train_first_loop = 1\ntrain_last_loop = 2\n\
-         [simulate.record]\ncurrent_units = [0, 21]\ncurrent_loops = [3]\nreadout_units = [0, 1]\n\
-         [analyse]\ndpr_skip_steps = 60\n{extra}"
+        "[pipeline]\nname = \"{name}\"\nseed = 3\n\
+         [sweep]\npqif = [0.5, 1.0]\nv_reset = [-12.3, -17.0]\nseed = [0]\n{}",
+        force_motifs_stages(
+            "n = 40\nloops = 4\nsteps_per_loop = 300\nstim_steps = 60\n\
+             train_first_loop = 1\ntrain_last_loop = 2\n\
+             [stages.simulate.record]\ncurrent_units = [0, 21]\ncurrent_loops = [3]\nreadout_units = [0, 1]\n",
+            &format!("dpr_skip_steps = 60\n{extra}")
+        )
+    )
+}
+
+/// The four stages of force-motifs (pipelines/force-motifs.toml) with
+/// extra keys: `simulate` follows `[stages.simulate]` (its sub-table is
+/// `[stages.simulate.record]`), `analyse` follows `[stages.analyse]`.
+pub fn force_motifs_stages(simulate: &str, analyse: &str) -> String {
+    format!(
+        "[stages.simulate]\nkind = \"lif-qif-force\"\n{simulate}\
+         [stages.analyse]\nkind = \"motifs-dimensionality\"\ninputs = [\"simulate\"]\n{analyse}\
+         [stages.tables]\nkind = \"force-tables\"\ninputs = [\"analyse\", \"simulate.loops\"]\n\
+         [stages.figures]\nkind = \"force-figures\"\ninputs = [\"tables\", \"simulate.readout\", \"simulate.spikes\"]\n"
     )
 }
 

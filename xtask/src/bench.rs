@@ -223,8 +223,12 @@ pub fn main(args: &[String]) -> Result<()> {
         let one = tmp.join("force-one.toml");
         std::fs::write(
             &one,
-            "[pipeline]\nname = \"force-one\"\nstudy = \"force-motifs\"\nseed = 2024\n\
-         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n",
+            "[pipeline]\nname = \"force-one\"\nseed = 2024\n\
+         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n\
+         [stages.simulate]\nkind = \"lif-qif-force\"\n\
+         [stages.analyse]\nkind = \"motifs-dimensionality\"\ninputs = [\"simulate\"]\n\
+         [stages.tables]\nkind = \"force-tables\"\ninputs = [\"analyse\", \"simulate.loops\"]\n\
+         [stages.figures]\nkind = \"force-figures\"\ninputs = [\"tables\", \"simulate.readout\", \"simulate.spikes\"]\n",
         )?;
         let one_s = one.to_str().context("utf-8")?;
         let f_all = measure(

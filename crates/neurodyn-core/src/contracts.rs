@@ -624,6 +624,102 @@ pub const SIZE_BY_DURATION_SWEEP: TableKind = TableKind {
     params: &[],
 };
 
+/// Recorded activity of a FORCE network.
+pub const FORCE_ACTIVITY: TableKind = TableKind {
+    name: "force_activity",
+    doc: "recorded filtered rates and inputs of a FORCE network per loop and step (columns vary with record.variables; docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &["n", "record.variables"],
+};
+
+/// Spikes of a FORCE network.
+pub const FORCE_SPIKES: TableKind = TableKind {
+    name: "force_spikes",
+    doc: "spikes of a FORCE network: loop, step, neuron (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &["dt_tau", "tau_m_ms"],
+};
+
+/// Currents of chosen FORCE units.
+pub const FORCE_CURRENTS: TableKind = TableKind {
+    name: "force_currents",
+    doc: "synaptic currents of chosen units and loops (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Readout and targets of a FORCE network.
+pub const FORCE_READOUT: TableKind = TableKind {
+    name: "force_readout",
+    doc: "readout and target of chosen outputs per loop and step (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &["loops", "dt_tau", "tau_m_ms"],
+};
+
+/// Recorded weight matrices.
+pub const FORCE_WEIGHTS: TableKind = TableKind {
+    name: "force_weights",
+    doc: "recorded weight matrices, one per loop: loop, post, pre, w (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &["n", "record.variables"],
+};
+
+/// Training statistics per loop.
+pub const FORCE_LOOPS: TableKind = TableKind {
+    name: "force_loops",
+    doc: "per loop: trained, mse, correlation, spikes, rate and weight change (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// The targets.
+pub const FORCE_TARGETS: TableKind = TableKind {
+    name: "force_targets",
+    doc: "the target signals (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Motifs per recorded weight matrix.
+pub const WEIGHT_MOTIFS: TableKind = TableKind {
+    name: "weight_motifs",
+    doc: "second-order motif statistics of each recorded weight matrix (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Dimensionality per loop.
+pub const LOOP_DIMENSIONALITY: TableKind = TableKind {
+    name: "loop_dimensionality",
+    doc: "PR and bias-corrected PR of each loop's activity (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Motifs across the sweep.
+pub const MOTIFS_SWEEP: TableKind = TableKind {
+    name: "motifs_sweep",
+    doc: "every point's motifs, keys first (columns: docs/tables.md, force-motifs tables/motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Dimensionality across the sweep.
+pub const DIMENSIONALITY_SWEEP: TableKind = TableKind {
+    name: "dimensionality_sweep",
+    doc: "every point's dimensionality per loop, keys first (columns: docs/tables.md, force-motifs)",
+    columns: &[],
+    params: &[],
+};
+
+/// Training statistics across the sweep.
+pub const TRAINING_SWEEP: TableKind = TableKind {
+    name: "training_sweep",
+    doc: "every point's training statistics per loop, keys first (columns: docs/tables.md, force-motifs tables/training)",
+    columns: &[],
+    params: &[],
+};
+
 /// A table across the sweep: the sweep keys, then the collected columns.
 pub const SUMMARY: TableKind = TableKind {
     name: "summary",
@@ -681,6 +777,18 @@ pub const ALL: &[&TableKind] = &[
     &AVALANCHES_SWEEP,
     &POWERLAW_SWEEP,
     &SIZE_BY_DURATION_SWEEP,
+    &FORCE_ACTIVITY,
+    &FORCE_SPIKES,
+    &FORCE_CURRENTS,
+    &FORCE_READOUT,
+    &FORCE_WEIGHTS,
+    &FORCE_LOOPS,
+    &FORCE_TARGETS,
+    &WEIGHT_MOTIFS,
+    &LOOP_DIMENSIONALITY,
+    &MOTIFS_SWEEP,
+    &DIMENSIONALITY_SWEEP,
+    &TRAINING_SWEEP,
     &SUMMARY,
     &STUDY,
 ];

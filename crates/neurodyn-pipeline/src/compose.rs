@@ -8,13 +8,15 @@
 use crate::library::{self, StageKind};
 use crate::params::validate_stage;
 use crate::spec::{Node, NodeKind, Source, SpecError};
-use crate::study::{AxisDef, Binding, Scope, StageDef, Study, intern};
+use crate::study::{AxisDef, Binding, Point, Scope, StageDef, Study, intern};
 
 /// The study of a composed pipeline: the union of its kinds' sweep axes
 /// and its stages.
 pub struct Composed {
     axes: Vec<AxisDef>,
     stages: Vec<StageDef>,
+    /// Each stage kind's canonical point, applied in stage order.
+    canonical: Vec<fn(Point) -> Point>,
 }
 
 impl Study for Composed {
@@ -32,6 +34,10 @@ impl Study for Composed {
 
     fn stages(&self) -> Vec<StageDef> {
         self.stages.clone()
+    }
+
+    fn canonical_point(&self, point: Point) -> Point {
+        self.canonical.iter().fold(point, |p, f| f(p))
     }
 }
 
@@ -516,7 +522,15 @@ pub fn compose(
     }
     check_columns(src, &entries, &order, &bindings, &out, &axes)?;
     let stages = out.iter().map(|(d, _)| d.clone()).collect();
-    Ok((Composed { axes, stages }, out))
+    let canonical = order.iter().map(|&i| entries[i].kind.canonical).collect();
+    Ok((
+        Composed {
+            axes,
+            stages,
+            canonical,
+        },
+        out,
+    ))
 }
 
 /// A column a table is known to hold: its name and whether it is numeric.

@@ -32,7 +32,12 @@ impl std::fmt::Debug for Pipeline {
 }
 
 /// Former studies that are pipeline files composed of library stages now.
-const COMPOSED: &[&str] = &["rnn-chaos", "whole-brain", "branching-avalanches"];
+const COMPOSED: &[&str] = &[
+    "rnn-chaos",
+    "whole-brain",
+    "branching-avalanches",
+    "force-motifs",
+];
 
 impl Pipeline {
     /// Read and validate a pipeline file.

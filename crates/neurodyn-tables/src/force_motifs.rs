@@ -10,7 +10,7 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, collect, f64_column, scan_file, scan_stage, write_table};
+use crate::{Dataset, Result, collect, f64_column, scan_file, write_table};
 
 fn keys() -> [Expr; 3] {
     [
@@ -21,10 +21,9 @@ fn keys() -> [Expr; 3] {
 }
 
 fn derive_one(
+    input: &Dataset,
     pipeline_dir: &Path,
     meta: &FileMeta,
-    stage: &str,
-    table: &str,
     name: &str,
     columns: &[&str],
 ) -> Result<(String, u64)> {
@@ -32,12 +31,10 @@ fn derive_one(
     sel.push(col("loop").cast(DataType::Int64));
     sel.extend(columns.iter().map(|c| col(*c)));
     let mut df = collect(
-        scan_stage(&pipeline_dir.join(stage), table)?
-            .select(sel)
-            .sort(
-                ["pqif", "v_reset", "seed", "loop"],
-                SortMultipleOptions::default().with_nulls_last(true),
-            ),
+        input.scan()?.select(sel).sort(
+            ["pqif", "v_reset", "seed", "loop"],
+            SortMultipleOptions::default().with_nulls_last(true),
+        ),
         &format!("tables/{name}"),
     )?;
     let rel = format!("tables/{name}.parquet");
@@ -45,35 +42,45 @@ fn derive_one(
     Ok((rel, rows))
 }
 
-/// Write `motifs`, `dimensionality` and `training`; returns (file name
-/// relative to the pipeline folder, rows) for each.
-pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+/// The per-point tables [`derive`] reads.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Motifs per recorded weight matrix, where recorded.
+    pub motifs: Dataset,
+    /// Dimensionality per loop, where recorded.
+    pub dimensionality: Dataset,
+    /// Training statistics per loop.
+    pub loops: Dataset,
+}
+
+/// Write `motifs`, `dimensionality` and `training` into
+/// `<pipeline_dir>/tables/`; returns (file name relative to the pipeline
+/// folder, rows) for each.
+pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+    let exists = |d: &Dataset| d.stage_dir.join(&d.table).exists();
     let mut out = Vec::new();
-    if pipeline_dir.join("analyse/motifs").exists() {
+    if exists(&inputs.motifs) {
         out.push(derive_one(
+            &inputs.motifs,
             pipeline_dir,
             meta,
-            "analyse",
-            "motifs",
             "motifs",
             &["sigma2", "tau_rec", "tau_div", "tau_con", "tau_chn"],
         )?);
     }
-    if pipeline_dir.join("analyse/dimensionality").exists() {
+    if exists(&inputs.dimensionality) {
         out.push(derive_one(
+            &inputs.dimensionality,
             pipeline_dir,
             meta,
-            "analyse",
-            "dimensionality",
             "dimensionality",
             &["samples", "pr", "dpr"],
         )?);
     }
     out.push(derive_one(
+        &inputs.loops,
         pipeline_dir,
         meta,
-        "simulate",
-        "loops",
         "training",
         &[
             "trained",

@@ -18,7 +18,7 @@ use neurodyn_core::contracts::TableKind;
 
 use crate::PipelineError;
 use crate::params::{ParamDef, Params};
-use crate::study::{AxisDef, OutputFile, Scope, StageContext};
+use crate::study::{AxisDef, OutputFile, Point, Scope, StageContext};
 pub use crate::typed::{KindParams, check_typed, params_of, typed, upstream_params};
 
 /// What a stage kind does.
@@ -118,6 +118,15 @@ pub struct StageKind {
     pub check: fn(&Params) -> Result<(), (&'static str, String)>,
     /// The computation.
     pub run: fn(&StageContext) -> Result<Vec<OutputFile>, PipelineError>,
+    /// The point a sweep point denotes for this kind ([`same_point`] for
+    /// most): a kind may null an axis that does not apply there (a pure QIF
+    /// network has no reset potential); equal points then run once.
+    pub canonical: fn(Point) -> Point,
+}
+
+/// A sweep point as it is (the [`StageKind::canonical`] of most kinds).
+pub fn same_point(point: Point) -> Point {
+    point
 }
 
 /// Every stage kind, in the order `neurodyn stages` lists them.
@@ -128,6 +137,7 @@ pub fn kinds() -> Vec<StageKind> {
         models::ring_attractor::kind(),
         models::neural_mass::KIND,
         models::branching_network::KIND,
+        models::lif_qif_force::KIND,
         analyses::avalanches::KIND,
         analyses::powerlaw_fit::KIND,
         analyses::branching_ratio::KIND,
@@ -137,14 +147,17 @@ pub fn kinds() -> Vec<StageKind> {
         analyses::lyapunov::KIND,
         analyses::fc_fit::KIND,
         analyses::avalanche_statistics::KIND,
+        analyses::motifs_dimensionality::KIND,
         tables::collect::KIND,
         tables::lyapunov::KIND,
         tables::neural_mass::KIND,
         tables::avalanche::KIND,
+        tables::force::KIND,
         figures::line_plot::KIND,
         figures::lyapunov::KIND,
         figures::neural_mass::KIND,
         figures::avalanche::KIND,
+        figures::force::KIND,
     ]
 }
 

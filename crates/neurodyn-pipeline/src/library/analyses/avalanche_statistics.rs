@@ -19,7 +19,9 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::models::branching_network::{self, point_seed};
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, int, int_list};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
 use crate::typed::input_params;
@@ -54,6 +56,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use super::binned_spikes;
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::ParamDef;
 use crate::study::{OutputFile, Scope, StageContext};
 use crate::study::{files, recorder};
@@ -29,6 +31,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::of("avalanches", &AVALANCHES)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

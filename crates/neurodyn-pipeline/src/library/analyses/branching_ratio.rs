@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use super::binned_spikes;
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::ParamDef;
 use crate::params::{int, positive};
 use crate::study::{OutputFile, Scope, StageContext};
@@ -31,6 +33,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::of("branching_ratio", &BRANCHING_RATIO)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

@@ -14,7 +14,9 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::models::neural_mass::{self, EXAMPLE_TARGET_FC, file, load_connectome};
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, choice, float, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
 use crate::typed::input_params;
@@ -53,6 +55,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

@@ -14,7 +14,9 @@ use neurodyn_core::{Column, Recorder};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, int, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
 
@@ -51,6 +53,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

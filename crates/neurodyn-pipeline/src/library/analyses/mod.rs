@@ -9,6 +9,7 @@ pub mod dimensionality;
 pub mod fc;
 pub mod fc_fit;
 pub mod lyapunov;
+pub mod motifs_dimensionality;
 pub mod powerlaw_fit;
 pub mod spectra;
 

@@ -7,7 +7,9 @@ use neurodyn_core::{Column, Recorder};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::ParamDef;
 use crate::params::int;
 use crate::study::{OutputFile, Scope, StageContext};
@@ -30,6 +32,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::of("powerlaw_fit", &POWERLAW_FIT)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use super::read_activity;
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::ParamDef;
 use crate::params::{float, int};
 use crate::study::{OutputFile, Scope, StageContext};
@@ -30,6 +32,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::of("spectra", &SPECTRA), Output::of("peaks", &PEAKS)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

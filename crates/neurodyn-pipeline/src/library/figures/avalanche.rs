@@ -15,7 +15,9 @@ use serde::Deserialize;
 use crate::PipelineError;
 use crate::library::analyses::avalanche_statistics::read_activity;
 use crate::library::models::branching_network;
-use crate::library::{KindParams, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, choice, int};
 use crate::study::{OutputFile, Point, Scope, StageContext};
 use crate::typed::input_params;
@@ -59,6 +61,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

@@ -5,7 +5,9 @@ use neurodyn_plot::{Chart, Series};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, ParamKind, ParamValue, name};
 use crate::study::{OutputFile, Scope, StageContext};
 
@@ -26,6 +28,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::models::rate_rnn_twins;
-use crate::library::{KindParams, Port, Role, StageKind, check_typed, dataset, no_axes, params_of};
+use crate::library::{
+    KindParams, Port, Role, StageKind, check_typed, dataset, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, int};
 use crate::study::{OutputFile, Scope, StageContext};
 use crate::typed::input_params;
@@ -42,6 +44,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

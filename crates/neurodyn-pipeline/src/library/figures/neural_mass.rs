@@ -11,7 +11,9 @@ use serde::Deserialize;
 use crate::PipelineError;
 use crate::library::analyses::fc_fit::{self, load_target};
 use crate::library::models::neural_mass::{self, load_connectome, signal_of};
-use crate::library::{KindParams, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, int};
 use crate::study::{OutputFile, Scope, StageContext};
 use crate::typed::input_params;
@@ -55,6 +57,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn params() -> Vec<ParamDef> {

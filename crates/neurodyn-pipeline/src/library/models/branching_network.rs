@@ -24,7 +24,7 @@ use neurodyn_models::random_graph::{RandomGraphNetwork, RandomGraphParams};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of};
+use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
 use crate::params::{choice, float, int};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -45,6 +45,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run: simulate,
+    canonical: same_point,
 };
 
 /// Models, in the study's order.

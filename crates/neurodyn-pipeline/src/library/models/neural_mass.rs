@@ -27,7 +27,7 @@ use rand::RngExt as _;
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of};
+use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
 use crate::params::{ParamDef, ParamKind, ParamValue, choice, float, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -48,6 +48,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run: simulate,
+    canonical: same_point,
 };
 
 /// Node models on the `model` axis.

@@ -8,7 +8,9 @@ use neurodyn_models::rate_rnn::{RnnForm, RnnParams};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, seed_axis};
+use crate::library::{
+    KindParams, Output, Role, StageKind, check_typed, params_of, same_point, seed_axis,
+};
 use crate::params::ParamDef;
 use crate::params::{choice, int, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext};
@@ -27,6 +29,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::of("activity", &ACTIVITY)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

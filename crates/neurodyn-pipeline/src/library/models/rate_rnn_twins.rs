@@ -12,7 +12,7 @@ use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of};
+use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
 use crate::params::{ParamDef, choice, choice_list, int, int_list, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -34,6 +34,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 fn axes() -> Vec<AxisDef> {

@@ -4,7 +4,7 @@
 
 use neurodyn_core::contracts::{SPIKES, STUDY};
 
-use crate::library::{Output, Role, StageKind};
+use crate::library::{Output, Role, StageKind, same_point};
 use crate::params::ParamDef;
 use crate::studies::ring_attractor::RingAttractor;
 use crate::study::{AxisDef, Scope, StageDef, Study};
@@ -39,5 +39,6 @@ pub fn kind() -> StageKind {
         outputs: OUTPUTS,
         check: s.check,
         run: s.run,
+        canonical: same_point,
     }
 }

@@ -4,7 +4,9 @@ use neurodyn_core::contracts::SUMMARY;
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of};
+use crate::library::{
+    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+};
 use crate::params::{ParamDef, name};
 use crate::study::{OutputFile, Scope, StageContext};
 
@@ -25,6 +27,7 @@ pub const KIND: StageKind = StageKind {
     outputs: &[Output::by_stage("summary", &SUMMARY)],
     check: check_typed::<Params>,
     run,
+    canonical: same_point,
 };
 
 /// Typed parameters.

@@ -10,7 +10,7 @@ use neurodyn_core::contracts::{
 
 use crate::PipelineError;
 use crate::library::models::rate_rnn_twins;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes};
+use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
 use crate::params::ParamDef;
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::{NoParams, input_params};
@@ -54,6 +54,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<NoParams>,
     run,
+    canonical: same_point,
 };
 
 fn no_params() -> Vec<ParamDef> {

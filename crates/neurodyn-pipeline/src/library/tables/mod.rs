@@ -2,5 +2,6 @@
 
 pub mod avalanche;
 pub mod collect;
+pub mod force;
 pub mod lyapunov;
 pub mod neural_mass;

@@ -9,7 +9,7 @@ use neurodyn_core::contracts::{
 };
 
 use crate::PipelineError;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes};
+use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
 use crate::params::ParamDef;
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::NoParams;
@@ -60,6 +60,7 @@ pub const KIND: StageKind = StageKind {
     ],
     check: check_typed::<NoParams>,
     run,
+    canonical: same_point,
 };
 
 fn no_params() -> Vec<ParamDef> {
