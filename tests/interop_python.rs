@@ -286,10 +286,17 @@ fn pandas_reads_every_force_motifs_table() {
 #[test]
 fn pandas_reads_every_ring_attractor_table() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "[pipeline]\nname = \"interop-ra\"\nstudy = \"ring-attractor\"\n\
-                [sweep]\nparameter_set = [\"original\"]\ncondition = [\"normal\", \"decreased\"]\nseed = [0]\n\
-                [simulate]\nduration_s = 1.5\n[fi_curves]\ncurrent_step_pa = 100.0\n[figures]\nanimation_frames = 2\n";
-    run(&pipeline(text), tmp.path(), Some(2), &[]);
+    let text = format!(
+        "[pipeline]\nname = \"interop-ra\"\n\
+         [sweep]\nparameter_set = [\"original\"]\ncondition = [\"normal\", \"decreased\"]\nseed = [0]\n{}",
+        neurodyn_tests::ring_stages(
+            "duration_s = 1.5\n",
+            "",
+            "current_step_pa = 100.0\n",
+            "animation_frames = 2\n"
+        )
+    );
+    run(&pipeline(&text), tmp.path(), Some(2), &[]);
     check_with_pandas(CHECK_RING, &tmp.path().join("interop-ra"));
 }
 

@@ -58,6 +58,19 @@ pub fn branching_stages(simulate: &str, analyse: &str, figures: &str) -> String 
     )
 }
 
+/// The five stages of ring-attractor (pipelines/ring-attractor.toml) with
+/// extra keys: `simulate` follows `[stages.simulate]` (its sub-table is
+/// `[stages.simulate.record]`), then `analyse`, `fi_curves` and `figures`.
+pub fn ring_stages(simulate: &str, analyse: &str, fi_curves: &str, figures: &str) -> String {
+    format!(
+        "[stages.simulate]\nkind = \"ring-attractor\"\n{simulate}\
+         [stages.analyse]\nkind = \"bump-persistence\"\ninputs = [\"simulate\"]\n{analyse}\
+         [stages.fi_curves]\nkind = \"fi-curves\"\n{fi_curves}\
+         [stages.tables]\nkind = \"ring-tables\"\ninputs = [\"analyse\"]\n\
+         [stages.figures]\nkind = \"ring-figures\"\ninputs = [\"tables\", \"fi_curves\", \"simulate\", \"analyse.bump\"]\n{figures}"
+    )
+}
+
 /// A small force-motifs pipeline: n = 40, 4 loops of 300 steps (training
 /// in loops 1-2), pqif 0.5 and 1.0 x v_reset -12.3 and -17 x seed 0 — three
 /// networks, the pure QIF one with a null v_reset. `extra` goes under

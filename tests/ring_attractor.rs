@@ -8,12 +8,17 @@ use neurodyn_core::record::MemoryTable;
 use neurodyn_pipeline::Pipeline;
 use neurodyn_tests::{all_tables, counts, pipeline, run};
 
-fn short(name: &str, extra: &str) -> String {
+/// A short ring sweep; `analyse` goes under `[stages.analyse]`.
+fn short(name: &str, analyse: &str) -> String {
     format!(
-        "[pipeline]\nname = \"{name}\"\nstudy = \"ring-attractor\"\nseed = 42\n\
-         [sweep]\nparameter_set = [\"original\"]\ncondition = [\"normal\", \"decreased\"]\nseed = [0]\n\
-         [simulate]\nduration_s = 2.5\n[simulate.record]\nevery_steps = 100\n\
-         [fi_curves]\ncurrent_step_pa = 50.0\n[figures]\nanimation_frames = 3\n{extra}"
+        "[pipeline]\nname = \"{name}\"\nseed = 42\n\
+         [sweep]\nparameter_set = [\"original\"]\ncondition = [\"normal\", \"decreased\"]\nseed = [0]\n{}",
+        neurodyn_tests::ring_stages(
+            "duration_s = 2.5\n[stages.simulate.record]\nevery_steps = 100\n",
+            analyse,
+            "current_step_pa = 50.0\n",
+            "animation_frames = 3\n"
+        )
     )
 }
 
@@ -88,7 +93,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
         assert_eq!(counts(&again, stage).0, 0, "{stage} reran");
     }
     // An analysis parameter: only the analysis and what follows it.
-    let p2 = pipeline(&short("ra", "[analyse]\nlow_hz = 20.0\n"));
+    let p2 = pipeline(&short("ra", "low_hz = 20.0\n"));
     let third = run(&p2, out, Some(1), &[]);
     assert_eq!(counts(&third, "simulate"), (0, 2));
     assert_eq!(counts(&third, "analyse"), (2, 0));
@@ -98,7 +103,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     // The same data with one thread as with two.
     let one = tmp.path().join("one");
     run(
-        &pipeline(&short("ra", "[analyse]\nlow_hz = 20.0\n")),
+        &pipeline(&short("ra", "low_hz = 20.0\n")),
         &one,
         Some(1),
         &[],

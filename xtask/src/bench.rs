@@ -308,8 +308,13 @@ pub fn main(args: &[String]) -> Result<()> {
         let ring = tmp.join("ring-four.toml");
         std::fs::write(
             &ring,
-            "[pipeline]\nname = \"ring-four\"\nstudy = \"ring-attractor\"\nseed = 42\n\
-         [sweep]\nparameter_set = [\"original\"]\nseed = [0]\n",
+            "[pipeline]\nname = \"ring-four\"\nseed = 42\n\
+         [sweep]\nparameter_set = [\"original\"]\nseed = [0]\n\
+         [stages.simulate]\nkind = \"ring-attractor\"\n\
+         [stages.analyse]\nkind = \"bump-persistence\"\ninputs = [\"simulate\"]\n\
+         [stages.fi_curves]\nkind = \"fi-curves\"\n\
+         [stages.tables]\nkind = \"ring-tables\"\ninputs = [\"analyse\"]\n\
+         [stages.figures]\nkind = \"ring-figures\"\ninputs = [\"tables\", \"fi_curves\", \"simulate\", \"analyse.bump\"]\n",
         )?;
         let ring_s = ring.to_str().context("utf-8")?;
         let ring_out = format!("{out_s}-ring");

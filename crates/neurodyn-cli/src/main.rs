@@ -54,7 +54,7 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// List the pipelines in pipelines/ and the studies neurodyn knows.
+    /// List the pipelines in pipelines/ (`neurodyn stages` lists the stage kinds).
     List {
         /// Folder of pipeline files.
         #[arg(long, default_value = "pipelines")]
@@ -216,10 +216,6 @@ fn dispatch(cmd: Command) -> Result<()> {
             }
         }
         Command::List { dir } => {
-            println!("studies:");
-            for s in neurodyn_pipeline::studies::all() {
-                println!("  {:<22} {}", s.name(), s.description());
-            }
             println!("pipelines in {}:", dir.display());
             let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
                 .with_context(|| format!("reading {}", dir.display()))?
@@ -230,12 +226,8 @@ fn dispatch(cmd: Command) -> Result<()> {
             for f in files {
                 match Pipeline::load(&f) {
                     Ok(p) => println!(
-                        "  {:<28} {}, {} sweep points, {} stages",
+                        "  {:<28} {} sweep points, {} stages",
                         f.file_stem().unwrap_or_default().to_string_lossy(),
-                        match p.study.name() {
-                            "composed" => "composed of library stages".to_string(),
-                            s => format!("study {s}"),
-                        },
                         p.points().len(),
                         p.stages.len()
                     ),

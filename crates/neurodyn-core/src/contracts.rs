@@ -720,6 +720,62 @@ pub const TRAINING_SWEEP: TableKind = TableKind {
     params: &[],
 };
 
+/// Decimated traces of a ring network.
+pub const RING_TRACES: TableKind = TableKind {
+    name: "ring_traces",
+    doc: "decimated traces of a ring network's recorded neurons (columns: docs/tables.md, ring-attractor)",
+    columns: &[],
+    params: &[
+        "n_e",
+        "n_i",
+        "dt_ms",
+        "duration_s",
+        "stimulus_deg",
+        "stimulus_on_s",
+        "stimulus_off_s",
+    ],
+};
+
+/// Population rates of a ring.
+pub const POPULATION_RATES: TableKind = TableKind {
+    name: "population_rates",
+    doc: "E and I population rates per time bin: t_s, rate_e_hz, rate_i_hz (columns: docs/tables.md, ring-attractor)",
+    columns: &[],
+    params: &[],
+};
+
+/// The bump's angle over time.
+pub const BUMP_TRACK: TableKind = TableKind {
+    name: "bump_track",
+    doc: "population-vector angle and strength of the E activity per bin (columns: docs/tables.md, ring-attractor)",
+    columns: &[],
+    params: &[],
+};
+
+/// Persistence of a bump.
+pub const PERSISTENCE: TableKind = TableKind {
+    name: "persistence",
+    doc: "how long the bump persisted after the stimulus, why it ended, the angle error (columns: docs/tables.md, ring-attractor)",
+    columns: &[],
+    params: &[],
+};
+
+/// f-I curves.
+pub const FI_CURVES: TableKind = TableKind {
+    name: "fi_curves",
+    doc: "f-I curves of each cell type of each parameter set (columns: docs/tables.md, ring-attractor)",
+    columns: &[],
+    params: &[],
+};
+
+/// Persistence across the sweep.
+pub const PERSISTENCE_SWEEP: TableKind = TableKind {
+    name: "persistence_sweep",
+    doc: "every run's persistence, keys first (columns: docs/tables.md, ring-attractor tables/persistence)",
+    columns: &[],
+    params: &[],
+};
+
 /// A table across the sweep: the sweep keys, then the collected columns.
 pub const SUMMARY: TableKind = TableKind {
     name: "summary",
@@ -789,6 +845,12 @@ pub const ALL: &[&TableKind] = &[
     &MOTIFS_SWEEP,
     &DIMENSIONALITY_SWEEP,
     &TRAINING_SWEEP,
+    &RING_TRACES,
+    &POPULATION_RATES,
+    &BUMP_TRACK,
+    &PERSISTENCE,
+    &FI_CURVES,
+    &PERSISTENCE_SWEEP,
     &SUMMARY,
     &STUDY,
 ];

@@ -6,7 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use neurodyn_core::Seed;
 use neurodyn_models::ring::NmdaBlock;
-use neurodyn_pipeline::studies::ring_attractor::{Protocol, RingSimulation, parameter_set};
+use neurodyn_pipeline::library::models::ring_attractor::{Protocol, RingSimulation, parameter_set};
 
 fn ring(c: &mut Criterion) {
     let set = parameter_set("original").unwrap();

@@ -956,16 +956,25 @@ mod tests {
     }
 
     #[test]
-    fn a_study_and_stages_do_not_mix() {
+    fn a_former_study_says_where_its_stages_went() {
         let src = Source {
             path: "t.toml".into(),
             text: format!("[pipeline]\nname = \"t\"\nstudy = \"rnn-chaos\"\n{RNN}"),
         };
         let e = Pipeline::from_source(&src).unwrap_err();
+        assert_eq!((e.line, e.key.as_str()), (3, "pipeline.study"));
         assert!(
-            e.message
-                .contains("either runs a study or declares [stages]"),
+            e.message.contains(
+                "\"rnn-chaos\" is composed of library stages now: copy the [stages] of pipelines/rnn-chaos.toml"
+            ),
             "{e}"
         );
+        let src = Source {
+            path: "t.toml".into(),
+            text: "[pipeline]\nname = \"t\"\n[sweep]\ng = [1.0]\n".into(),
+        };
+        let e = Pipeline::from_source(&src).unwrap_err();
+        assert_eq!(e.key, "stages");
+        assert!(e.message.contains("missing: compose the study"), "{e}");
     }
 }

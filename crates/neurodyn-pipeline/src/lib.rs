@@ -1,6 +1,7 @@
-//! Pipelines: pipeline files (parsed with positions, validated against each
-//! study's declared parameters), the DAG of stage instances with their
-//! fingerprints, and the incremental, parallel runner.
+//! Pipelines: pipeline files (parsed with positions, composed of the stage
+//! library's kinds and validated against their declared parameters), the
+//! DAG of stage instances with their fingerprints, and the incremental,
+//! parallel runner.
 //!
 //! Only this crate knows pipeline files. Nothing here prints to stdout;
 //! progress goes to stderr.
@@ -13,7 +14,6 @@ pub mod params;
 mod progress;
 pub mod runner;
 pub mod spec;
-pub mod studies;
 pub mod study;
 pub mod typed;
 

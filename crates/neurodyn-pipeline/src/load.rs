@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::params::{Params, validate_stage};
+use crate::params::Params;
 use crate::spec::{Node, NodeKind, Source, SpecError, get};
 use crate::study::{AxisDef, AxisValue, Point, StageDef, Study};
 
@@ -31,12 +31,14 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
-/// Former studies that are pipeline files composed of library stages now.
-const COMPOSED: &[&str] = &[
+/// The studies once written in Rust (`study = "…"`), now pipeline files
+/// composed of library stages.
+const FORMER_STUDIES: &[&str] = &[
     "rnn-chaos",
     "whole-brain",
     "branching-avalanches",
     "force-motifs",
+    "ring-attractor",
 ];
 
 impl Pipeline {
@@ -91,91 +93,32 @@ impl Pipeline {
                     return Err(src.error(
                         span.start,
                         &key,
-                        "unknown key; [pipeline] accepts: name, study, seed, description",
+                        "unknown key; [pipeline] accepts: name, seed, description",
                     ));
                 }
             }
         }
         let name = name
             .ok_or_else(|| src.error(header.span.start, "pipeline.name", "missing (a string)"))?;
-        if let Some((_, stages)) = get(&doc, "stages") {
-            if let Some((_, at)) = study_name {
-                return Err(src.error(
-                    at,
-                    "pipeline.study",
-                    "a pipeline either runs a study or declares [stages], not both",
-                ));
-            }
-            return Self::composed(src, &doc, name, seed, stages);
+        if let Some((study_name, at)) = study_name {
+            // the studies written in Rust are compositions of library stages now
+            let msg = if FORMER_STUDIES.contains(&study_name.as_str()) {
+                format!(
+                    "\"{study_name}\" is composed of library stages now: copy the [stages] of pipelines/{study_name}.toml (`neurodyn stages` lists the kinds)"
+                )
+            } else {
+                "a pipeline composes its stages under [stages.NAME] (`neurodyn stages` lists the kinds); [pipeline] has no study".to_string()
+            };
+            return Err(src.error(at, "pipeline.study", msg));
         }
-        let (study_name, at) = study_name.ok_or_else(|| {
+        let stages = get(&doc, "stages").map(|x| x.1).ok_or_else(|| {
             src.error(
                 header.span.start,
-                "pipeline.study",
-                "missing: name a study, or compose one from library stages under [stages.NAME] (see `neurodyn stages`)",
+                "stages",
+                "missing: compose the study from library stages under [stages.NAME] (`neurodyn stages` lists the kinds; pipelines/*.toml are examples)",
             )
         })?;
-        let known = crate::studies::all();
-        let names: Vec<&str> = known.iter().map(|s| s.name()).collect();
-        let study = known
-            .into_iter()
-            .find(|s| s.name() == study_name)
-            .ok_or_else(|| {
-                src.error(
-                    at,
-                    "pipeline.study",
-                    if COMPOSED.contains(&study_name.as_str()) {
-                        format!(
-                            "\"{study_name}\" is composed of library stages now: copy the [stages] of pipelines/{study_name}.toml (`neurodyn stages` lists the kinds)"
-                        )
-                    } else {
-                        format!(
-                            "unknown study \"{study_name}\"; known: {}",
-                            names.join(", ")
-                        )
-                    },
-                )
-            })?;
-
-        let stage_defs = study.stages();
-        let NodeKind::Table(top) = &doc.kind else {
-            unreachable!("a document is a table")
-        };
-        for (k, span, _) in top {
-            if k != "pipeline" && k != "sweep" && !stage_defs.iter().any(|s| s.name == k) {
-                let allowed: Vec<&str> = stage_defs.iter().map(|s| s.name).collect();
-                return Err(src.error(
-                    span.start,
-                    k,
-                    format!(
-                        "unknown table; allowed: pipeline, sweep, {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-        }
-        let axes = parse_sweep(src, &study.axes(), get(&doc, "sweep").map(|x| x.1))?;
-        let mut stages = Vec::new();
-        for def in stage_defs {
-            let table = get(&doc, def.name).map(|x| x.1);
-            let params = validate_stage(src, def.name, &def.params, table)?;
-            if let Err((key, msg)) = (def.check)(&params) {
-                // point at the value if the file sets it, else at the stage table
-                let at = table
-                    .and_then(|t| crate::params::leaf_position(t, key))
-                    .or(table.map(|t| t.span.start))
-                    .unwrap_or(0);
-                return Err(src.error(at, &format!("{}.{key}", def.name), msg));
-            }
-            stages.push((def, params));
-        }
-        Ok(Pipeline {
-            name,
-            study,
-            seed,
-            axes,
-            stages,
-        })
+        Self::composed(src, &doc, name, seed, stages)
     }
 
     /// A pipeline that declares its stages (`[stages.NAME]`).

@@ -9,17 +9,27 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Result, collect, f64_column, scan_file, scan_stage, str_column, write_table};
+use crate::{Dataset, Result, collect, f64_column, scan_file, str_column, write_table};
+
+/// The per-point tables [`derive`] reads (a bump-persistence stage's).
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Persistence per run.
+    pub persistence: Dataset,
+    /// Population rates per run.
+    pub rates: Dataset,
+}
 
 /// Write `persistence`, `persistence_summary` and `rates`; returns (file
 /// name relative to the pipeline folder, rows) for each.
-pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
+pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>> {
     let tables = pipeline_dir.join("tables");
-    let analyse = pipeline_dir.join("analyse");
     let mut out = Vec::new();
 
     let mut persistence = collect(
-        scan_stage(&analyse, "persistence")?
+        inputs
+            .persistence
+            .scan()?
             .select([
                 col("parameter_set").cast(DataType::String),
                 col("condition").cast(DataType::String),
@@ -77,7 +87,9 @@ pub fn derive(pipeline_dir: &Path, meta: &FileMeta) -> Result<Vec<(String, u64)>
     ));
 
     let mut rates = collect(
-        scan_stage(&analyse, "rates")?
+        inputs
+            .rates
+            .scan()?
             .group_by([
                 col("parameter_set").cast(DataType::String),
                 col("condition").cast(DataType::String),

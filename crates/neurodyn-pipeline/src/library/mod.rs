@@ -134,7 +134,7 @@ pub fn kinds() -> Vec<StageKind> {
     vec![
         models::rate_rnn::KIND,
         models::rate_rnn_twins::KIND,
-        models::ring_attractor::kind(),
+        models::ring_attractor::KIND,
         models::neural_mass::KIND,
         models::branching_network::KIND,
         models::lif_qif_force::KIND,
@@ -148,16 +148,20 @@ pub fn kinds() -> Vec<StageKind> {
         analyses::fc_fit::KIND,
         analyses::avalanche_statistics::KIND,
         analyses::motifs_dimensionality::KIND,
+        analyses::bump_persistence::KIND,
         tables::collect::KIND,
         tables::lyapunov::KIND,
         tables::neural_mass::KIND,
         tables::avalanche::KIND,
         tables::force::KIND,
+        tables::ring::KIND,
+        tables::fi_curves::KIND,
         figures::line_plot::KIND,
         figures::lyapunov::KIND,
         figures::neural_mass::KIND,
         figures::avalanche::KIND,
         figures::force::KIND,
+        figures::ring::KIND,
     ]
 }
 

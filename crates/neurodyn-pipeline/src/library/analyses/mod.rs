@@ -5,6 +5,7 @@
 pub mod avalanche_statistics;
 pub mod avalanches;
 pub mod branching_ratio;
+pub mod bump_persistence;
 pub mod dimensionality;
 pub mod fc;
 pub mod fc_fit;

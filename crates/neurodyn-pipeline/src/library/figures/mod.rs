@@ -5,3 +5,4 @@ pub mod force;
 pub mod line_plot;
 pub mod lyapunov;
 pub mod neural_mass;
+pub mod ring;

@@ -2,6 +2,8 @@
 
 pub mod avalanche;
 pub mod collect;
+pub mod fi_curves;
 pub mod force;
 pub mod lyapunov;
 pub mod neural_mass;
+pub mod ring;
