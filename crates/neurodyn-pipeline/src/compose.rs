@@ -144,11 +144,14 @@ pub fn compose(
             ));
         };
         let Some(kind) = kinds.iter().find(|k| k.name == kname).cloned() else {
+            let hint = closest(kname, &kind_names)
+                .map(|c| format!("did you mean \"{c}\"? "))
+                .unwrap_or_default();
             return Err(src.error(
                 kn.span.start,
                 &format!("{key}.kind"),
                 format!(
-                    "unknown stage kind \"{kname}\"; kinds: {} (`neurodyn stages` describes them)",
+                    "unknown stage kind \"{kname}\"; {hint}kinds: {} (`neurodyn stages` describes them)",
                     kind_names.join(", ")
                 ),
             ));
@@ -219,11 +222,14 @@ pub fn compose(
         let mut ups: Vec<usize> = Vec::new();
         for (st, _, at) in &e.inputs {
             let Some(u) = entries.iter().position(|x| x.name == st) else {
+                let hint = closest(st, &names)
+                    .map(|c| format!("did you mean `{c}`? "))
+                    .unwrap_or_default();
                 return Err(src.error(
                     *at,
                     &key,
                     format!(
-                        "no stage `{st}` in this pipeline; stages: {}",
+                        "no stage `{st}` in this pipeline; {hint}stages: {}",
                         names.join(", ")
                     ),
                 ));
@@ -698,6 +704,35 @@ fn params_of(table: &Node) -> Node {
     }
 }
 
+/// The candidate nearest `name` by edit distance, if it is near enough to
+/// be a slip of the keyboard (at most 2 edits, and fewer than a third of
+/// the name).
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for j in 0..b.len() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != b[j]))
+                    .min(row[j] + 1)
+                    .min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    let limit = 2.min(name.chars().count().div_ceil(3));
+    candidates
+        .iter()
+        .map(|c| (distance(name, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 /// A cycle among the stages not yet ordered, starting the walk at `start`.
 fn find_cycle(start: usize, upstream: &[Vec<usize>], done: &[bool]) -> Vec<usize> {
     let mut path = vec![start];
@@ -777,10 +812,32 @@ mod tests {
             (4, 8, "stages.sim.kind")
         );
         assert!(
-            e.message
-                .contains("unknown stage kind \"rate_rnn\"; kinds: rate-rnn,"),
+            e.message.contains(
+                "unknown stage kind \"rate_rnn\"; did you mean \"rate-rnn\"? kinds: rate-rnn,"
+            ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_kind_or_stage_gets_the_nearest_name() {
+        let e = err("[stages.sim]\nkind = \"dimensionalty\"\n");
+        assert!(
+            e.message
+                .contains("unknown stage kind \"dimensionalty\"; did you mean \"dimensionality\"?"),
+            "{e}"
+        );
+        let e = err(&format!(
+            "{RNN}[stages.dim]\nkind = \"dimensionality\"\ninputs = [\"sin.activity\"]\n"
+        ));
+        assert!(
+            e.message
+                .contains("no stage `sin` in this pipeline; did you mean `sim`?"),
+            "{e}"
+        );
+        // nothing near: no guess
+        let e = err("[stages.sim]\nkind = \"hodgkin-huxley\"\n");
+        assert!(!e.message.contains("did you mean"), "{e}");
     }
 
     #[test]
