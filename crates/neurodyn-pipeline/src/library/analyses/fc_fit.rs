@@ -119,45 +119,36 @@ pub fn load_target_labelled(
 
 /// The `(t_ms, series time-major)` of `variable` in a long-format table
 /// with `n` regions (rows sorted by time, then region, as `simulate`
-/// writes them).
+/// writes them), read row group by row group: memory holds the series and
+/// one row group, not the table's text columns.
 fn read_series(
     path: &Path,
     variable: Option<&str>,
     n: usize,
 ) -> Result<(Vec<f64>, Vec<f64>), PipelineError> {
-    let table = neurodyn_io::read_table(path)?;
-    let missing = |c: &str| PipelineError::Other(format!("{}: no column {c}", path.display()));
-    let t = table
-        .column("t_ms")
-        .and_then(|c| c.as_f64())
-        .ok_or_else(|| missing("t_ms"))?;
-    let v = table
-        .column("value")
-        .and_then(|c| c.as_f64())
-        .ok_or_else(|| missing("value"))?;
-    let keep: Vec<bool> = match variable {
-        Some(name) => {
-            let vars = table
-                .column("variable")
-                .and_then(|c| c.as_str())
-                .ok_or_else(|| missing("variable"))?;
-            vars.iter().map(|s| s == name).collect()
+    let (mut times, mut values) = (Vec::new(), Vec::new());
+    let mut kept = 0usize;
+    neurodyn_io::for_each_batch(path, |table| {
+        let (t, v) = (table.f64s("t_ms")?, table.f64s("value")?);
+        let vars = match variable {
+            Some(_) => Some(table.strs("variable")?),
+            None => None,
+        };
+        for k in 0..v.len() {
+            if let (Some(name), Some(vars)) = (variable, vars) {
+                if vars[k] != name {
+                    continue;
+                }
+            }
+            // the time of every n-th kept row: one per sample
+            if kept % n.max(1) == 0 {
+                times.push(t[k]);
+            }
+            values.push(v[k]);
+            kept += 1;
         }
-        None => vec![true; v.len()],
-    };
-    let values: Vec<f64> = v
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(x, _)| *x)
-        .collect();
-    let times: Vec<f64> = t
-        .iter()
-        .zip(&keep)
-        .filter(|(_, k)| **k)
-        .map(|(x, _)| *x)
-        .step_by(n.max(1))
-        .collect();
+        Ok(())
+    })?;
     if values.len() != times.len() * n {
         return Err(PipelineError::Other(format!(
             "{}: {} values are not {} regions x {} samples",
