@@ -185,6 +185,35 @@ fn results_do_not_depend_on_the_thread_count() {
     let s = fit.f64s("fc_similarity").unwrap();
     assert_eq!(s.len(), 4);
     assert!(s[0] != s[1] && s[0] != s[2], "{s:?}");
+
+    // tables/activity, written point by point and variable by variable
+    // (record = "all" interleaves the variables in each point's file),
+    // holds every point's rows, strictly in (model, k, speed, seed,
+    // variable, t_ms, region) order
+    let act = &one["tables/activity.parquet"];
+    let per_point: usize = one
+        .iter()
+        .filter(|(k, _)| k.starts_with("simulate/activity/"))
+        .map(|(_, t)| t.rows())
+        .sum();
+    assert_eq!(act.rows(), per_point);
+    let (m, k, sp, sd) = (
+        act.strs("model").unwrap(),
+        act.f64s("k").unwrap(),
+        act.f64s("speed").unwrap(),
+        act.i64s("seed").unwrap(),
+    );
+    let (v, t, r) = (
+        act.strs("variable").unwrap(),
+        act.f64s("t_ms").unwrap(),
+        act.u32s("region").unwrap(),
+    );
+    let key = |i: usize| (m[i].as_str(), k[i], sp[i], sd[i], v[i].as_str(), t[i], r[i]);
+    let variables: std::collections::BTreeSet<&str> = v.iter().map(String::as_str).collect();
+    assert!(variables.len() > 1, "{variables:?}");
+    for i in 1..act.rows() {
+        assert!(key(i - 1) < key(i), "rows {} and {i} out of order", i - 1);
+    }
 }
 
 #[test]

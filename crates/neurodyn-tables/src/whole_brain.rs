@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use neurodyn_core::record::{MemoryTable, OwnedColumn};
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
@@ -63,43 +64,172 @@ fn points_in_order(stage: &Path, name: &str) -> Result<Vec<(PathBuf, [String; 4]
     Ok(points)
 }
 
+/// One value of a row, for the order check of [`groups_in_order`].
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum Cell {
+    U32(u32),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Str(String),
+}
+
+fn cell(c: &OwnedColumn, i: usize) -> Cell {
+    match c {
+        OwnedColumn::U32(v) => Cell::U32(v[i]),
+        OwnedColumn::I64(v) => Cell::I64(v[i]),
+        OwnedColumn::F64(v) => Cell::F64(v[i]),
+        OwnedColumn::Bool(v) => Cell::Bool(v[i]),
+        OwnedColumn::Str(v) => Cell::Str(v[i].clone()),
+    }
+}
+
+/// Whether a point's file already holds its rows in `order`, checked
+/// streaming, row group by row group: in order as a whole (one pass
+/// writes it), in order once grouped by the first order column (a
+/// long-format table with several variables interleaves them, each in
+/// time order: one pass per group, in ascending order), or neither (the
+/// point is sorted in memory). Returns the passes: `Some(vec![])` for one
+/// pass over every row, `Some(groups)` for one per group, `None` for a sort.
+fn groups_in_order(point: &Path, order: &[&str]) -> Result<Option<Vec<Cell>>> {
+    let Some((first, rest)) = order.split_first() else {
+        return Ok(Some(Vec::new()));
+    };
+    let less = |a: &[Cell], b: &[Cell]| a.partial_cmp(b) == Some(std::cmp::Ordering::Less);
+    // whole rows in order; and the last key seen in each group
+    let (mut whole, mut grouped) = (true, true);
+    let mut previous: Option<Vec<Cell>> = None;
+    let mut last: Vec<(Cell, Vec<Cell>)> = Vec::new();
+    neurodyn_io::for_each_batch(point, |t| {
+        let missing = |c: &str| neurodyn_core::Error::Other(format!("no column {c}"));
+        let g = t.column(first).ok_or_else(|| missing(first))?;
+        let cols: Vec<&OwnedColumn> = rest
+            .iter()
+            .map(|c| t.column(c).ok_or_else(|| missing(c)))
+            .collect::<std::result::Result<_, _>>()?;
+        for i in 0..t.rows() {
+            if !whole && !grouped {
+                break;
+            }
+            let group = cell(g, i);
+            let key: Vec<Cell> = cols.iter().map(|c| cell(c, i)).collect();
+            let mut full = vec![group.clone()];
+            full.extend(key.iter().cloned());
+            if let Some(p) = &previous {
+                // a NaN never compares, so it is never in order
+                whole &= less(p, &full);
+            }
+            previous = Some(full);
+            if grouped {
+                match last.iter_mut().find(|(v, _)| *v == group) {
+                    Some((_, prev)) => {
+                        grouped &= less(prev, &key);
+                        *prev = key;
+                    }
+                    None => last.push((group, key)),
+                }
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| crate::TableError(format!("{}: {e}", point.display())))?;
+    if whole {
+        return Ok(Some(Vec::new()));
+    }
+    if !grouped {
+        return Ok(None);
+    }
+    let mut groups: Vec<Cell> = last.into_iter().map(|(g, _)| g).collect();
+    let mut comparable = true;
+    groups.sort_by(|a, b| {
+        a.partial_cmp(b).unwrap_or_else(|| {
+            comparable = false;
+            std::cmp::Ordering::Equal
+        })
+    });
+    Ok(comparable.then_some(groups))
+}
+
+/// The rows of a point's row group `t` whose first order column equals
+/// `group` (every row for `None`), as the table's frame: the sweep keys,
+/// then `columns`, with the types polars reads them with.
+fn frame(
+    t: &MemoryTable,
+    keys: &(String, f64, f64, i64),
+    columns: &[&str],
+    group: Option<(&str, &Cell)>,
+) -> Result<DataFrame> {
+    let keep: Vec<bool> = match group {
+        None => vec![true; t.rows()],
+        Some((name, g)) => {
+            let c = t
+                .column(name)
+                .ok_or_else(|| crate::TableError(format!("no column {name}")))?;
+            (0..t.rows()).map(|i| cell(c, i) == *g).collect()
+        }
+    };
+    let n = keep.iter().filter(|k| **k).count();
+    fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+        v.iter()
+            .zip(keep)
+            .filter(|(_, k)| **k)
+            .map(|(x, _)| x.clone())
+            .collect()
+    }
+    let mut out: Vec<Column> = vec![
+        Column::new("model".into(), vec![keys.0.as_str(); n]),
+        Column::new("k".into(), vec![keys.1; n]),
+        Column::new("speed".into(), vec![keys.2; n]),
+        Column::new("seed".into(), vec![keys.3; n]),
+    ];
+    for name in columns {
+        let c = t
+            .column(name)
+            .ok_or_else(|| crate::TableError(format!("no column {name}")))?;
+        let name = (*name).into();
+        out.push(match c {
+            OwnedColumn::U32(v) => Column::new(name, pick(v, &keep)),
+            OwnedColumn::I64(v) => Column::new(name, pick(v, &keep)),
+            OwnedColumn::F64(v) => Column::new(name, pick(v, &keep)),
+            OwnedColumn::Bool(v) => Column::new(name, pick(v, &keep)),
+            OwnedColumn::Str(v) => Column::new(name, pick(v, &keep)),
+        });
+    }
+    DataFrame::new_infer_height(out).map_err(|e| crate::TableError(format!("row group: {e}")))
+}
+
 /// One table of the per-point dataset `<stage>/<name>/` across the sweep,
 /// sorted by the sweep keys, then by `order` within a point: written point
-/// by point in key order, so memory holds one point's rows, never the
-/// sweep's. Returns the rows written.
+/// by point in key order. A point already in order (the usual case: the
+/// model writes by time, then region) is streamed row group by row group,
+/// one pass per group of the first order column, so memory holds a row
+/// group; a point out of order is sorted in memory. Returns the rows
+/// written.
 fn concat_points(
     stage: &Path,
     name: &str,
-    select: &[Expr],
+    columns: &[&str],
     order: &[&str],
     path: &Path,
     meta: &FileMeta,
 ) -> Result<u64> {
+    let mut select: Vec<Expr> = keys().into();
+    select.extend(columns.iter().map(|c| col(*c)));
     let what = format!("tables/{name}");
-    let mut file = neurodyn_io::atomic::AtomicFile::create(path)
-        .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
+    let io = |e: &dyn std::fmt::Display| crate::TableError(format!("{}: {e}", path.display()));
+    let mut file = neurodyn_io::atomic::AtomicFile::create(path).map_err(|e| io(&e))?;
+    // the writer owns a second handle of the temporary file
+    let handle = file.file().try_clone().map_err(|e| io(&e))?;
+    let mut handle = Some(handle);
     let mut writer = None;
     let mut rows = 0u64;
-    for (point, [model, k, speed, seed]) in points_in_order(stage, name)? {
-        let bad = |key: &str, v: &str| {
-            crate::TableError(format!("{}: {key} = {v} is not a number", point.display()))
-        };
-        let lf = scan_file(&point)?.with_columns([
-            lit(model.as_str()).alias("model"),
-            lit(k.parse::<f64>().map_err(|_| bad("k", &k))?).alias("k"),
-            lit(speed.parse::<f64>().map_err(|_| bad("speed", &speed))?).alias("speed"),
-            lit(seed.parse::<i64>().map_err(|_| bad("seed", &seed))?).alias("seed"),
-        ]);
-        let lf = lf.select(select);
-        let lf = if order.is_empty() {
-            lf
-        } else {
-            lf.sort(order.to_vec(), SortMultipleOptions::default())
-        };
-        let df = collect(lf, &what)?;
-        if writer.is_none() {
+    let mut write = |df: &DataFrame| -> Result<()> {
+        if df.height() == 0 {
+            return Ok(());
+        }
+        if let Some(h) = handle.take() {
             writer = Some(crate::ctx(
-                ParquetWriter::new(file.file())
+                ParquetWriter::new(h)
                     .with_compression(ParquetCompression::Zstd(None))
                     .with_key_value_metadata(Some(KeyValueMetadata::from_static(
                         crate::key_values(meta),
@@ -109,9 +239,61 @@ fn concat_points(
             )?);
         }
         if let Some(w) = writer.as_mut() {
-            crate::ctx(w.write_batch(&df), || format!("writing {}", path.display()))?;
+            crate::ctx(w.write_batch(df), || format!("writing {}", path.display()))?;
         }
         rows += df.height() as u64;
+        Ok(())
+    };
+    for (point, [model, k, speed, seed]) in points_in_order(stage, name)? {
+        let bad = |key: &str, v: &str| {
+            crate::TableError(format!("{}: {key} = {v} is not a number", point.display()))
+        };
+        let values = (
+            model.clone(),
+            k.parse::<f64>().map_err(|_| bad("k", &k))?,
+            speed.parse::<f64>().map_err(|_| bad("speed", &speed))?,
+            seed.parse::<i64>().map_err(|_| bad("seed", &seed))?,
+        );
+        match groups_in_order(&point, order)? {
+            Some(groups) => {
+                // one pass per group (none: one pass over every row)
+                let passes: Vec<Option<(&str, &Cell)>> = if groups.is_empty() {
+                    vec![None]
+                } else {
+                    groups.iter().map(|g| Some((order[0], g))).collect()
+                };
+                for group in passes {
+                    let mut failed = None;
+                    neurodyn_io::for_each_batch(&point, |t| {
+                        if failed.is_none() {
+                            if let Err(e) =
+                                frame(t, &values, columns, group).and_then(|df| write(&df))
+                            {
+                                failed = Some(e);
+                            }
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| crate::TableError(format!("{}: {e}", point.display())))?;
+                    if let Some(e) = failed {
+                        return Err(e);
+                    }
+                }
+            }
+            None => {
+                let lf = scan_file(&point)?
+                    .with_columns([
+                        lit(values.0.as_str()).alias("model"),
+                        lit(values.1).alias("k"),
+                        lit(values.2).alias("speed"),
+                        lit(values.3).alias("seed"),
+                    ])
+                    .select(&select)
+                    .sort(order.to_vec(), SortMultipleOptions::default());
+                let df = collect(lf, &what)?;
+                write(&df)?;
+            }
+        }
     }
     let Some(w) = writer else {
         return Err(crate::TableError(format!(
@@ -121,8 +303,7 @@ fn concat_points(
     };
     crate::ctx(w.finish(), || format!("writing {}", path.display()))?;
     drop(w);
-    file.commit()
-        .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
+    file.commit().map_err(|e| io(&e))?;
     Ok(rows)
 }
 
@@ -204,14 +385,12 @@ pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<V
         if !input.stage_dir.join(&input.table).is_dir() {
             continue; // optional output not recorded by this sweep (bold, fcd)
         }
-        let mut select: Vec<Expr> = keys().into();
-        select.extend(columns.iter().map(|c| col(*c)));
         out.push((
             format!("tables/{table}.parquet"),
             concat_points(
                 &input.stage_dir,
                 &input.table,
-                &select,
+                columns,
                 order,
                 &tables.join(format!("{table}.parquet")),
                 meta,
