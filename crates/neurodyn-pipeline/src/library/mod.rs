@@ -251,7 +251,7 @@ pub fn describe(k: &StageKind) -> String {
     }
     o.push_str("outputs:\n");
     if k.outputs.is_empty() {
-        o.push_str("  (figures only: figures/<stage>.png and .svg)\n");
+        o.push_str("  (figures only, in figures/: see the description above)\n");
     }
     for t in k.outputs {
         o.push_str(&format!(
