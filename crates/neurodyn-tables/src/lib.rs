@@ -113,23 +113,26 @@ pub fn collect(lf: LazyFrame, what: &str) -> Result<DataFrame> {
 /// Write `df` to `path` atomically, with neurodyn's key-value metadata.
 /// Returns the number of rows.
 pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u64> {
-    let kv = key_values(meta);
     let mut file = neurodyn_io::atomic::AtomicFile::create(path)
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     let rows = df.height() as u64;
-    ctx(
-        ParquetWriter::new(file.file())
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-            .finish(df),
-        || format!("writing {}", path.display()),
-    )?;
+    ctx(parquet_writer(file.file(), meta).finish(df), || {
+        format!("writing {}", path.display())
+    })?;
     file.commit()
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     Ok(rows)
 }
 
-pub(crate) fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
+/// A Parquet writer with neurodyn's settings: Zstandard, and the
+/// key-value metadata of `meta`.
+pub(crate) fn parquet_writer<W: std::io::Write>(w: W, meta: &FileMeta) -> ParquetWriter<W> {
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values(meta))))
+}
+
+fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
     let no_units = neurodyn_core::TableSchema::new("", Vec::new());
     meta.key_values(&no_units).into_iter().collect()
 }

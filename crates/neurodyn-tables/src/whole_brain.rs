@@ -229,12 +229,7 @@ fn concat_points(
         }
         if let Some(h) = handle.take() {
             writer = Some(crate::ctx(
-                ParquetWriter::new(h)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .with_key_value_metadata(Some(KeyValueMetadata::from_static(
-                        crate::key_values(meta),
-                    )))
-                    .batched(df.schema()),
+                crate::parquet_writer(h, meta).batched(df.schema()),
                 || format!("writing {}", path.display()),
             )?);
         }

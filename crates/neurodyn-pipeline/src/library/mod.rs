@@ -57,6 +57,17 @@ pub struct Port {
     pub doc: &'static str,
 }
 
+impl Port {
+    /// A port reading tables of kind `kind`.
+    pub const fn of(name: &'static str, kind: &'static TableKind, doc: &'static str) -> Self {
+        Port {
+            name,
+            kind: Some(kind),
+            doc,
+        }
+    }
+}
+
 /// A table a stage kind writes.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -288,6 +299,11 @@ pub fn dataset(ctx: &StageContext, port: &str) -> neurodyn_tables::Dataset {
 
 /// No sweep axes.
 pub fn no_axes() -> Vec<AxisDef> {
+    Vec::new()
+}
+
+/// No parameters.
+pub fn no_params() -> Vec<ParamDef> {
     Vec::new()
 }
 

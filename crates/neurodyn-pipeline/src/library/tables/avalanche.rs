@@ -8,22 +8,11 @@ use neurodyn_core::contracts::{
 };
 
 use crate::PipelineError;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
-use crate::params::ParamDef;
+use crate::library::{
+    Output, Port, Role, StageKind, check_typed, dataset, no_axes, no_params, same_point,
+};
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::NoParams;
-
-const fn port(
-    name: &'static str,
-    kind: &'static neurodyn_core::contracts::TableKind,
-    doc: &'static str,
-) -> Port {
-    Port {
-        name,
-        kind: Some(kind),
-        doc,
-    }
-}
 
 /// The kind.
 pub const KIND: StageKind = StageKind {
@@ -35,15 +24,15 @@ pub const KIND: StageKind = StageKind {
     params: no_params,
     axes: no_axes,
     inputs: &[
-        port("avalanches", &COUNT_AVALANCHES, "every point's avalanches"),
-        port("powerlaw", &POWERLAW_REPORT, "every point's power-law fits"),
-        port("crackling", &CRACKLING, "every point's crackling relation"),
-        port(
+        Port::of("avalanches", &COUNT_AVALANCHES, "every point's avalanches"),
+        Port::of("powerlaw", &POWERLAW_REPORT, "every point's power-law fits"),
+        Port::of("crackling", &CRACKLING, "every point's crackling relation"),
+        Port::of(
             "size_by_duration",
             &SIZE_BY_DURATION,
             "every point's mean size by duration",
         ),
-        port(
+        Port::of(
             "branching_ratio",
             &BRANCHING_ESTIMATES,
             "every point's branching ratios",
@@ -60,10 +49,6 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
 };
-
-fn no_params() -> Vec<ParamDef> {
-    Vec::new()
-}
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let inputs = neurodyn_tables::branching_avalanches::Inputs {

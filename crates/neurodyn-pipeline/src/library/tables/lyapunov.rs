@@ -10,8 +10,9 @@ use neurodyn_core::contracts::{
 
 use crate::PipelineError;
 use crate::library::models::rate_rnn_twins;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
-use crate::params::ParamDef;
+use crate::library::{
+    Output, Port, Role, StageKind, check_typed, dataset, no_axes, no_params, same_point,
+};
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::{NoParams, input_params};
 
@@ -56,10 +57,6 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
 };
-
-fn no_params() -> Vec<ParamDef> {
-    Vec::new()
-}
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let sim: rate_rnn_twins::Params = input_params(ctx, "ends")?;

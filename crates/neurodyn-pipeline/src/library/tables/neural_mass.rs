@@ -9,22 +9,11 @@ use neurodyn_core::contracts::{
 };
 
 use crate::PipelineError;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
-use crate::params::ParamDef;
+use crate::library::{
+    Output, Port, Role, StageKind, check_typed, dataset, no_axes, no_params, same_point,
+};
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::NoParams;
-
-const fn port(
-    name: &'static str,
-    kind: &'static neurodyn_core::contracts::TableKind,
-    doc: &'static str,
-) -> Port {
-    Port {
-        name,
-        kind: Some(kind),
-        doc,
-    }
-}
 
 /// The kind.
 pub const KIND: StageKind = StageKind {
@@ -36,17 +25,17 @@ pub const KIND: StageKind = StageKind {
     params: no_params,
     axes: no_axes,
     inputs: &[
-        port("activity", &ACTIVITY, "every point's activity"),
-        port("network", &NETWORK_RUN, "every point's run row"),
-        port("bold", &BOLD, "every point's BOLD, where recorded"),
-        port("fc", &FC_PAIRS, "every point's FC"),
-        port("fit", &FC_FIT, "every point's fit to the target"),
-        port(
+        Port::of("activity", &ACTIVITY, "every point's activity"),
+        Port::of("network", &NETWORK_RUN, "every point's run row"),
+        Port::of("bold", &BOLD, "every point's BOLD, where recorded"),
+        Port::of("fc", &FC_PAIRS, "every point's FC"),
+        Port::of("fit", &FC_FIT, "every point's fit to the target"),
+        Port::of(
             "spectrum",
             &DOMINANT_FREQUENCY,
             "every point's dominant frequencies",
         ),
-        port("fcd", &FCD_MATRIX, "every point's FCD, where computed"),
+        Port::of("fcd", &FCD_MATRIX, "every point's FCD, where computed"),
     ],
     outputs: &[
         Output::of("activity", &ACTIVITY_SWEEP),
@@ -62,10 +51,6 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
 };
-
-fn no_params() -> Vec<ParamDef> {
-    Vec::new()
-}
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let inputs = neurodyn_tables::whole_brain::Inputs {

@@ -4,8 +4,9 @@
 use neurodyn_core::contracts::{PERSISTENCE, PERSISTENCE_SWEEP, POPULATION_RATES, STUDY};
 
 use crate::PipelineError;
-use crate::library::{Output, Port, Role, StageKind, check_typed, dataset, no_axes, same_point};
-use crate::params::ParamDef;
+use crate::library::{
+    Output, Port, Role, StageKind, check_typed, dataset, no_axes, no_params, same_point,
+};
 use crate::study::{OutputFile, Scope, StageContext, derived};
 use crate::typed::NoParams;
 
@@ -39,10 +40,6 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
 };
-
-fn no_params() -> Vec<ParamDef> {
-    Vec::new()
-}
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let inputs = neurodyn_tables::ring_attractor::Inputs {
