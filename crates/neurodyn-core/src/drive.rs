@@ -1,16 +1,116 @@
-//! The simulation driver: one step loop for every model that implements
-//! [`Dynamics`], streaming samples into a [`Recorder`] chunk by chunk.
+//! The simulation driver: one step loop for every model, streaming what it
+//! records into a [`Recorder`] chunk by chunk.
 //!
-//! A model exposes its state variables and one step (Brian2's single
-//! schedule per step, NEST's recordables); the driver owns the loop, the
-//! transient, the sampling period, the chunking (memory is one chunk of
-//! samples, whatever the simulated duration) and the check for NaN and Inf,
-//! which turns a diverging run into an error naming the model, the
-//! variable, the node and the step.
+//! A model run is a [`Simulation`]: one step at a time, buffering the rows it
+//! records (ripgrep's push sink), and showing its state variables (NEST's
+//! recordables). [`simulate`] owns the loop (Brian2's single schedule per
+//! step): it pushes the buffered rows whenever a chunk is full, so memory is
+//! one chunk whatever the simulated duration, and it checks the state for
+//! NaN and Inf at every chunk, which turns a diverging run into an error
+//! naming the model, the variable, the node and the step before anything
+//! non-finite reaches the recorder.
+//!
+//! [`Dynamics`] is the simplest kind of model (nodes, variables, one step);
+//! [`drive`] runs one through [`simulate`] and records an
+//! [`ACTIVITY`](crate::contracts::ACTIVITY) table.
 
 use crate::contracts::ACTIVITY;
 use crate::record::{Column, Recorder, TableId};
 use crate::{Error, Result};
+
+/// One model run the driver steps: a model with its stimulus, what it
+/// records, and the rows it has buffered.
+pub trait Simulation {
+    /// Name of the model, for messages.
+    fn model_name(&self) -> &str;
+    /// Time step (ms), for messages.
+    fn dt_ms(&self) -> f64;
+    /// Take step `step` (0, 1, ... in order) and buffer the rows it records.
+    /// A model may fail here, for example when a value it records is not
+    /// finite.
+    fn advance(&mut self, step: u64) -> Result<()>;
+    /// Rows buffered since the last [`Simulation::flush`].
+    fn buffered_rows(&self) -> usize;
+    /// Push the buffered rows to `rec` and clear them.
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<()>;
+    /// The first state value that is NaN or infinite, if any.
+    fn non_finite(&self) -> Option<NonFinite>;
+}
+
+/// A state value that is NaN or infinite: which variable, which node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NonFinite {
+    /// The variable, as the model names it.
+    pub variable: String,
+    /// The node (neuron, unit, region).
+    pub node: usize,
+    /// The value.
+    pub value: f64,
+}
+
+impl NonFinite {
+    /// The first non-finite value of `values` (one per node) of `variable`.
+    pub fn find(variable: &str, values: &[f64]) -> Option<NonFinite> {
+        first_non_finite(values).map(|(node, value)| NonFinite {
+            variable: variable.to_string(),
+            node,
+            value,
+        })
+    }
+}
+
+/// Steps between two state checks when fewer rows than a chunk are recorded.
+pub const CHECK_EVERY_STEPS: u64 = 1024;
+
+/// Run `sim` for `steps` steps. The buffered rows go to `rec` whenever
+/// `chunk_rows` of them are held, and at the end. The state is checked for
+/// NaN and Inf before every push and at least every [`CHECK_EVERY_STEPS`]
+/// steps: the first non-finite value stops the run with an error naming the
+/// model, the variable, the node and the step, before that chunk is pushed.
+pub fn simulate(
+    sim: &mut dyn Simulation,
+    steps: u64,
+    chunk_rows: usize,
+    rec: &mut dyn Recorder,
+) -> Result<()> {
+    let mut checked = 0u64;
+    for step in 0..steps {
+        sim.advance(step)?;
+        let last = step + 1 == steps;
+        let full = sim.buffered_rows() >= chunk_rows.max(1);
+        if full || last || step + 1 - checked >= CHECK_EVERY_STEPS {
+            check_state(sim, step, checked)?;
+            checked = step + 1;
+        }
+        if full || last {
+            sim.flush(rec)?;
+        }
+    }
+    Ok(())
+}
+
+/// The error for the first non-finite state value of `sim` after step
+/// `step` (0-based); the previous check found the state finite after `since`
+/// steps.
+fn check_state(sim: &dyn Simulation, step: u64, since: u64) -> Result<()> {
+    let Some(bad) = sim.non_finite() else {
+        return Ok(());
+    };
+    let taken = step + 1;
+    let before = if since > 0 && since < taken {
+        format!("; it was finite after step {since}")
+    } else {
+        String::new()
+    };
+    Err(Error::Other(format!(
+        "model {} diverged: variable {} of node {} is {} after step {taken} (t = {} ms{before})",
+        sim.model_name(),
+        bad.variable,
+        bad.node,
+        bad.value,
+        taken as f64 * sim.dt_ms()
+    )))
+}
 
 /// A model the driver can step and record.
 pub trait Dynamics {
@@ -113,9 +213,9 @@ impl<'a> ActivityRows<'a> {
 
 /// Run `model` and record the chosen variables as an
 /// [`ACTIVITY`](crate::contracts::ACTIVITY) table called `table`, with
-/// `labels[i]` naming node `i`. Every sampled value, and every variable at
-/// the end of each chunk, is checked: the first NaN or infinity stops the
-/// run with an error. Returns the samples written.
+/// `labels[i]` naming node `i`, through [`simulate`]. Every sampled value is
+/// checked too: the first NaN or infinity stops the run with an error.
+/// Returns the samples written.
 pub fn drive(
     model: &mut dyn Dynamics,
     opts: &DriveOptions,
@@ -143,46 +243,77 @@ pub fn drive(
         ));
     }
     let id = rec.declare(ACTIVITY.schema(table))?;
-    let mut rows = ActivityRows::with_capacity(opts.chunk_samples * n * opts.record.len());
-    let mut samples = 0u64;
-    let mut in_chunk = 0usize;
-    let diverged = |model: &dyn Dynamics, var: usize, node: usize, x: f64, step: u64| {
-        Error::Other(format!(
-            "model {} diverged: variable {} of node {node} is {x} at step {step} (t = {} ms)",
-            model.model_name(),
-            vars[var],
-            step as f64 * opts.dt_ms
-        ))
+    let chunk_rows = opts.chunk_samples * n * opts.record.len().max(1);
+    let mut sampled = Sampled {
+        model,
+        opts,
+        labels,
+        table: id,
+        rows: ActivityRows::with_capacity(chunk_rows),
+        samples: 0,
     };
-    for step in 1..=opts.steps {
-        model.step();
-        let sample =
-            step > opts.transient_steps && (step - opts.transient_steps) % opts.every_steps == 0;
-        if sample {
-            let t = step as f64 * opts.dt_ms;
+    simulate(&mut sampled, opts.steps, chunk_rows, rec)?;
+    Ok(sampled.samples)
+}
+
+/// A [`Dynamics`] model sampled into activity rows: the [`Simulation`]
+/// that [`drive`] runs.
+struct Sampled<'a, 'm> {
+    model: &'m mut dyn Dynamics,
+    opts: &'a DriveOptions,
+    labels: &'a [String],
+    table: TableId,
+    rows: ActivityRows<'a>,
+    samples: u64,
+}
+
+impl Simulation for Sampled<'_, '_> {
+    fn model_name(&self) -> &str {
+        self.model.model_name()
+    }
+
+    fn dt_ms(&self) -> f64 {
+        self.opts.dt_ms
+    }
+
+    fn advance(&mut self, step: u64) -> Result<()> {
+        let opts = self.opts;
+        self.model.step();
+        // the model's step count: 1 after the first step
+        let taken = step + 1;
+        if taken > opts.transient_steps && (taken - opts.transient_steps) % opts.every_steps == 0 {
+            let t = taken as f64 * opts.dt_ms;
+            let vars = self.model.variables();
             for &v in &opts.record {
-                let xs = model.values(v);
+                let xs = self.model.values(v);
                 if let Some((i, x)) = first_non_finite(xs) {
-                    return Err(diverged(model, v, i, x, step));
+                    return Err(Error::Other(format!(
+                        "model {} diverged: variable {} of node {i} is {x} at step {taken} (t = {t} ms)",
+                        self.model.model_name(),
+                        vars[v],
+                    )));
                 }
                 for (i, &x) in xs.iter().enumerate() {
-                    rows.push(t, i as u32, &labels[i], vars[v], x);
+                    self.rows.push(t, i as u32, &self.labels[i], vars[v], x);
                 }
             }
-            samples += 1;
-            in_chunk += 1;
+            self.samples += 1;
         }
-        if in_chunk == opts.chunk_samples || step == opts.steps {
-            for v in 0..vars.len() {
-                if let Some((i, x)) = first_non_finite(model.values(v)) {
-                    return Err(diverged(model, v, i, x, step));
-                }
-            }
-            rows.flush(rec, id)?;
-            in_chunk = 0;
-        }
+        Ok(())
     }
-    Ok(samples)
+
+    fn buffered_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<()> {
+        self.rows.flush(rec, self.table)
+    }
+
+    fn non_finite(&self) -> Option<NonFinite> {
+        let vars = self.model.variables();
+        (0..vars.len()).find_map(|v| NonFinite::find(vars[v], self.model.values(v)))
+    }
 }
 
 /// The first value of `xs` that is NaN or infinite, with its index.
@@ -275,6 +406,93 @@ mod tests {
             msg.contains("model growth diverged: variable x of node 1 is -inf"),
             "{msg}"
         );
-        assert!(msg.contains("at step 11"), "{msg}");
+        assert!(msg.contains("at step 11 (t = 5.5 ms)"), "{msg}");
+    }
+
+    /// Records x after every step, without checking it.
+    struct Unchecked {
+        growth: Growth,
+        table: TableId,
+        rows: Vec<f64>,
+    }
+
+    impl Simulation for Unchecked {
+        fn model_name(&self) -> &str {
+            "unchecked"
+        }
+        fn dt_ms(&self) -> f64 {
+            1.0
+        }
+        fn advance(&mut self, _: u64) -> Result<()> {
+            self.growth.step();
+            self.rows.push(self.growth.x[0]);
+            Ok(())
+        }
+        fn buffered_rows(&self) -> usize {
+            self.rows.len()
+        }
+        fn flush(&mut self, rec: &mut dyn Recorder) -> Result<()> {
+            rec.append(self.table, &[Column::F64(&self.rows)])?;
+            self.rows.clear();
+            Ok(())
+        }
+        fn non_finite(&self) -> Option<NonFinite> {
+            NonFinite::find("x", &self.growth.x)
+        }
+    }
+
+    #[test]
+    fn no_chunk_holding_a_non_finite_state_reaches_the_recorder() {
+        use crate::{ColumnType, Field, TableSchema};
+        // 10^k from 1e300 overflows at step 9 (k = 9): chunks of 4 rows push
+        // steps 1-4 and 5-8, and the chunk of steps 9-12 is refused
+        let mut rec = MemoryRecorder::default();
+        let table = rec
+            .declare(TableSchema::new(
+                "x",
+                vec![Field::new("x", ColumnType::F64, None)],
+            ))
+            .unwrap();
+        let mut sim = Unchecked {
+            growth: Growth {
+                x: vec![1e300],
+                a: 10.0,
+            },
+            table,
+            rows: Vec::new(),
+        };
+        let msg = simulate(&mut sim, 100, 4, &mut rec)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "model unchecked diverged: variable x of node 0 is inf after step 12 (t = 12 ms; it was finite after step 8)"
+        );
+        rec.finish().unwrap();
+        let xs = rec.table("x").unwrap().f64s("x").unwrap().to_vec();
+        assert_eq!(xs.len(), 8);
+        assert!(xs.iter().all(|x| x.is_finite()));
+    }
+
+    #[test]
+    fn an_unrecorded_state_is_checked_every_chunk_of_steps() {
+        // 1.5^k overflows at k = 1751 (1.5^1751 > f64::MAX > 1.5^1750):
+        // nothing is recorded, so the checks after steps 1024 and 2048 find it
+        let labels = vec!["a".to_string()];
+        let mut m = Growth {
+            x: vec![1.0],
+            a: 1.5,
+        };
+        let mut o = opts(3000, 10);
+        o.record.clear();
+        let mut rec = MemoryRecorder::default();
+        let msg = drive(&mut m, &o, &labels, &mut rec, "activity")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "model growth diverged: variable x of node 0 is inf after step 2048 (t = 1024 ms; it was finite after step 1024)"
+        );
+        assert!(1.5f64.powi(1750).is_finite() && !1.5f64.powi(1751).is_finite());
     }
 }

@@ -17,7 +17,7 @@ pub mod time;
 
 pub use background::BackgroundRecorder;
 pub use connectome::Connectome;
-pub use drive::{ActivityRows, DriveOptions, Dynamics, drive};
+pub use drive::{ActivityRows, DriveOptions, Dynamics, NonFinite, Simulation, drive, simulate};
 pub use error::{Error, Result};
 pub use record::{
     Column, ColumnType, Field, MemoryRecorder, NullRecorder, OwnedColumn, Recorder, TableId,

@@ -37,9 +37,9 @@ fn main() {
         steps: 1000,
         stim_steps: 200,
         train: (1, 10),
+        dt_ms: 0.1 * 10.0,
     };
     let t0 = Instant::now();
-    let mut last = Instant::now();
     let stats = run(
         &mut net,
         &targets,
@@ -48,21 +48,14 @@ fn main() {
         &mut s.child("noise", 0).rng(),
         &ForceRecord::default(),
         &mut NullRecorder::default(),
-        |st| {
-            println!(
-                "loop {:2} train {:5} spikes {:5} mse {:.4} corr {:.4} dW {:.4} ({:.3} s)",
-                st.loop_index,
-                st.trained,
-                st.spikes,
-                st.mse,
-                st.correlation,
-                st.weight_change_rel,
-                last.elapsed().as_secs_f64()
-            );
-            last = Instant::now();
-        },
     )
     .unwrap();
+    for st in &stats {
+        println!(
+            "loop {:2} train {:5} spikes {:5} mse {:.4} corr {:.4} dW {:.4}",
+            st.loop_index, st.trained, st.spikes, st.mse, st.correlation, st.weight_change_rel,
+        );
+    }
     println!(
         "total {:.3} s, {} loops",
         t0.elapsed().as_secs_f64(),

@@ -11,6 +11,7 @@
 //! target over the same window: mean squared error and the mean over neurons
 //! of the Pearson correlation.
 
+use neurodyn_core::drive::{NonFinite, Simulation, simulate};
 use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
 use neurodyn_models::lif_qif::LifQifNet;
 use neurodyn_stimuli::targets::Targets;
@@ -28,6 +29,9 @@ pub struct Schedule {
     pub stim_steps: usize,
     /// First and last training loop (inclusive); loops outside are tests.
     pub train: (usize, usize),
+    /// One step in ms (the network's `dt` times its membrane time
+    /// constant), for messages.
+    pub dt_ms: f64,
 }
 
 impl Schedule {
@@ -117,7 +121,7 @@ fn f64f(name: &str) -> Field {
     Field::new(name, ColumnType::F64, None)
 }
 
-fn declare<R: Recorder + ?Sized>(rec: &mut R, what: &ForceRecord) -> Result<Tables, Error> {
+fn declare(rec: &mut dyn Recorder, what: &ForceRecord) -> Result<Tables, Error> {
     let mut t = Tables {
         activity: None,
         spikes: None,
@@ -180,39 +184,21 @@ fn declare<R: Recorder + ?Sized>(rec: &mut R, what: &ForceRecord) -> Result<Tabl
     Ok(t)
 }
 
-fn push_weights<R: Recorder + ?Sized>(
-    rec: &mut R,
-    table: neurodyn_core::TableId,
-    net: &LifQifNet,
-    loop_index: i64,
-) -> Result<(), Error> {
-    let w = &net.w;
-    let post: Vec<u32> = (0..w.rows)
-        .flat_map(|i| std::iter::repeat_n(i as u32, w.indptr[i + 1] - w.indptr[i]))
-        .collect();
-    let l = vec![loop_index; w.nnz()];
-    rec.append(
-        table,
-        &[
-            Column::I64(&l),
-            Column::U32(&post),
-            Column::U32(&w.indices),
-            Column::F64(&w.values),
-        ],
-    )
-}
+/// Rows gathered before they go to the recorder (which is usually a
+/// `BackgroundRecorder` batching them again for its writer thread).
+const CHUNK_ROWS: usize = 8192;
 
 /// Run the schedule on `net` (modified in place: state and weights), noise
-/// from `rng`, recordings pushed to `rec`. Returns one [`LoopStats`] per loop.
-pub fn run<R: Recorder + ?Sized>(
+/// from `rng`, recordings pushed to `rec` through the simulation driver.
+/// Returns one [`LoopStats`] per loop.
+pub fn run(
     net: &mut LifQifNet,
     targets: &Targets,
     schedule: &Schedule,
     alpha: f64,
     rng: &mut Rng,
     what: &ForceRecord,
-    rec: &mut R,
-    mut on_loop: impl FnMut(&LoopStats),
+    rec: &mut dyn Recorder,
 ) -> Result<Vec<LoopStats>, Error> {
     let n = net.params.n;
     if targets.len() != n || targets.steps != schedule.steps {
@@ -224,166 +210,159 @@ pub fn run<R: Recorder + ?Sized>(
         )));
     }
     let tables = declare(rec, what)?;
-    let mut rls = PerNeuronRls::try_new(&net.w.indptr, &net.w.indices, alpha)?;
+    let rls = PerNeuronRls::try_new(&net.w.indptr, &net.w.indices, alpha)?;
     let units: Vec<u32> = if what.units.is_empty() {
         (0..n as u32).collect()
     } else {
         what.units.clone()
     };
-    let every = what.every.max(1);
-    let cur_every = what.current_every.max(1);
     let w0 = net.w.values.clone();
     let norm0 = norm(&w0).max(f64::MIN_POSITIVE);
-    let mut stats = Vec::with_capacity(schedule.loops);
-    let (mut spikes, mut err, mut held) = (Vec::new(), vec![0.0; n], vec![0.0; n]);
     // the targets of one loop (they repeat every loop), step-major
     let mut table = vec![0.0; schedule.steps * n];
     for (s, row) in table.chunks_exact_mut(n).enumerate() {
         targets.fill(s, row);
     }
     net.compute_synaptic();
-    // per-step row buffers
-    let (mut c_loop, mut c_step, mut c_neuron) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut c_a, mut c_b, mut c_c) = (Vec::new(), Vec::new(), Vec::new());
-    if let Some(t) = tables.weights {
-        push_weights(rec, t, net, -1)?;
+    let mut run = Force {
+        w_start: w0.clone(),
+        net,
+        rng,
+        schedule,
+        alpha,
+        what,
+        tables,
+        rls,
+        units,
+        w0,
+        norm0,
+        table,
+        stats: Vec::with_capacity(schedule.loops),
+        spikes: Vec::new(),
+        err: vec![0.0; n],
+        held: vec![0.0; n],
+        sums: vec![[0.0; 6]; n],
+        count: 0,
+        nspk: 0,
+        updates: 0,
+        rows: Rows::default(),
+    };
+    let steps = (schedule.loops * schedule.steps) as u64;
+    simulate(&mut run, steps, CHUNK_ROWS, rec)?;
+    Ok(run.stats)
+}
+
+/// Rows of (loop, step, neuron) and two values.
+type Rows2 = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>);
+/// Rows of (loop, step, neuron) and three values.
+type Rows3 = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<f64>);
+/// Rows of (loop, post, pre, w).
+type WeightRows = (Vec<i64>, Vec<u32>, Vec<u32>, Vec<f64>);
+
+/// Rows of each recording, buffered between pushes.
+#[derive(Default)]
+struct Rows {
+    /// loop, step, neuron, r, input
+    activity: Rows2,
+    /// loop, step, neuron
+    spikes: (Vec<u32>, Vec<u32>, Vec<u32>),
+    /// loop, step, neuron, external, synaptic, noise
+    currents: Rows3,
+    /// loop, step, neuron, target, z
+    readout: Rows2,
+    /// loop, post, pre, w
+    weights: WeightRows,
+}
+
+impl Rows {
+    fn most(&self) -> usize {
+        [
+            self.activity.0.len(),
+            self.spikes.0.len(),
+            self.currents.0.len(),
+            self.readout.0.len(),
+            self.weights.0.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
     }
-    for l in 0..schedule.loops {
-        let trains = schedule.trains(l);
-        let w_start = net.w.values.clone();
-        let mut sums = vec![[0.0f64; 6]; n]; // Σt Σz Σt² Σz² Σtz Σ(t−z)²
-        let (mut count, mut nspk, mut updates) = (0u64, 0u64, 0u64);
-        for s in 0..schedule.steps {
-            // `synaptic` holds W r from the end of the previous step
-            net.step_prepared(s < schedule.stim_steps, rng, &mut spikes);
-            nspk += spikes.len() as u64;
-            let eval = schedule.evaluates(s);
-            let target = &table[s * n..(s + 1) * n];
-            if trains && eval {
-                rls.update(&net.r, target, &mut net.w.values, &mut err);
-                updates += 1;
-            }
-            // the readout W r with the updated weights: also the next step's
-            // synaptic input (the recordings keep the one held over this step)
-            held.copy_from_slice(&net.synaptic);
-            net.compute_synaptic();
-            let z = &net.synaptic;
-            // a diverging run stops here, before anything non-finite is recorded
-            if let Some(i) = z.iter().position(|x| !x.is_finite()) {
-                let what = if updates > 0 {
-                    format!(" after {updates} RLS updates with alpha = {alpha:e}")
-                } else {
-                    String::new()
-                };
-                return Err(Error::Other(format!(
-                    "model lif-qif (FORCE) diverged: the readout z = W r of neuron {i} is {} at loop {l}, step {s}{what}",
-                    z[i]
-                )));
-            }
-            if let Some(i) = net.r.iter().position(|x| !x.is_finite()) {
-                return Err(Error::Other(format!(
-                    "model lif-qif (FORCE) diverged: the synaptic trace r of neuron {i} is {} at loop {l}, step {s}",
-                    net.r[i]
-                )));
-            }
-            if eval {
-                count += 1;
-                for ((acc, &t), &zi) in sums.iter_mut().zip(target).zip(z) {
-                    acc[0] += t;
-                    acc[1] += zi;
-                    acc[2] += t * t;
-                    acc[3] += zi * zi;
-                    acc[4] += t * zi;
-                    acc[5] += (t - zi) * (t - zi);
-                }
-            }
-            // recordings
-            let (lu, su) = (l as u32, s as u32);
-            if let (Some(t), true) = (tables.activity, s % every == 0) {
-                c_loop.clear();
-                c_step.clear();
-                c_neuron.clear();
-                c_a.clear();
-                c_b.clear();
-                for &u in &units {
-                    let i = u as usize;
-                    c_loop.push(lu);
-                    c_step.push(su);
-                    c_neuron.push(u);
-                    c_a.push(net.r[i]);
-                    c_b.push(net.external[i] + held[i]);
-                }
-                let mut cols = vec![
-                    Column::U32(&c_loop),
-                    Column::U32(&c_step),
-                    Column::U32(&c_neuron),
-                ];
-                if what.r {
-                    cols.push(Column::F64(&c_a));
-                }
-                if what.input {
-                    cols.push(Column::F64(&c_b));
-                }
-                rec.append(t, &cols)?;
-            }
-            if let (Some(t), false) = (tables.spikes, spikes.is_empty()) {
-                let k = spikes.len();
-                rec.append(
-                    t,
-                    &[
-                        Column::U32(&vec![lu; k]),
-                        Column::U32(&vec![su; k]),
-                        Column::U32(&spikes),
-                    ],
-                )?;
-            }
-            let currents_now = s % cur_every == 0 && what.current_loops.contains(&lu);
-            if let (Some(t), true) = (tables.currents, currents_now) {
-                let u = &what.current_units;
-                let k = u.len();
-                c_a.clear();
-                c_b.clear();
-                c_c.clear();
-                for &i in u {
-                    c_a.push(net.external[i as usize]);
-                    c_b.push(held[i as usize]);
-                    c_c.push(net.noise[i as usize]);
-                }
-                rec.append(
-                    t,
-                    &[
-                        Column::U32(&vec![lu; k]),
-                        Column::U32(&vec![su; k]),
-                        Column::U32(u),
-                        Column::F64(&c_a),
-                        Column::F64(&c_b),
-                        Column::F64(&c_c),
-                    ],
-                )?;
-            }
-            if let Some(t) = tables.readout {
-                let u = &what.readout_units;
-                let k = u.len();
-                let tv: Vec<f64> = u.iter().map(|&i| target[i as usize]).collect();
-                let zv: Vec<f64> = u.iter().map(|&i| z[i as usize]).collect();
-                rec.append(
-                    t,
-                    &[
-                        Column::U32(&vec![lu; k]),
-                        Column::U32(&vec![su; k]),
-                        Column::U32(u),
-                        Column::F64(&tv),
-                        Column::F64(&zv),
-                    ],
-                )?;
-            }
+
+    /// Drop the rows, keeping the buffers.
+    fn clear(&mut self) {
+        let (a, s, c) = (&mut self.activity, &mut self.spikes, &mut self.currents);
+        let (r, w) = (&mut self.readout, &mut self.weights);
+        for v in [&mut a.0, &mut a.1, &mut a.2, &mut s.0, &mut s.1, &mut s.2] {
+            v.clear();
         }
-        if let Some(t) = tables.weights {
-            push_weights(rec, t, net, l as i64)?;
+        for v in [
+            &mut c.0, &mut c.1, &mut c.2, &mut r.0, &mut r.1, &mut r.2, &mut w.1, &mut w.2,
+        ] {
+            v.clear();
         }
-        let c = count as f64;
-        let mse = sums.iter().map(|a| a[5]).sum::<f64>() / (c * n as f64);
-        let corrs: Vec<f64> = sums
+        for v in [
+            &mut a.3, &mut a.4, &mut c.3, &mut c.4, &mut c.5, &mut r.3, &mut r.4, &mut w.3,
+        ] {
+            v.clear();
+        }
+        w.0.clear();
+    }
+
+    /// The weights of `net` as rows of loop `loop_index`.
+    fn push_weights(&mut self, net: &LifQifNet, loop_index: i64) {
+        let w = &net.w;
+        let r = &mut self.weights;
+        for i in 0..w.rows {
+            r.1.extend(std::iter::repeat_n(i as u32, w.indptr[i + 1] - w.indptr[i]));
+        }
+        r.0.extend(std::iter::repeat_n(loop_index, w.nnz()));
+        r.2.extend_from_slice(&w.indices);
+        r.3.extend_from_slice(&w.values);
+    }
+}
+
+/// A FORCE run for the driver: step `k` is step `k % steps` of loop
+/// `k / steps`.
+struct Force<'a> {
+    net: &'a mut LifQifNet,
+    rng: &'a mut Rng,
+    schedule: &'a Schedule,
+    alpha: f64,
+    what: &'a ForceRecord,
+    tables: Tables,
+    rls: PerNeuronRls,
+    /// Neurons in `activity`.
+    units: Vec<u32>,
+    /// The weights at the start of the run and of the loop.
+    w0: Vec<f64>,
+    w_start: Vec<f64>,
+    norm0: f64,
+    /// The targets of one loop, step-major.
+    table: Vec<f64>,
+    stats: Vec<LoopStats>,
+    spikes: Vec<u32>,
+    err: Vec<f64>,
+    /// The synaptic input held over the step (the recordings show it).
+    held: Vec<f64>,
+    /// Per neuron over the loop: Σt Σz Σt² Σz² Σtz Σ(t−z)²
+    sums: Vec<[f64; 6]>,
+    count: u64,
+    nspk: u64,
+    updates: u64,
+    rows: Rows,
+}
+
+impl Force<'_> {
+    /// The loop's statistics, after its last step.
+    fn end_loop(&mut self, l: usize) {
+        let n = self.net.params.n;
+        if self.what.weights {
+            self.rows.push_weights(self.net, l as i64);
+        }
+        let c = self.count as f64;
+        let mse = self.sums.iter().map(|a| a[5]).sum::<f64>() / (c * n as f64);
+        let corrs: Vec<f64> = self
+            .sums
             .iter()
             .filter_map(|a| {
                 let vt = c * a[2] - a[0] * a[0];
@@ -392,20 +371,209 @@ pub fn run<R: Recorder + ?Sized>(
                 r.is_finite().then_some(r)
             })
             .collect();
-        let st = LoopStats {
+        self.stats.push(LoopStats {
             loop_index: l as u32,
-            trained: trains,
-            spikes: nspk,
+            trained: self.schedule.trains(l),
+            spikes: self.nspk,
             mse,
             correlation: corrs.iter().sum::<f64>() / corrs.len() as f64,
-            weight_change_rel: dist(&net.w.values, &w_start) / norm0,
-            weight_change_total_rel: dist(&net.w.values, &w0) / norm0,
-            updates,
-        };
-        on_loop(&st);
-        stats.push(st);
+            weight_change_rel: dist(&self.net.w.values, &self.w_start) / self.norm0,
+            weight_change_total_rel: dist(&self.net.w.values, &self.w0) / self.norm0,
+            updates: self.updates,
+        });
     }
-    Ok(stats)
+}
+
+impl Simulation for Force<'_> {
+    fn model_name(&self) -> &str {
+        "lif-qif (FORCE)"
+    }
+
+    fn dt_ms(&self) -> f64 {
+        self.schedule.dt_ms
+    }
+
+    fn advance(&mut self, k: u64) -> Result<(), Error> {
+        let schedule = self.schedule;
+        let (l, s) = (k as usize / schedule.steps, k as usize % schedule.steps);
+        let n = self.net.params.n;
+        if s == 0 {
+            if l == 0 && self.what.weights {
+                self.rows.push_weights(self.net, -1);
+            }
+            self.w_start.copy_from_slice(&self.net.w.values);
+            self.sums.iter_mut().for_each(|a| *a = [0.0; 6]);
+            (self.count, self.nspk, self.updates) = (0, 0, 0);
+        }
+        let net = &mut *self.net;
+        // `synaptic` holds W r from the end of the previous step
+        net.step_prepared(s < schedule.stim_steps, self.rng, &mut self.spikes);
+        self.nspk += self.spikes.len() as u64;
+        let eval = schedule.evaluates(s);
+        let target = &self.table[s * n..(s + 1) * n];
+        if schedule.trains(l) && eval {
+            self.rls
+                .update(&net.r, target, &mut net.w.values, &mut self.err);
+            self.updates += 1;
+        }
+        // the readout W r with the updated weights: also the next step's
+        // synaptic input (the recordings keep the one held over this step)
+        self.held.copy_from_slice(&net.synaptic);
+        net.compute_synaptic();
+        let z = &net.synaptic;
+        // a diverging run stops here, before anything non-finite is recorded
+        if let Some(i) = z.iter().position(|x| !x.is_finite()) {
+            let what = if self.updates > 0 {
+                format!(
+                    " after {} RLS updates with alpha = {:e}",
+                    self.updates, self.alpha
+                )
+            } else {
+                String::new()
+            };
+            return Err(Error::Other(format!(
+                "model lif-qif (FORCE) diverged: the readout z = W r of neuron {i} is {} at loop {l}, step {s}{what}",
+                z[i]
+            )));
+        }
+        if let Some(i) = net.r.iter().position(|x| !x.is_finite()) {
+            return Err(Error::Other(format!(
+                "model lif-qif (FORCE) diverged: the synaptic trace r of neuron {i} is {} at loop {l}, step {s}",
+                net.r[i]
+            )));
+        }
+        if eval {
+            self.count += 1;
+            for ((acc, &t), &zi) in self.sums.iter_mut().zip(target).zip(z) {
+                acc[0] += t;
+                acc[1] += zi;
+                acc[2] += t * t;
+                acc[3] += zi * zi;
+                acc[4] += t * zi;
+                acc[5] += (t - zi) * (t - zi);
+            }
+        }
+        // recordings
+        let (what, held, rows) = (self.what, &self.held, &mut self.rows);
+        let (lu, su) = (l as u32, s as u32);
+        if self.tables.activity.is_some() && s % what.every.max(1) == 0 {
+            let a = &mut rows.activity;
+            for &u in &self.units {
+                let i = u as usize;
+                a.0.push(lu);
+                a.1.push(su);
+                a.2.push(u);
+                a.3.push(net.r[i]);
+                a.4.push(net.external[i] + held[i]);
+            }
+        }
+        if self.tables.spikes.is_some() {
+            let k = self.spikes.len();
+            rows.spikes.0.extend(std::iter::repeat_n(lu, k));
+            rows.spikes.1.extend(std::iter::repeat_n(su, k));
+            rows.spikes.2.extend_from_slice(&self.spikes);
+        }
+        let currents_now = s % what.current_every.max(1) == 0 && what.current_loops.contains(&lu);
+        if self.tables.currents.is_some() && currents_now {
+            let c = &mut rows.currents;
+            for &i in &what.current_units {
+                c.0.push(lu);
+                c.1.push(su);
+                c.2.push(i);
+                c.3.push(net.external[i as usize]);
+                c.4.push(held[i as usize]);
+                c.5.push(net.noise[i as usize]);
+            }
+        }
+        if self.tables.readout.is_some() {
+            let r = &mut rows.readout;
+            for &i in &what.readout_units {
+                r.0.push(lu);
+                r.1.push(su);
+                r.2.push(i);
+                r.3.push(target[i as usize]);
+                r.4.push(z[i as usize]);
+            }
+        }
+        if s + 1 == schedule.steps {
+            self.end_loop(l);
+        }
+        Ok(())
+    }
+
+    fn buffered_rows(&self) -> usize {
+        self.rows.most()
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
+        let (t, r, what) = (&self.tables, &mut self.rows, self.what);
+        if let (Some(id), false) = (t.activity, r.activity.0.is_empty()) {
+            let a = &r.activity;
+            let mut cols = vec![Column::U32(&a.0), Column::U32(&a.1), Column::U32(&a.2)];
+            if what.r {
+                cols.push(Column::F64(&a.3));
+            }
+            if what.input {
+                cols.push(Column::F64(&a.4));
+            }
+            rec.append(id, &cols)?;
+        }
+        if let (Some(id), false) = (t.spikes, r.spikes.0.is_empty()) {
+            let a = &r.spikes;
+            rec.append(
+                id,
+                &[Column::U32(&a.0), Column::U32(&a.1), Column::U32(&a.2)],
+            )?;
+        }
+        if let (Some(id), false) = (t.currents, r.currents.0.is_empty()) {
+            let a = &r.currents;
+            rec.append(
+                id,
+                &[
+                    Column::U32(&a.0),
+                    Column::U32(&a.1),
+                    Column::U32(&a.2),
+                    Column::F64(&a.3),
+                    Column::F64(&a.4),
+                    Column::F64(&a.5),
+                ],
+            )?;
+        }
+        if let (Some(id), false) = (t.readout, r.readout.0.is_empty()) {
+            let a = &r.readout;
+            rec.append(
+                id,
+                &[
+                    Column::U32(&a.0),
+                    Column::U32(&a.1),
+                    Column::U32(&a.2),
+                    Column::F64(&a.3),
+                    Column::F64(&a.4),
+                ],
+            )?;
+        }
+        if let (Some(id), false) = (t.weights, r.weights.0.is_empty()) {
+            let a = &r.weights;
+            rec.append(
+                id,
+                &[
+                    Column::I64(&a.0),
+                    Column::U32(&a.1),
+                    Column::U32(&a.2),
+                    Column::F64(&a.3),
+                ],
+            )?;
+        }
+        r.clear();
+        Ok(())
+    }
+
+    fn non_finite(&self) -> Option<NonFinite> {
+        let net = &self.net;
+        NonFinite::find("x (membrane potential or phase)", &net.x)
+            .or_else(|| NonFinite::find("r", &net.r))
+            .or_else(|| NonFinite::find("synaptic", &net.synaptic))
+    }
 }
 
 #[cfg(test)]
@@ -444,6 +612,7 @@ mod tests {
             steps: 200,
             stim_steps: 40,
             train: (0, 1),
+            dt_ms: 1.0,
         };
         // P = I / alpha overflows: the first RLS gain is inf / inf
         let mut rec = MemoryRecorder::default();
@@ -455,7 +624,6 @@ mod tests {
             &mut seed.child("noise", 0).rng(),
             &ForceRecord::default(),
             &mut rec,
-            |_| {},
         )
         .unwrap_err()
         .to_string();
@@ -475,6 +643,7 @@ mod tests {
             steps: 200,
             stim_steps: 40,
             train: (1, 2),
+            dt_ms: 1.0,
         };
         let what = ForceRecord {
             r: true,
@@ -497,7 +666,6 @@ mod tests {
             &mut seed.child("noise", 0).rng(),
             &what,
             &mut rec,
-            |_| {},
         )
         .unwrap();
         let a = rec.table("activity").unwrap();

@@ -157,19 +157,41 @@ pub fn driven_poisson_each(
     rng: &mut Rng,
     mut sink: impl FnMut(u64),
 ) -> Result<(), Error> {
-    if !(m.is_finite() && m >= 0.0) {
-        return Err(Error::invalid("m", m, "a finite number >= 0"));
-    }
-    if !(h.is_finite() && h >= 0.0) {
-        return Err(Error::invalid("h", h, "a finite number >= 0"));
-    }
-    let off = Offspring::new(m, h);
-    let mut x = a0;
+    let mut process = DrivenPoisson::new(m, h, a0)?;
     for _ in 0..steps {
-        sink(x);
-        x = off.draw(x, rng);
+        sink(process.next(rng));
     }
     Ok(())
+}
+
+/// The driven branching process `A(t+1) ~ Poisson(m A(t) + h)`, one step
+/// at a time.
+pub struct DrivenPoisson {
+    off: Offspring,
+    x: u64,
+}
+
+impl DrivenPoisson {
+    /// The process at `A(0) = a0`; `m` and `h` finite and `>= 0`.
+    pub fn new(m: f64, h: f64, a0: u64) -> Result<Self, Error> {
+        if !(m.is_finite() && m >= 0.0) {
+            return Err(Error::invalid("m", m, "a finite number >= 0"));
+        }
+        if !(h.is_finite() && h >= 0.0) {
+            return Err(Error::invalid("h", h, "a finite number >= 0"));
+        }
+        Ok(DrivenPoisson {
+            off: Offspring::new(m, h),
+            x: a0,
+        })
+    }
+
+    /// The current `A(t)`; then one step.
+    pub fn next(&mut self, rng: &mut Rng) -> u64 {
+        let x = self.x;
+        self.x = self.off.draw(x, rng);
+        x
+    }
 }
 
 /// One avalanche of the separated-time-scale limit.

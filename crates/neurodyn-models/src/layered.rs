@@ -205,11 +205,24 @@ impl LayeredNetwork {
         }
         on_step(0, self);
         for t in 1..steps {
-            self.step(rng);
-            if let Some(p) = pulses.filter(|p| t % p.interval_steps == 0) {
-                self.pulse(p.input_neurons, rng)?;
-            }
+            self.advance(t, pulses, rng)?;
             on_step(t, self);
+        }
+        Ok(())
+    }
+
+    /// Step `t >= 1` of [`run`](Self::run): one [`step`](Self::step), then
+    /// a [`pulse`](Self::pulse) when `t` is a multiple of the pulses'
+    /// interval.
+    pub fn advance(
+        &mut self,
+        t: usize,
+        pulses: Option<Pulses>,
+        rng: &mut Rng,
+    ) -> Result<(), Error> {
+        self.step(rng);
+        if let Some(p) = pulses.filter(|p| t % p.interval_steps == 0) {
+            self.pulse(p.input_neurons, rng)?;
         }
         Ok(())
     }

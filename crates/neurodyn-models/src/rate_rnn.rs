@@ -32,7 +32,8 @@
 //!   steps (state before the update).
 
 use neurodyn_core::contracts;
-use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
+use neurodyn_core::drive::{NonFinite, Simulation, simulate};
+use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Rng, TableId, TableSchema};
 use rand::RngExt;
 use rand_distr::{Distribution, Normal};
 
@@ -577,7 +578,7 @@ pub fn run_twins(
     // distance lanes: the trials rounded up to whole vectors (within the row:
     // tg + dl <= 2 tg + 4 <= b)
     let dl = tg.div_ceil(W) * W;
-    let mut blk = Block {
+    let blk = Block {
         n,
         m,
         tg,
@@ -593,106 +594,172 @@ pub fn run_twins(
         nacc: vec![0.0; b - 2 * tg],
         vscale: vec![1.0; b - 2 * tg],
     };
-    let mut sq = vec![0.0; dl];
-    let mut norms = vec![0.0; b - 2 * tg];
     // Runtime SIMD dispatch (AVX2/AVX-512 where present). The arithmetic is
     // the same on every path (plain operations and correctly rounded fused
     // multiply-adds in a fixed order), so results are too.
     let arch = pulp::Arch::new();
-
-    let mut d_trial = Vec::with_capacity(CHUNK_ROWS);
-    let mut d_step = Vec::with_capacity(CHUNK_ROWS);
-    let mut d_val = Vec::with_capacity(CHUNK_ROWS);
-    let mut l_trial = Vec::with_capacity(CHUNK_ROWS);
-    let mut l_step = Vec::with_capacity(CHUNK_ROWS);
-    let mut l_val = Vec::with_capacity(CHUNK_ROWS);
-    let (mut a_trial, mut a_step, mut a_neuron, mut a_r, mut a_rt) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-
-    let mut initial = vec![0.0; t];
+    let mut sq = vec![0.0; dl];
     // squared distances of the state before the next update
     arch.dispatch(Distances(&blk, &mut sq));
-    for step in 0..steps {
-        // record the state before this update
-        for k in 0..t {
-            let d = sq[k].sqrt();
-            if step == 0 {
-                initial[k] = d;
-            }
-            d_trial.push(k as u32);
-            d_step.push(step as u32);
-            d_val.push(d);
+    let mut run = Twins {
+        dt_ms: params.dt_ms,
+        norms: vec![0.0; b - 2 * tg],
+        blk,
+        sq,
+        arch,
+        record,
+        tables: [t_dist, t_tan, t_act],
+        initial: vec![0.0; t],
+        t,
+        d: Default::default(),
+        l: Default::default(),
+        a: Default::default(),
+    };
+    simulate(&mut run, steps as u64, CHUNK_ROWS, rec)?;
+    Ok((0..t)
+        .map(|k| TrialEnd {
+            initial_distance: run.initial[k],
+            final_distance: run.sq[k].sqrt(),
+        })
+        .collect())
+}
+
+/// A run of [`run_twins`] for the driver: the block, the distances and
+/// stretches of the last update, and the rows buffered.
+struct Twins<'w, 'r> {
+    dt_ms: f64,
+    blk: Block<'w>,
+    /// Squared distances of the state before the next update.
+    sq: Vec<f64>,
+    /// Tangent norms of the last update.
+    norms: Vec<f64>,
+    arch: pulp::Arch,
+    record: &'r ActivityRecord,
+    /// distance, tangent, activity
+    tables: [TableId; 3],
+    /// Distances at step 0.
+    initial: Vec<f64>,
+    /// Trials.
+    t: usize,
+    /// distance rows: trial, step, distance
+    d: TrialRows,
+    /// tangent rows: trial, step, log stretch
+    l: TrialRows,
+    /// activity rows: trial, step, neuron, r, r_twin
+    a: UnitRows,
+}
+
+/// Rows of (trial, step, value).
+type TrialRows = (Vec<u32>, Vec<u32>, Vec<f64>);
+/// Rows of (trial, step, neuron, r, r_twin).
+type UnitRows = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>);
+
+impl Simulation for Twins<'_, '_> {
+    fn model_name(&self) -> &str {
+        match self.blk.form {
+            RnnForm::Seed => "rate-rnn (seed form)",
+            RnnForm::Classic => "rate-rnn (classic form)",
         }
-        if step % record.every == 0 {
-            for &k in &record.trials {
-                for &j in &record.units {
-                    a_trial.push(k);
-                    a_step.push(step as u32);
-                    a_neuron.push(j);
-                    a_r.push(blk.x[j as usize * b + k as usize]);
-                    a_rt.push(blk.x[j as usize * b + tg + k as usize]);
+    }
+
+    fn dt_ms(&self) -> f64 {
+        self.dt_ms
+    }
+
+    fn advance(&mut self, step: u64) -> Result<(), Error> {
+        let step = step as usize;
+        let (b, tg) = (self.blk.b, self.blk.tg);
+        // record the state before this update
+        for k in 0..self.t {
+            let d = self.sq[k].sqrt();
+            if step == 0 {
+                self.initial[k] = d;
+            }
+            self.d.0.push(k as u32);
+            self.d.1.push(step as u32);
+            self.d.2.push(d);
+        }
+        if step % self.record.every == 0 {
+            for &k in &self.record.trials {
+                for &j in &self.record.units {
+                    self.a.0.push(k);
+                    self.a.1.push(step as u32);
+                    self.a.2.push(j);
+                    self.a.3.push(self.blk.x[j as usize * b + k as usize]);
+                    self.a.4.push(self.blk.x[j as usize * b + tg + k as usize]);
                 }
             }
         }
-
         // one update of the whole block; norms <- |v| of each tangent before
         // renormalising, sq <- the new squared distances
-        arch.dispatch(Advance(&mut blk, &mut norms, &mut sq));
-        for k in 0..m {
-            l_trial.push(k as u32);
-            l_step.push(step as u32);
-            l_val.push(norms[k].ln());
+        self.arch
+            .dispatch(Advance(&mut self.blk, &mut self.norms, &mut self.sq));
+        for k in 0..self.blk.m {
+            self.l.0.push(k as u32);
+            self.l.1.push(step as u32);
+            self.l.2.push(self.norms[k].ln());
         }
+        Ok(())
+    }
 
-        if d_val.len() >= CHUNK_ROWS || step + 1 == steps {
-            rec.append(
-                t_dist,
-                &[
-                    Column::U32(&d_trial),
-                    Column::U32(&d_step),
-                    Column::F64(&d_val),
-                ],
-            )?;
-            rec.append(
-                t_tan,
-                &[
-                    Column::U32(&l_trial),
-                    Column::U32(&l_step),
-                    Column::F64(&l_val),
-                ],
-            )?;
-            for v in [&mut d_trial, &mut d_step, &mut l_trial, &mut l_step] {
-                v.clear();
+    fn buffered_rows(&self) -> usize {
+        self.d.0.len().max(self.a.0.len())
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
+        let [t_dist, t_tan, t_act] = self.tables;
+        let (d, l, a) = (&mut self.d, &mut self.l, &mut self.a);
+        rec.append(
+            t_dist,
+            &[Column::U32(&d.0), Column::U32(&d.1), Column::F64(&d.2)],
+        )?;
+        rec.append(
+            t_tan,
+            &[Column::U32(&l.0), Column::U32(&l.1), Column::F64(&l.2)],
+        )?;
+        if !a.0.is_empty() {
+            let mut cols = vec![Column::U32(&a.0), Column::U32(&a.1), Column::U32(&a.2)];
+            if self.record.r {
+                cols.push(Column::F64(&a.3));
             }
-            d_val.clear();
-            l_val.clear();
-        }
-        if a_step.len() >= CHUNK_ROWS || (step + 1 == steps && !a_step.is_empty()) {
-            let mut cols = vec![
-                Column::U32(&a_trial),
-                Column::U32(&a_step),
-                Column::U32(&a_neuron),
-            ];
-            if record.r {
-                cols.push(Column::F64(&a_r));
-            }
-            if record.r_twin {
-                cols.push(Column::F64(&a_rt));
+            if self.record.r_twin {
+                cols.push(Column::F64(&a.4));
             }
             rec.append(t_act, &cols)?;
-            a_trial.clear();
-            a_step.clear();
-            a_neuron.clear();
-            a_r.clear();
-            a_rt.clear();
         }
+        for v in [
+            &mut d.0, &mut d.1, &mut l.0, &mut l.1, &mut a.0, &mut a.1, &mut a.2,
+        ] {
+            v.clear();
+        }
+        for v in [&mut d.2, &mut l.2, &mut a.3, &mut a.4] {
+            v.clear();
+        }
+        Ok(())
     }
-    Ok((0..t)
-        .map(|k| TrialEnd {
-            initial_distance: initial[k],
-            final_distance: sq[k].sqrt(),
-        })
-        .collect())
+
+    /// The reference, twin and tangent lanes of every trial.
+    fn non_finite(&self) -> Option<NonFinite> {
+        let (blk, t) = (&self.blk, self.t);
+        let lanes = [
+            ("r", 0, t),
+            ("r_twin", blk.tg, t),
+            ("tangent", 2 * blk.tg, blk.m),
+        ];
+        for j in 0..blk.n {
+            let row = &blk.x[j * blk.b..(j + 1) * blk.b];
+            for &(name, off, count) in &lanes {
+                if let Some(k) = (0..count).find(|&k| !row[off + k].is_finite()) {
+                    return Some(NonFinite {
+                        variable: format!("{name} of trial {k}"),
+                        node: j,
+                        value: row[off + k],
+                    });
+                }
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]

@@ -253,6 +253,34 @@ pub struct Monitor {
     pub variables: Vec<usize>,
 }
 
+impl Monitor {
+    /// The run in steps of `dt_ms`: `(total, transient, period)`, each a
+    /// whole number of steps, the period at least one step and the
+    /// transient at most the total. A sample is taken after step `s`
+    /// (1-based) when `s > transient` and `(s - transient) % period == 0`.
+    pub fn steps(&self, dt_ms: f64) -> Result<(usize, usize, usize), Error> {
+        let dt = dt_ms;
+        let total = whole_steps("duration_ms", self.duration_ms, dt)?;
+        let skip = whole_steps("transient_ms", self.transient_ms, dt)?;
+        let every = whole_steps("period_ms", self.period_ms, dt)?;
+        if every == 0 {
+            return Err(Error::invalid(
+                "period_ms",
+                self.period_ms,
+                &format!("at least one time step ({dt} ms)"),
+            ));
+        }
+        if skip > total {
+            return Err(Error::invalid(
+                "transient_ms",
+                self.transient_ms,
+                &format!("at most duration_ms = {}", self.duration_ms),
+            ));
+        }
+        Ok((total, skip, every))
+    }
+}
+
 /// A recorded run: `data[v][s * n_regions + i]` is variable `variables[v]`
 /// of region `i` at sample `s`, time `t_ms[s]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -503,7 +531,12 @@ impl<M: NodeModel> Network<M> {
         self.step
     }
 
-    /// Current time (ms).
+    /// Time step (ms).
+    pub fn dt_ms(&self) -> f64 {
+        self.config.dt_ms
+    }
+
+    /// Simulated time (ms): steps taken times `dt_ms`.
     pub fn t_ms(&self) -> f64 {
         self.step as f64 * self.config.dt_ms
     }
@@ -796,24 +829,7 @@ impl<M: NodeModel> Network<M> {
         monitor: &Monitor,
         mut sample: impl FnMut(f64, &[f64]),
     ) -> Result<usize, Error> {
-        let dt = self.config.dt_ms;
-        let total = whole_steps("duration_ms", monitor.duration_ms, dt)?;
-        let skip = whole_steps("transient_ms", monitor.transient_ms, dt)?;
-        let every = whole_steps("period_ms", monitor.period_ms, dt)?;
-        if every == 0 {
-            return Err(Error::invalid(
-                "period_ms",
-                monitor.period_ms,
-                &format!("at least one time step ({dt} ms)"),
-            ));
-        }
-        if skip > total {
-            return Err(Error::invalid(
-                "transient_ms",
-                monitor.transient_ms,
-                &format!("at most duration_ms = {}", monitor.duration_ms),
-            ));
-        }
+        let (total, skip, every) = monitor.steps(self.config.dt_ms)?;
         let names = self.model.state_names().join(", ");
         for &v in &monitor.variables {
             check_var(v, self.ns, &names)?;

@@ -17,8 +17,9 @@
 //!   weak spontaneous activity and a refractory step.
 
 use neurodyn_core::contracts::{COUNT_SERIES, DRIVEN_SERIES, LAYERED_CELLS};
-use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
-use neurodyn_models::branching::{avalanche_activity_each, driven_poisson_each};
+use neurodyn_core::drive::{self, NonFinite, Simulation};
+use neurodyn_core::{Column, ColumnType, Error, Field, Recorder, Seed, TableId, TableSchema};
+use neurodyn_models::branching::{DrivenPoisson, avalanche_activity_each};
 use neurodyn_models::layered::{LayeredNetwork, LayeredParams, Pulses, Transmission};
 use neurodyn_models::random_graph::{RandomGraphNetwork, RandomGraphParams};
 use serde::Deserialize;
@@ -343,7 +344,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("count", ColumnType::I64, None),
         ],
     ))?;
-    // every series streams into its table: memory holds one chunk of rows
+    // every series streams into its table through the driver: memory holds
+    // one chunk of rows
     match model {
         "layered" => {
             // The animation run, cell by cell.
@@ -358,19 +360,27 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             let params = layered_params(p, sigma, animation_spont(p, sigma))?;
             let n = params.neurons;
             let mut net = LayeredNetwork::new(params)?;
-            let (mut s, mut l, mut k) = (Vec::new(), Vec::new(), Vec::new());
-            net.run(p.layered_animation_steps, None, &mut rng, |step, net| {
-                for (i, &a) in net.state.iter().enumerate() {
-                    if a {
-                        s.push(step as u32);
-                        l.push((i / n) as u32);
-                        k.push((i % n) as u32);
+            let rng = &mut rng;
+            let mut cells = Cells {
+                table: t_cells,
+                rows: Default::default(),
+                step: |t: u64, rows: &mut CellRows| {
+                    if t > 0 {
+                        net.advance(t as usize, None, rng)?;
                     }
-                }
-            })?;
-            rec.append(
-                t_cells,
-                &[Column::U32(&s), Column::U32(&l), Column::U32(&k)],
+                    for (i, _) in net.state.iter().enumerate().filter(|(_, a)| **a) {
+                        rows.0.push(t as u32);
+                        rows.1.push((i / n) as u32);
+                        rows.2.push((i % n) as u32);
+                    }
+                    Ok(())
+                },
+            };
+            drive::simulate(
+                &mut cells,
+                p.layered_animation_steps as u64,
+                CHUNK_ROWS,
+                &mut rec,
             )?;
             // The avalanche run: pulses, no spontaneous activity.
             let mut net = LayeredNetwork::new(layered_params(p, sigma, 0.0)?)?;
@@ -378,21 +388,17 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 interval_steps: p.layered_pulse_interval_steps,
                 input_neurons: p.layered_pulse_neurons,
             };
+            pulses.validate(p.layered_neurons)?;
             // pulses at steps interval, 2 interval, …, pulses × interval; one
             // more interval so the last cascade completes
             let steps = (p.layered_pulses + 1) * pulses.interval_steps;
-            let mut series = CountSeries::new(&mut rec, t_act);
-            let mut failed = None;
-            net.run(steps, Some(pulses), &mut rng, |_, net| {
-                if failed.is_none() {
-                    let active = net.state.iter().filter(|&&a| a).count() as u64;
-                    failed = series.push(active).err();
+            let mut series = Counts::new(t_act, 0, |t| {
+                if t > 0 {
+                    net.advance(t as usize, Some(pulses), rng)?;
                 }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            series.finish()?;
+                Ok(net.state.iter().filter(|&&a| a).count() as u64)
+            });
+            drive::simulate(&mut series, steps as u64, CHUNK_ROWS, &mut rec)?;
         }
         "poisson" => {
             // The stationary driven process (below criticality only), for
@@ -409,36 +415,30 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 ))?;
                 let mut drng = seed.child("driven", 0).rng();
                 // start at the mean and drop a transient of 10 / (1 - sigma) bins
-                let burn = (10.0 / (1.0 - sigma)).ceil() as usize;
-                let mut series = CountSeries::new(&mut rec, t_drv);
-                let (mut seen, mut failed) = (0usize, None);
-                driven_poisson_each(
-                    sigma,
-                    a * (1.0 - sigma),
-                    a.round() as u64,
-                    steps + burn,
-                    &mut drng,
-                    |x| {
-                        if seen >= burn && failed.is_none() {
-                            failed = series.push(x).err();
-                        }
-                        seen += 1;
-                    },
-                )?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                series.finish()?;
+                let burn = (10.0 / (1.0 - sigma)).ceil() as u64;
+                let mut process = DrivenPoisson::new(sigma, a * (1.0 - sigma), a.round() as u64)?;
+                let mut series = Counts::new(t_drv, burn, |_| Ok(process.next(&mut drng)));
+                drive::simulate(&mut series, steps as u64 + burn, CHUNK_ROWS, &mut rec)?;
             }
-            let mut series = CountSeries::new(&mut rec, t_act);
+            // Independent avalanches of the separated-time-scale limit: not a
+            // stepped run, but draws made in parallel chunks, pushed in order.
+            let (mut steps, mut counts) = (Vec::new(), Vec::new());
+            let mut next = 0i64;
             avalanche_activity_each(
                 sigma,
                 p.poisson_avalanches,
                 p.poisson_max_size as u64,
                 &seed.child("poisson", 0),
-                |part| part.iter().try_for_each(|&x| series.push(x)),
+                |part| -> Result<(), PipelineError> {
+                    steps.clear();
+                    steps.extend(next..next + part.len() as i64);
+                    counts.clear();
+                    counts.extend(part.iter().map(|&x| x as i64));
+                    next += part.len() as i64;
+                    rec.append(t_act, &[Column::I64(&steps), Column::I64(&counts)])?;
+                    Ok(())
+                },
             )?;
-            series.finish()?;
         }
         _ => {
             let params = RandomGraphParams {
@@ -449,67 +449,127 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 refractory_steps: p.random_graph_refractory_steps as u32,
             };
             let mut net = RandomGraphNetwork::new(params, &mut rng)?;
-            let mut series = CountSeries::new(&mut rec, t_act);
-            for _ in 0..p.random_graph_steps {
-                series.push(net.step(&mut rng) as u64)?;
-            }
-            series.finish()?;
+            let mut series = Counts::new(t_act, 0, |_| Ok(net.step(&mut rng) as u64));
+            drive::simulate(
+                &mut series,
+                p.random_graph_steps as u64,
+                CHUNK_ROWS,
+                &mut rec,
+            )?;
         }
     }
     rec.finish()?;
     Ok(files(ctx, &rec))
 }
 
-/// A `(step, count)` table appended as its series is produced, one chunk
-/// of rows at a time.
-struct CountSeries<'a> {
-    rec: &'a mut neurodyn_io::ParquetRecorder,
-    table: neurodyn_core::TableId,
-    steps: Vec<i64>,
-    counts: Vec<i64>,
-    next: i64,
+/// Rows held before they go to the recorder.
+const CHUNK_ROWS: usize = 1 << 16;
+
+/// A `(step, count)` series for the driver: step `k` of the model gives
+/// its count, and the rows start after `burn` steps (numbered from 0).
+/// Counts are integers: the state cannot hold NaN or Inf.
+struct Counts<F> {
+    table: TableId,
+    burn: u64,
+    next: F,
+    rows: (Vec<i64>, Vec<i64>),
 }
 
-impl<'a> CountSeries<'a> {
-    /// Rows held before they go to the recorder.
-    const CHUNK: usize = 1 << 16;
-
-    fn new(rec: &'a mut neurodyn_io::ParquetRecorder, table: neurodyn_core::TableId) -> Self {
-        CountSeries {
-            rec,
+impl<F: FnMut(u64) -> Result<u64, Error>> Counts<F> {
+    fn new(table: TableId, burn: u64, next: F) -> Self {
+        Counts {
             table,
-            steps: Vec::with_capacity(Self::CHUNK),
-            counts: Vec::with_capacity(Self::CHUNK),
-            next: 0,
+            burn,
+            next,
+            rows: Default::default(),
         }
     }
+}
 
-    /// The next step's count.
-    fn push(&mut self, x: u64) -> Result<(), PipelineError> {
-        self.steps.push(self.next);
-        self.counts.push(x as i64);
-        self.next += 1;
-        if self.steps.len() == Self::CHUNK {
-            self.flush()?;
+impl<F: FnMut(u64) -> Result<u64, Error>> Simulation for Counts<F> {
+    fn model_name(&self) -> &str {
+        "branching"
+    }
+
+    fn dt_ms(&self) -> f64 {
+        // one step is one time bin
+        1.0
+    }
+
+    fn advance(&mut self, step: u64) -> Result<(), Error> {
+        let x = (self.next)(step)?;
+        if step >= self.burn {
+            self.rows.0.push((step - self.burn) as i64);
+            self.rows.1.push(x as i64);
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<(), PipelineError> {
-        if !self.steps.is_empty() {
-            self.rec.append(
+    fn buffered_rows(&self) -> usize {
+        self.rows.0.len()
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
+        if !self.rows.0.is_empty() {
+            rec.append(
                 self.table,
-                &[Column::I64(&self.steps), Column::I64(&self.counts)],
+                &[Column::I64(&self.rows.0), Column::I64(&self.rows.1)],
             )?;
-            self.steps.clear();
-            self.counts.clear();
+            self.rows.0.clear();
+            self.rows.1.clear();
         }
         Ok(())
     }
 
-    /// The rows still held.
-    fn finish(mut self) -> Result<(), PipelineError> {
-        self.flush()
+    fn non_finite(&self) -> Option<NonFinite> {
+        None
+    }
+}
+
+/// The active cells `(step, layer, neuron)` of a layered run, for the
+/// driver: `step(t, rows)` takes step `t` and appends its rows.
+struct Cells<F> {
+    table: TableId,
+    rows: CellRows,
+    step: F,
+}
+
+/// Rows of (step, layer, neuron).
+type CellRows = (Vec<u32>, Vec<u32>, Vec<u32>);
+
+impl<F: FnMut(u64, &mut CellRows) -> Result<(), Error>> Simulation for Cells<F> {
+    fn model_name(&self) -> &str {
+        "layered"
+    }
+
+    fn dt_ms(&self) -> f64 {
+        1.0
+    }
+
+    fn advance(&mut self, step: u64) -> Result<(), Error> {
+        (self.step)(step, &mut self.rows)
+    }
+
+    fn buffered_rows(&self) -> usize {
+        self.rows.0.len()
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
+        let r = &mut self.rows;
+        if !r.0.is_empty() {
+            rec.append(
+                self.table,
+                &[Column::U32(&r.0), Column::U32(&r.1), Column::U32(&r.2)],
+            )?;
+            r.0.clear();
+            r.1.clear();
+            r.2.clear();
+        }
+        Ok(())
+    }
+
+    fn non_finite(&self) -> Option<NonFinite> {
+        None
     }
 }
 

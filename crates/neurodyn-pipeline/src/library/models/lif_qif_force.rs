@@ -349,6 +349,7 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         steps,
         stim_steps: stim,
         train: (p.train_first_loop, p.train_last_loop),
+        dt_ms: p.dt_tau * p.tau_m_ms,
     };
     let vars = p.record_variables.clone();
     let has = |v: &str| vars.iter().any(|x| x == v);
@@ -374,7 +375,6 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &mut seed.child("noise", 0).rng(),
         &what,
         &mut rec,
-        |_| {},
     )?;
 
     // per-loop statistics

@@ -14,7 +14,10 @@ use std::path::Path;
 use neurodyn_analysis::fc;
 use neurodyn_core::connectome::Connectome;
 use neurodyn_core::contracts::{ACTIVITY, BOLD, NETWORK_RUN};
-use neurodyn_core::{ActivityRows, Column, ColumnType, Error, Field, Recorder, Rng, TableSchema};
+use neurodyn_core::drive::{self, NonFinite, Simulation};
+use neurodyn_core::{
+    ActivityRows, Column, ColumnType, Error, Field, Recorder, Rng, TableId, TableSchema,
+};
 use neurodyn_models::bold::{Bold, BoldParams};
 use neurodyn_models::network::{
     Coupling, CouplingKind, DelayRule, Integrator, Monitor, Network, NetworkConfig, NoiseTerm,
@@ -412,6 +415,102 @@ impl BoldStream {
     }
 }
 
+/// A network run for the driver: the network, what it records, and the
+/// rows buffered.
+struct NetworkRun<'a, M: NodeModel> {
+    net: Network<M>,
+    model: &'a str,
+    k: f64,
+    speed: f64,
+    /// Steps before the first sample, and between samples.
+    skip: u64,
+    every: u64,
+    period_ms: f64,
+    names: &'static [&'static str],
+    signal_name: &'static str,
+    signal_fn: fn(&[f64]) -> f64,
+    /// Record every state variable, not only the signal.
+    all: bool,
+    labels: Vec<&'a str>,
+    activity: TableId,
+    rows: ActivityRows<'a>,
+    bold: Option<BoldStream>,
+    /// BOLD times count from the start of the recording, shifted to run time.
+    t0: Option<f64>,
+    /// The signal of each region at the last sample.
+    z: Vec<f64>,
+}
+
+impl<M: NodeModel> Simulation for NetworkRun<'_, M> {
+    fn model_name(&self) -> &str {
+        self.model
+    }
+
+    fn dt_ms(&self) -> f64 {
+        self.net.dt_ms()
+    }
+
+    fn advance(&mut self, step: u64) -> Result<(), Error> {
+        self.net.step();
+        let s = step + 1;
+        if s <= self.skip || (s - self.skip) % self.every != 0 {
+            return Ok(());
+        }
+        let (t, x) = (self.net.t_ms(), self.net.state());
+        let (n, ns) = (self.z.len(), self.names.len());
+        for (i, zi) in self.z.iter_mut().enumerate() {
+            *zi = (self.signal_fn)(&x[i * ns..(i + 1) * ns]);
+        }
+        if let Some(bad) = self.z.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Other(format!(
+                "model {} diverged at k = {}, speed = {}: region {} is {} at t = {} ms (try a smaller dt_ms or k)",
+                self.model, self.k, self.speed, bad, self.z[bad], t
+            )));
+        }
+        let t0 = *self.t0.get_or_insert(t - self.period_ms);
+        let labels = &self.labels;
+        for (i, &zi) in self.z.iter().enumerate() {
+            self.rows.push(t, i as u32, labels[i], self.signal_name, zi);
+        }
+        if self.all {
+            for (v, &name) in self.names.iter().enumerate() {
+                if name == self.signal_name {
+                    continue;
+                }
+                for i in 0..n {
+                    self.rows.push(t, i as u32, labels[i], name, x[i * ns + v]);
+                }
+            }
+        }
+        if let Some(b) = self.bold.as_mut() {
+            b.sample(&self.z, t0);
+        }
+        Ok(())
+    }
+
+    fn buffered_rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
+        self.rows.flush(rec, self.activity)?;
+        match self.bold.as_mut() {
+            Some(b) => b.flush(rec, &self.labels),
+            None => Ok(()),
+        }
+    }
+
+    fn non_finite(&self) -> Option<NonFinite> {
+        let (x, ns) = (self.net.state(), self.names.len());
+        let i = x.iter().position(|v| !v.is_finite())?;
+        Some(NonFinite {
+            variable: self.names[i % ns].to_string(),
+            node: i / ns,
+            value: x[i],
+        })
+    }
+}
+
 /// Run `model` on the connectome and stream its samples into `rec`: the
 /// activity table (time-major; with `record = "all"` each sample's signal
 /// rows are followed by its state variables' rows) and, with
@@ -481,7 +580,7 @@ fn run_network<M: NodeModel>(
     };
     let labels: Vec<&str> = s.connectome.labels().iter().map(String::as_str).collect();
     let activity = rec.declare(ACTIVITY.schema("activity"))?;
-    let mut bold = if p.bold_write.as_str() == "yes" {
+    let bold = if p.bold_write.as_str() == "yes" {
         let bold_period = p.bold_period_ms;
         // a whole number of recording periods: checked at load
         let every = (bold_period / period_ms).round();
@@ -507,59 +606,28 @@ fn run_network<M: NodeModel>(
     } else {
         None
     };
-    // BOLD times from the start of the recording, shifted to run time
-    let mut t0: Option<f64> = None;
-    let mut rows = ActivityRows::with_capacity(CHUNK_ROWS);
-    let mut failed: Option<PipelineError> = None;
-    let mut z = vec![0.0; n];
-    let mut flush = |rows: &mut ActivityRows, bold: &mut Option<BoldStream>| -> Result<(), Error> {
-        rows.flush(rec, activity)?;
-        match bold {
-            Some(b) => b.flush(rec, &labels),
-            None => Ok(()),
-        }
+    let (total, skip, every) = monitor.steps(p.dt_ms)?;
+    let mut run = NetworkRun {
+        net,
+        model: s.model,
+        k: s.k,
+        speed: s.speed,
+        skip: skip as u64,
+        every: every as u64,
+        period_ms,
+        names,
+        signal_name,
+        signal_fn,
+        all,
+        labels,
+        activity,
+        rows: ActivityRows::with_capacity(CHUNK_ROWS),
+        bold,
+        t0: None,
+        z: vec![0.0; n],
     };
-    net.run_with(&monitor, |t, x| {
-        if failed.is_some() {
-            return;
-        }
-        for (i, zi) in z.iter_mut().enumerate() {
-            *zi = signal_fn(&x[i * ns..(i + 1) * ns]);
-        }
-        if let Some(bad) = z.iter().position(|v| !v.is_finite()) {
-            failed = Some(PipelineError::Other(format!(
-                "model {} diverged at k = {}, speed = {}: region {} is {} at t = {} ms (try a smaller dt_ms or k)",
-                s.model, s.k, s.speed, bad, z[bad], t
-            )));
-            return;
-        }
-        let t0 = *t0.get_or_insert(t - period_ms);
-        for (i, &zi) in z.iter().enumerate() {
-            rows.push(t, i as u32, labels[i], signal_name, zi);
-        }
-        if all {
-            for (v, &name) in names.iter().enumerate() {
-                if name == signal_name {
-                    continue;
-                }
-                for i in 0..n {
-                    rows.push(t, i as u32, labels[i], name, x[i * ns + v]);
-                }
-            }
-        }
-        if let Some(b) = bold.as_mut() {
-            b.sample(&z, t0);
-        }
-        if rows.len() >= CHUNK_ROWS
-            && let Err(e) = flush(&mut rows, &mut bold)
-        {
-            failed = Some(e.into());
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    flush(&mut rows, &mut bold)?;
+    drive::simulate(&mut run, total as u64, CHUNK_ROWS, rec)?;
+    let net = run.net;
     let lines = net.lines();
     Ok(RunOutput {
         signal_name,

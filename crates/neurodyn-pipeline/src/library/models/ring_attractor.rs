@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use neurodyn_core::contracts::{RING_TRACES, SPIKES};
-use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableSchema};
+use neurodyn_core::drive::{self, NonFinite, Simulation};
+use neurodyn_core::{Column, ColumnType, Field, Recorder, Seed, TableId, TableSchema};
 use neurodyn_models::izhikevich::{IzhikevichCell, Recovery};
 use neurodyn_models::ring::{
     self, AMPA, GABA_A, GABA_B, NMDA, NmdaBlock, Receptors, RingNetwork, RingParams,
@@ -558,6 +559,98 @@ impl RingSimulation {
     }
 }
 
+/// A ring simulation for the driver, with the spikes and traces buffered.
+struct RingRun {
+    dt_ms: f64,
+    sim: RingSimulation,
+    /// Neurons whose traces are recorded, every `every` steps.
+    chosen: Vec<u32>,
+    every: u64,
+    /// spikes, traces
+    tables: (TableId, TableId),
+    /// step, neuron
+    spikes: (Vec<u32>, Vec<u32>),
+    /// step, neuron; v, u, the four receptor conductances, background
+    traces: TraceRows,
+}
+
+/// Rows of (step, neuron; v, u, the four conductances, background).
+type TraceRows = (Vec<u32>, Vec<u32>, [Vec<f64>; 7]);
+
+impl Simulation for RingRun {
+    fn model_name(&self) -> &str {
+        "ring-attractor"
+    }
+
+    fn dt_ms(&self) -> f64 {
+        self.dt_ms
+    }
+
+    fn advance(&mut self, step: u64) -> Result<(), neurodyn_core::Error> {
+        if step % self.every == 0 {
+            let net = &self.sim.net;
+            let tr = &mut self.traces;
+            for &k in &self.chosen {
+                let k = k as usize;
+                tr.0.push(step as u32);
+                tr.1.push(k as u32);
+                let vals = [
+                    net.v[k],
+                    net.u[k],
+                    net.g[AMPA][k],
+                    net.g[NMDA][k],
+                    net.g[GABA_A][k],
+                    net.g[GABA_B][k],
+                    net.g_bg[k],
+                ];
+                for (col, v) in tr.2.iter_mut().zip(vals) {
+                    col.push(v);
+                }
+            }
+        }
+        let (_, fired) = self.sim.advance();
+        for &i in fired {
+            self.spikes.0.push(step as u32);
+            self.spikes.1.push(i);
+        }
+        Ok(())
+    }
+
+    fn buffered_rows(&self) -> usize {
+        self.spikes.0.len().max(self.traces.0.len())
+    }
+
+    fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), neurodyn_core::Error> {
+        let (t_spk, t_tr) = self.tables;
+        let (s, tr) = (&mut self.spikes, &mut self.traces);
+        if !s.0.is_empty() {
+            rec.append(t_spk, &[Column::U32(&s.0), Column::U32(&s.1)])?;
+            s.0.clear();
+            s.1.clear();
+        }
+        if !tr.0.is_empty() {
+            let mut cols = vec![Column::U32(&tr.0), Column::U32(&tr.1)];
+            cols.extend(tr.2.iter().map(|c| Column::F64(c)));
+            rec.append(t_tr, &cols)?;
+            tr.0.clear();
+            tr.1.clear();
+            tr.2.iter_mut().for_each(Vec::clear);
+        }
+        Ok(())
+    }
+
+    fn non_finite(&self) -> Option<NonFinite> {
+        let net = &self.sim.net;
+        NonFinite::find("v_mv", &net.v)
+            .or_else(|| NonFinite::find("u_pa", &net.u))
+            .or_else(|| NonFinite::find("g_ampa_ns", &net.g[AMPA]))
+            .or_else(|| NonFinite::find("g_nmda_ns", &net.g[NMDA]))
+            .or_else(|| NonFinite::find("g_gabaa_ns", &net.g[GABA_A]))
+            .or_else(|| NonFinite::find("g_gabab_ns", &net.g[GABA_B]))
+            .or_else(|| NonFinite::find("g_background_ns", &net.g_bg))
+    }
+}
+
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let point = ctx.point.as_ref().expect("PerPoint");
     let set = parameter_set(point.get("parameter_set").as_choice())?;
@@ -572,7 +665,8 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     };
     // Background: the same trains in every condition of a seed.
     let seed = point.seed(ctx.master_seed, "ring-attractor/background", &["seed"]);
-    let mut sim = RingSimulation::new(&set, params, p.connection_p, condition, &protocol, &seed)?;
+    let params_dt = params.dt_ms;
+    let sim = RingSimulation::new(&set, params, p.connection_p, condition, &protocol, &seed)?;
     let steps = sim.steps;
 
     let mut rec = recorder(ctx, seed.short())?;
@@ -597,55 +691,16 @@ fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Field::new("g_background_ns", ColumnType::F64, Some("nS")),
         ],
     ))?;
-    let chosen = p.record_neurons.clone();
-    let every = p.record_every_steps as u64;
-    let (mut s_step, mut s_neuron) = (
-        Vec::with_capacity(CHUNK_ROWS),
-        Vec::with_capacity(CHUNK_ROWS),
-    );
-    let mut tr: [Vec<f64>; 7] = Default::default();
-    let (mut tr_step, mut tr_neuron) = (Vec::new(), Vec::new());
-    for step in 0..steps {
-        if step % every == 0 {
-            let net = &sim.net;
-            for &k in &chosen {
-                let k = k as usize;
-                tr_step.push(step as u32);
-                tr_neuron.push(k as u32);
-                let vals = [
-                    net.v[k],
-                    net.u[k],
-                    net.g[AMPA][k],
-                    net.g[NMDA][k],
-                    net.g[GABA_A][k],
-                    net.g[GABA_B][k],
-                    net.g_bg[k],
-                ];
-                for (col, v) in tr.iter_mut().zip(vals) {
-                    col.push(v);
-                }
-            }
-        }
-        let (_, fired) = sim.advance();
-        for &i in fired {
-            s_step.push(step as u32);
-            s_neuron.push(i);
-        }
-        let last = step + 1 == steps;
-        if s_step.len() >= CHUNK_ROWS || (last && !s_step.is_empty()) {
-            rec.append(t_spk, &[Column::U32(&s_step), Column::U32(&s_neuron)])?;
-            s_step.clear();
-            s_neuron.clear();
-        }
-        if tr_step.len() >= CHUNK_ROWS || (last && !tr_step.is_empty()) {
-            let mut cols = vec![Column::U32(&tr_step), Column::U32(&tr_neuron)];
-            cols.extend(tr.iter().map(|c| Column::F64(c)));
-            rec.append(t_tr, &cols)?;
-            tr_step.clear();
-            tr_neuron.clear();
-            tr.iter_mut().for_each(Vec::clear);
-        }
-    }
+    let mut run = RingRun {
+        dt_ms: params_dt,
+        sim,
+        chosen: p.record_neurons.clone(),
+        every: p.record_every_steps as u64,
+        tables: (t_spk, t_tr),
+        spikes: Default::default(),
+        traces: Default::default(),
+    };
+    drive::simulate(&mut run, steps, CHUNK_ROWS, &mut rec)?;
     rec.finish()?;
     Ok(files(ctx, &rec))
 }
