@@ -53,26 +53,99 @@ pub fn pearson_fc(ts: &[f64], n_regions: usize) -> Result<Vec<f64>, Error> {
 
 /// [`pearson_fc`] for a slice already known to hold at least 2 whole samples.
 fn fc_unchecked(ts: &[f64], n: usize) -> Vec<f64> {
-    let t = ts.len() / n;
-    let first = &ts[..n];
-    let mut mean = vec![0.0; n];
-    // constant regions detected exactly: their rounded mean need not equal
-    // the value, so the centred series would not be exactly zero
-    let mut varies = vec![false; n];
-    for row in ts.chunks_exact(n) {
-        for (((m, v), f), var) in mean.iter_mut().zip(row).zip(first).zip(varies.iter_mut()) {
+    let mut means = FcMeans::new(n);
+    ts.chunks_exact(n).for_each(|row| means.push(row));
+    let mut products = means.products();
+    ts.chunks_exact(n).for_each(|row| products.push(row));
+    products.finish()
+}
+
+/// The first pass of a static FC over samples streamed twice: the means.
+/// Push every sample (one value per region) in order, then push them all
+/// again to [`FcMeans::products`]. The result is [`pearson_fc`]'s, bit for
+/// bit, and memory is `n²` values whatever the number of samples.
+#[derive(Debug, Clone)]
+pub struct FcMeans {
+    n: usize,
+    sum: Vec<f64>,
+    first: Vec<f64>,
+    varies: Vec<bool>,
+    samples: usize,
+}
+
+impl FcMeans {
+    /// No sample yet, `n` regions.
+    pub fn new(n: usize) -> Self {
+        FcMeans {
+            n,
+            sum: vec![0.0; n],
+            first: Vec::new(),
+            varies: vec![false; n],
+            samples: 0,
+        }
+    }
+
+    /// The next sample: one value per region. Panics if it is not `n` long.
+    pub fn push(&mut self, row: &[f64]) {
+        assert_eq!(row.len(), self.n, "FcMeans::push: one value per region");
+        if self.samples == 0 {
+            self.first = row.to_vec();
+        }
+        self.samples += 1;
+        // constant regions detected exactly: their rounded mean need not
+        // equal the value, so the centred series would not be exactly zero
+        let it = self.sum.iter_mut().zip(row).zip(&self.first);
+        for (((m, v), f), var) in it.zip(self.varies.iter_mut()) {
             *m += v;
             *var |= v != f;
         }
     }
-    mean.iter_mut().for_each(|m| *m /= t as f64);
-    let mut c = vec![0.0; n * n];
-    let mut d = vec![0.0; n];
-    for row in ts.chunks_exact(n) {
-        for ((dv, v), m) in d.iter_mut().zip(row).zip(&mean) {
+
+    /// Samples pushed.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// Whether each region kept its first value in every sample (a NaN
+    /// counts as a change).
+    pub fn constant(&self) -> Vec<bool> {
+        self.varies.iter().map(|v| !v).collect()
+    }
+
+    /// The second pass: push the same samples again.
+    pub fn products(&self) -> FcProducts {
+        let t = self.samples as f64;
+        FcProducts {
+            n: self.n,
+            mean: self.sum.iter().map(|m| m / t).collect(),
+            varies: self.varies.clone(),
+            c: vec![0.0; self.n * self.n],
+            d: vec![0.0; self.n],
+        }
+    }
+}
+
+/// The second pass of a static FC (see [`FcMeans`]): centred
+/// cross-products, accumulated over the upper triangle one sample at a time.
+#[derive(Debug, Clone)]
+pub struct FcProducts {
+    n: usize,
+    mean: Vec<f64>,
+    varies: Vec<bool>,
+    c: Vec<f64>,
+    d: Vec<f64>,
+}
+
+impl FcProducts {
+    /// The next sample, in the first pass's order.
+    pub fn push(&mut self, row: &[f64]) {
+        let n = self.n;
+        assert_eq!(row.len(), n, "FcProducts::push: one value per region");
+        for ((dv, v), m) in self.d.iter_mut().zip(row).zip(&self.mean) {
             *dv = v - m;
         }
         // upper triangle, row by row: contiguous and vectorisable
+        let (c, d) = (&mut self.c, &self.d);
         for i in 0..n {
             let di = d[i];
             for (cv, dj) in c[i * n + i..(i + 1) * n].iter_mut().zip(&d[i..]) {
@@ -80,29 +153,35 @@ fn fc_unchecked(ts: &[f64], n: usize) -> Vec<f64> {
             }
         }
     }
-    let inv_sd: Vec<f64> = (0..n)
-        .map(|i| {
-            // a NaN compares unequal to everything, itself included, so a
-            // region holding one `varies` and its NaN variance propagates
-            if varies[i] {
-                1.0 / c[i * n + i].sqrt()
-            } else {
-                f64::NAN
+
+    /// The FC matrix (`n x n`, row-major), as [`pearson_fc`] describes it.
+    pub fn finish(self) -> Vec<f64> {
+        let (n, mut c) = (self.n, self.c);
+        let inv_sd: Vec<f64> = (0..n)
+            .map(|i| {
+                // a NaN compares unequal to everything, itself included, so
+                // a region holding one `varies` and its NaN variance
+                // propagates
+                if self.varies[i] {
+                    1.0 / c[i * n + i].sqrt()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        for i in 0..n {
+            for j in i..n {
+                let r = if i == j {
+                    if inv_sd[i].is_finite() { 1.0 } else { f64::NAN }
+                } else {
+                    (c[i * n + j] * inv_sd[i] * inv_sd[j]).clamp(-1.0, 1.0)
+                };
+                c[i * n + j] = r;
+                c[j * n + i] = r;
             }
-        })
-        .collect();
-    for i in 0..n {
-        for j in i..n {
-            let r = if i == j {
-                if inv_sd[i].is_finite() { 1.0 } else { f64::NAN }
-            } else {
-                (c[i * n + j] * inv_sd[i] * inv_sd[j]).clamp(-1.0, 1.0)
-            };
-            c[i * n + j] = r;
-            c[j * n + i] = r;
         }
+        c
     }
-    c
 }
 
 /// The entries strictly above the diagonal of the row-major `n x n` matrix
@@ -235,26 +314,37 @@ pub fn fcd(
         ));
     }
     let window_starts: Vec<usize> = (0..=(t - window_samples)).step_by(step_samples).collect();
-    let nw = window_starts.len();
-    // each window's upper triangle, centred and scaled to unit norm when it
-    // has no NaN (then FCD entries are plain dot products)
     let tri: Vec<(Vec<f64>, bool)> = window_starts
         .par_iter()
-        .map(|&s| {
-            let fc = fc_unchecked(&ts[s * n..(s + window_samples) * n], n);
-            let mut u = upper_triangle(&fc, n);
-            let clean = u.iter().all(|v| !v.is_nan());
-            if clean {
-                let m = u.iter().sum::<f64>() / u.len() as f64;
-                u.iter_mut().for_each(|v| *v -= m);
-                let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
-                // a constant triangle: NaN everywhere, like pearson_skip_nan
-                let s = if norm > 0.0 { 1.0 / norm } else { f64::NAN };
-                u.iter_mut().for_each(|v| *v *= s);
-            }
-            (u, clean)
-        })
+        .map(|&s| window_triangle(&ts[s * n..(s + window_samples) * n], n))
         .collect();
+    Ok(Fcd {
+        n_windows: tri.len(),
+        window_starts,
+        matrix: fcd_matrix(&tri),
+    })
+}
+
+/// A window's FC upper triangle, centred and scaled to unit norm when it has
+/// no NaN (then FCD entries are plain dot products); with whether it had none.
+fn window_triangle(window: &[f64], n: usize) -> (Vec<f64>, bool) {
+    let fc = fc_unchecked(window, n);
+    let mut u = upper_triangle(&fc, n);
+    let clean = u.iter().all(|v| !v.is_nan());
+    if clean {
+        let m = u.iter().sum::<f64>() / u.len() as f64;
+        u.iter_mut().for_each(|v| *v -= m);
+        let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+        // a constant triangle: NaN everywhere, like pearson_skip_nan
+        let s = if norm > 0.0 { 1.0 / norm } else { f64::NAN };
+        u.iter_mut().for_each(|v| *v *= s);
+    }
+    (u, clean)
+}
+
+/// The FCD matrix of the windows' triangles ([`window_triangle`]).
+fn fcd_matrix(tri: &[(Vec<f64>, bool)]) -> Vec<f64> {
+    let nw = tri.len();
     let rows: Vec<Vec<f64>> = (0..nw)
         .into_par_iter()
         .map(|a| {
@@ -284,11 +374,97 @@ pub fn fcd(
             matrix[b * nw + a] = r;
         }
     }
-    Ok(Fcd {
-        n_windows: nw,
-        window_starts,
-        matrix,
-    })
+    matrix
+}
+
+/// [`fcd`] over samples pushed one at a time: memory is one window of
+/// samples and each window's FC triangle (the FCD matrix itself has
+/// `n_windows²` entries), whatever the number of samples. The result is
+/// [`fcd`]'s, bit for bit.
+#[derive(Debug, Clone)]
+pub struct FcdWindows {
+    n: usize,
+    window: usize,
+    step: usize,
+    /// The last `window` samples, sample `k` at row `k % window`.
+    ring: Vec<f64>,
+    seen: usize,
+    starts: Vec<usize>,
+    tri: Vec<(Vec<f64>, bool)>,
+    scratch: Vec<f64>,
+}
+
+impl FcdWindows {
+    /// Windows of `window_samples` every `step_samples` over `n_regions`
+    /// regions; the errors of [`fcd`] that do not depend on the length.
+    pub fn new(
+        n_regions: usize,
+        window_samples: usize,
+        step_samples: usize,
+    ) -> Result<Self, Error> {
+        let n = n_regions;
+        if n < 3 {
+            return Err(Error::invalid(
+                "n_regions",
+                n,
+                "at least 3 (the FC upper triangle needs two entries)",
+            ));
+        }
+        if window_samples < 2 {
+            return Err(Error::invalid(
+                "window_samples",
+                window_samples,
+                "at least 2",
+            ));
+        }
+        if step_samples == 0 {
+            return Err(Error::invalid("step_samples", 0, "at least 1"));
+        }
+        Ok(FcdWindows {
+            n,
+            window: window_samples,
+            step: step_samples,
+            ring: vec![0.0; window_samples * n],
+            seen: 0,
+            starts: Vec::new(),
+            tri: Vec::new(),
+            scratch: Vec::with_capacity(window_samples * n),
+        })
+    }
+
+    /// The next sample: one value per region.
+    pub fn push(&mut self, row: &[f64]) {
+        let (n, w) = (self.n, self.window);
+        assert_eq!(row.len(), n, "FcdWindows::push: one value per region");
+        let at = self.seen % w;
+        self.ring[at * n..(at + 1) * n].copy_from_slice(row);
+        self.seen += 1;
+        if self.seen >= w && (self.seen - w) % self.step == 0 {
+            // the window in time order: the oldest sample is at row `seen % w`
+            let oldest = self.seen % w;
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&self.ring[oldest * n..]);
+            self.scratch.extend_from_slice(&self.ring[..oldest * n]);
+            self.starts.push(self.seen - w);
+            self.tri.push(window_triangle(&self.scratch, n));
+        }
+    }
+
+    /// The FCD; an error when fewer samples than a window were pushed.
+    pub fn finish(self) -> Result<Fcd, Error> {
+        if self.tri.is_empty() {
+            return Err(Error::invalid(
+                "window_samples",
+                self.window,
+                &format!("at most the number of samples T = {}", self.seen),
+            ));
+        }
+        Ok(Fcd {
+            n_windows: self.tri.len(),
+            matrix: fcd_matrix(&self.tri),
+            window_starts: self.starts,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +481,31 @@ mod tests {
 
     fn gauss(rng: &mut Rng) -> f64 {
         StandardNormal.sample(rng)
+    }
+
+    #[test]
+    fn fcd_of_pushed_samples_is_the_fcd_of_the_slice_bit_for_bit() {
+        let mut r = rng(41);
+        let group = [0, 0, 1, 1, 2];
+        let load = [1.0, 0.5, 2.0, 1.0, 0.3];
+        let mut ts = factor_series(&mut r, 157, &group, &load);
+        // a region constant over the first windows, and a NaN later on
+        for t in 0..40 {
+            ts[t * 5 + 4] = 0.25;
+        }
+        ts[120 * 5 + 1] = f64::NAN;
+        for (window, step) in [(2, 1), (10, 3), (30, 7), (157, 1), (50, 200)] {
+            let whole = fcd(&ts, 5, window, step).unwrap();
+            let mut pushed = FcdWindows::new(5, window, step).unwrap();
+            ts.chunks_exact(5).for_each(|row| pushed.push(row));
+            let pushed = pushed.finish().unwrap();
+            assert_eq!(pushed.window_starts, whole.window_starts);
+            let bits = |m: &[f64]| m.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&pushed.matrix), bits(&whole.matrix), "{window} {step}");
+        }
+        let mut short = FcdWindows::new(5, 158, 1).unwrap();
+        ts.chunks_exact(5).for_each(|row| short.push(row));
+        assert!(short.finish().is_err());
     }
 
     /// Time-major series of `n` regions driven by latent factors:

@@ -95,6 +95,24 @@ pub fn welch_psd(
     segment_samples: usize,
     overlap: f64,
 ) -> Result<Psd, Error> {
+    check_welch(dt_ms, segment_samples, overlap)?;
+    let n = segment_samples;
+    if n > x.len() {
+        return Err(Error::invalid(
+            "segment_samples",
+            n,
+            &format!("at most the signal length {}", x.len()),
+        ));
+    }
+    let mut welch = Welch::new(dt_ms, n, overlap);
+    for start in (0..=x.len() - n).step_by(welch.step) {
+        welch.add(&x[start..start + n]);
+    }
+    Ok(welch.finish())
+}
+
+/// The checks of [`welch_psd`] that do not depend on the signal.
+fn check_welch(dt_ms: f64, segment_samples: usize, overlap: f64) -> Result<(), Error> {
     if !(dt_ms.is_finite() && dt_ms > 0.0) {
         return Err(Error::invalid("dt_ms", dt_ms, "a finite number > 0"));
     }
@@ -106,49 +124,145 @@ pub fn welch_psd(
             "a power of two ≥ 2 (2, 4, 8, …, 1024, …)",
         ));
     }
-    if n > x.len() {
-        return Err(Error::invalid(
-            "segment_samples",
-            n,
-            &format!("at most the signal length {}", x.len()),
-        ));
-    }
     if !(0.0..1.0).contains(&overlap) {
         return Err(Error::invalid("overlap", overlap, "in [0, 1)"));
     }
-    let fs = 1000.0 / dt_ms;
-    let step = n - (overlap * n as f64).floor() as usize;
-    let w: Vec<f64> = (0..n)
-        .map(|j| 0.5 - 0.5 * (2.0 * PI * j as f64 / n as f64).cos())
-        .collect();
-    let sum_w2: f64 = w.iter().map(|v| v * v).sum();
-    let half = n / 2;
-    let mut power = vec![0.0; half + 1];
-    let (mut re, mut im) = (vec![0.0; n], vec![0.0; n]);
-    let mut segments = 0usize;
-    for start in (0..=x.len() - n).step_by(step) {
-        let seg = &x[start..start + n];
+    Ok(())
+}
+
+/// Welch's average, one segment at a time (the arguments checked by the
+/// caller).
+#[derive(Debug, Clone)]
+struct Welch {
+    fs: f64,
+    /// Samples per segment, and between segment starts.
+    n: usize,
+    step: usize,
+    w: Vec<f64>,
+    sum_w2: f64,
+    power: Vec<f64>,
+    re: Vec<f64>,
+    im: Vec<f64>,
+    segments: usize,
+}
+
+impl Welch {
+    fn new(dt_ms: f64, n: usize, overlap: f64) -> Self {
+        let w: Vec<f64> = (0..n)
+            .map(|j| 0.5 - 0.5 * (2.0 * PI * j as f64 / n as f64).cos())
+            .collect();
+        Welch {
+            fs: 1000.0 / dt_ms,
+            n,
+            step: n - (overlap * n as f64).floor() as usize,
+            sum_w2: w.iter().map(|v| v * v).sum(),
+            w,
+            power: vec![0.0; n / 2 + 1],
+            re: vec![0.0; n],
+            im: vec![0.0; n],
+            segments: 0,
+        }
+    }
+
+    /// Add the spectrum of one segment of `n` samples.
+    fn add(&mut self, seg: &[f64]) {
+        let n = self.n;
         let m = seg.iter().sum::<f64>() / n as f64;
-        for ((r, v), wj) in re.iter_mut().zip(seg).zip(&w) {
+        for ((r, v), wj) in self.re.iter_mut().zip(seg).zip(&self.w) {
             *r = (v - m) * wj;
         }
-        im.iter_mut().for_each(|v| *v = 0.0);
-        fft_in_place(&mut re, &mut im);
-        for (k, p) in power.iter_mut().enumerate() {
-            *p += re[k] * re[k] + im[k] * im[k];
+        self.im.iter_mut().for_each(|v| *v = 0.0);
+        fft_in_place(&mut self.re, &mut self.im);
+        for (k, p) in self.power.iter_mut().enumerate() {
+            *p += self.re[k] * self.re[k] + self.im[k] * self.im[k];
         }
-        segments += 1;
+        self.segments += 1;
     }
-    let scale = 1.0 / (fs * sum_w2 * segments as f64);
-    for (k, p) in power.iter_mut().enumerate() {
-        *p *= if k == 0 || k == half {
-            scale
-        } else {
-            2.0 * scale
+
+    fn finish(self) -> Psd {
+        let (n, fs, half) = (self.n, self.fs, self.n / 2);
+        let scale = 1.0 / (fs * self.sum_w2 * self.segments as f64);
+        let mut power = self.power;
+        for (k, p) in power.iter_mut().enumerate() {
+            *p *= if k == 0 || k == half {
+                scale
+            } else {
+                2.0 * scale
+            };
+        }
+        let freq_hz = (0..=half).map(|k| k as f64 * fs / n as f64).collect();
+        Psd { freq_hz, power }
+    }
+}
+
+/// [`region_spectra`] over samples pushed one at a time: memory is one
+/// segment of samples and one spectrum per region, whatever the number of
+/// samples. The result is [`region_spectra`]'s, bit for bit.
+#[derive(Debug, Clone)]
+pub struct RegionWelch {
+    regions: usize,
+    /// The last segment of samples, sample `k` at row `k % segment`.
+    ring: Vec<f64>,
+    seen: usize,
+    welch: Vec<Welch>,
+}
+
+impl RegionWelch {
+    /// Welch spectra of `n_regions` regions sampled every `dt_ms`, with the
+    /// segments and overlap of [`welch_psd`] (and its errors, but for the
+    /// length).
+    pub fn new(
+        n_regions: usize,
+        dt_ms: f64,
+        segment_samples: usize,
+        overlap: f64,
+    ) -> Result<Self, Error> {
+        check_welch(dt_ms, segment_samples, overlap)?;
+        Ok(RegionWelch {
+            regions: n_regions,
+            ring: vec![0.0; n_regions * segment_samples],
+            seen: 0,
+            welch: vec![Welch::new(dt_ms, segment_samples, overlap); n_regions],
+        })
+    }
+
+    /// The next sample: one value per region.
+    pub fn push(&mut self, row: &[f64]) {
+        let n = self.regions;
+        assert_eq!(row.len(), n, "RegionWelch::push: one value per region");
+        let Some(first) = self.welch.first() else {
+            return;
         };
+        let (seg, step) = (first.n, first.step);
+        let at = self.seen % seg;
+        self.ring[at * n..(at + 1) * n].copy_from_slice(row);
+        self.seen += 1;
+        if self.seen >= seg && (self.seen - seg) % step == 0 {
+            let (ring, oldest) = (&self.ring, self.seen % seg);
+            self.welch.par_iter_mut().enumerate().for_each(|(i, w)| {
+                // region i's segment in time order
+                let x: Vec<f64> = (0..seg)
+                    .map(|k| ring[((oldest + k) % seg) * n + i])
+                    .collect();
+                w.add(&x);
+            });
+        }
     }
-    let freq_hz = (0..=half).map(|k| k as f64 * fs / n as f64).collect();
-    Ok(Psd { freq_hz, power })
+
+    /// One spectrum per region; an error when fewer samples than a segment
+    /// were pushed.
+    pub fn finish(self) -> Result<Vec<Psd>, Error> {
+        if let Some(w) = self.welch.first()
+            && w.segments == 0
+        {
+            return Err(Error::invalid(
+                "segment_samples",
+                w.n,
+                &format!("at most the signal length {}", self.seen),
+            ));
+        }
+        Ok(self.welch.into_iter().map(Welch::finish).collect())
+    }
 }
 
 /// The frequency (Hz) of the largest spectral peak, the DC bin excluded.
@@ -226,6 +340,28 @@ mod tests {
 
     fn rng(k: u64) -> Rng {
         Seed::derive(k, "spectrum-test", &[]).rng()
+    }
+
+    #[test]
+    fn spectra_of_pushed_samples_are_the_spectra_of_the_slice_bit_for_bit() {
+        let mut r = rng(8);
+        let (n, t) = (3, 1000);
+        let ts = noise(&mut r, n * t, 1.5);
+        for (seg, overlap) in [(2, 0.0), (64, 0.5), (128, 0.75), (512, 0.3), (512, 0.0)] {
+            let whole = region_spectra(&ts, n, 0.5, seg, overlap).unwrap();
+            let mut pushed = RegionWelch::new(n, 0.5, seg, overlap).unwrap();
+            ts.chunks_exact(n).for_each(|row| pushed.push(row));
+            let pushed = pushed.finish().unwrap();
+            for (a, b) in whole.iter().zip(&pushed) {
+                assert_eq!(a.freq_hz, b.freq_hz);
+                let bits = |p: &[f64]| p.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a.power), bits(&b.power), "{seg} {overlap}");
+            }
+        }
+        assert!(RegionWelch::new(n, 0.5, 100, 0.5).is_err());
+        let mut short = RegionWelch::new(n, 0.5, 1024, 0.5).unwrap();
+        ts.chunks_exact(n).for_each(|row| short.push(row));
+        assert!(short.finish().is_err());
     }
 
     fn noise(rng: &mut Rng, n: usize, sigma: f64) -> Vec<f64> {

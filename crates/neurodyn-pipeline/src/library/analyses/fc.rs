@@ -1,11 +1,11 @@
 //! `fc`: functional connectivity and FCD of any activity table.
 
-use neurodyn_analysis::fc::{fcd, pearson_fc};
+use neurodyn_analysis::fc::{FcMeans, FcdWindows};
 use neurodyn_core::contracts::{ACTIVITY, FC, FC_SUMMARY};
 use neurodyn_core::{Column, Recorder};
 use serde::Deserialize;
 
-use super::read_activity;
+use super::for_each_sample;
 use crate::PipelineError;
 use crate::library::{
     KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
@@ -73,10 +73,39 @@ fn params() -> Vec<ParamDef> {
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let p: Params = params_of(ctx)?;
-    let a = read_activity(&ctx.input_path("activity"), p.transient_ms)?;
+    // two passes over the table, row group by row group: the means, then
+    // the cross-products and the FCD's windows (memory: n² values and one
+    // window of samples, whatever the length)
+    let path = ctx.input_path("activity");
+    let mut means: Option<FcMeans> = None;
+    let a = for_each_sample(&path, None, p.transient_ms, |_, row| {
+        means
+            .get_or_insert_with(|| FcMeans::new(row.len()))
+            .push(row)
+    })?;
     let n = a.nodes;
     let period = a.period_ms()?;
-    let fc = pearson_fc(&a.x, n)?;
+    let means = means.expect("at least 2 samples");
+    let mut windows = None;
+    if p.fcd_window_ms > 0.0 {
+        let w = (p.fcd_window_ms / period).round() as usize;
+        let s = ((p.fcd_step_ms / period).round() as usize).max(1);
+        if w < 2 || w > a.samples {
+            return Err(PipelineError::Other(format!(
+                "fcd.window_ms = {} is {w} samples of {period} ms; expected between 2 and the {} samples recorded",
+                p.fcd_window_ms, a.samples
+            )));
+        }
+        windows = Some(FcdWindows::new(n, w, s)?);
+    }
+    let mut products = means.products();
+    for_each_sample(&path, None, p.transient_ms, |_, row| {
+        products.push(row);
+        if let Some(w) = windows.as_mut() {
+            w.push(row);
+        }
+    })?;
+    let fc = products.finish();
     let (mut i_, mut j_, mut v_) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
         for j in i + 1..n {
@@ -87,25 +116,16 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     }
     let finite: Vec<f64> = v_.iter().copied().filter(|x| x.is_finite()).collect();
     let (mean, sd) = mean_sd(&finite);
-    let (mut windows, mut fcd_mean, mut fcd_sd) = (0i64, f64::NAN, f64::NAN);
-    if p.fcd_window_ms > 0.0 {
-        let w = (p.fcd_window_ms / period).round() as usize;
-        let s = ((p.fcd_step_ms / period).round() as usize).max(1);
-        if w < 2 || w > a.samples() {
-            return Err(PipelineError::Other(format!(
-                "fcd.window_ms = {} is {w} samples of {period} ms; expected between 2 and the {} samples recorded",
-                p.fcd_window_ms,
-                a.samples()
-            )));
-        }
-        let d = fcd(&a.x, n, w, s)?;
+    let (mut n_windows, mut fcd_mean, mut fcd_sd) = (0i64, f64::NAN, f64::NAN);
+    if let Some(w) = windows {
+        let d = w.finish()?;
         let k = d.n_windows;
         let off: Vec<f64> = (0..k)
             .flat_map(|x| (x + 1..k).map(move |y| (x, y)))
             .map(|(x, y)| d.matrix[x * k + y])
             .filter(|v| v.is_finite())
             .collect();
-        windows = k as i64;
+        n_windows = k as i64;
         (fcd_mean, fcd_sd) = mean_sd(&off);
     }
     let mut rec = recorder(ctx, 0)?;
@@ -118,7 +138,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             Column::I64(&[n as i64]),
             Column::F64(&[mean]),
             Column::F64(&[sd]),
-            Column::I64(&[windows]),
+            Column::I64(&[n_windows]),
             Column::F64(&[fcd_mean]),
             Column::F64(&[fcd_sd]),
         ],

@@ -13,11 +13,12 @@ use neurodyn_core::{Column, ColumnType, Field, Recorder, TableSchema};
 use serde::Deserialize;
 
 use crate::PipelineError;
+use crate::library::analyses::for_each_sample;
 use crate::library::models::neural_mass::{self, EXAMPLE_TARGET_FC, file, load_connectome};
 use crate::library::{
     KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
-use crate::params::{ParamDef, choice, float, positive};
+use crate::params::{ParamDef, choice, float, int, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
 use crate::typed::input_params;
 
@@ -27,7 +28,7 @@ pub const KIND: StageKind = StageKind {
     role: Role::Analysis,
     scope: Scope::PerPoint,
     doc: "Pearson FC of a neural-mass network's signal (or BOLD), its similarity to a target FC, dominant frequency per region, optional FCD",
-    code_version: "1",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[
@@ -79,6 +80,13 @@ fn params() -> Vec<ParamDef> {
             "FCD sliding window (ms); 0: no FCD",
         ),
         positive("fcd.step_ms", 1e9, 10.0, "FCD window step (ms)"),
+        int(
+            "spectrum.max_segment_samples",
+            4,
+            1 << 24,
+            4096,
+            "longest Welch segment for the dominant frequencies (samples, a power of two): memory holds one segment per region",
+        ),
     ]
 }
 
@@ -92,9 +100,26 @@ pub struct Params {
     pub(crate) fcd_window_ms: f64,
     #[serde(rename = "fcd.step_ms")]
     pub(crate) fcd_step_ms: f64,
+    #[serde(rename = "spectrum.max_segment_samples")]
+    pub(crate) max_segment_samples: usize,
 }
 
-impl KindParams for Params {}
+impl KindParams for Params {
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let m = self.max_segment_samples;
+        if !m.is_power_of_two() {
+            return Err((
+                "spectrum.max_segment_samples",
+                format!(
+                    "must be a power of two (such as {} or {})",
+                    m.next_power_of_two() / 2,
+                    m.next_power_of_two()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// The target FC a `target` parameter names: `(n, values row-major)`.
 pub fn load_target(value: &str) -> Result<(usize, Vec<f64>), PipelineError> {
@@ -117,48 +142,28 @@ pub fn load_target_labelled(
     Ok(m)
 }
 
-/// The `(t_ms, series time-major)` of `variable` in a long-format table
-/// with `n` regions (rows sorted by time, then region, as `simulate`
-/// writes them), read row group by row group: memory holds the series and
-/// one row group, not the table's text columns.
-fn read_series(
+/// Stream the samples of `variable` (`None`: every row, as in a BOLD
+/// table) of a table of `n` regions into `visit`, one value per region;
+/// returns the number of samples. Memory is one sample and one row group.
+fn read_samples(
     path: &Path,
     variable: Option<&str>,
     n: usize,
-) -> Result<(Vec<f64>, Vec<f64>), PipelineError> {
-    let (mut times, mut values) = (Vec::new(), Vec::new());
-    let mut kept = 0usize;
-    neurodyn_io::for_each_batch(path, |table| {
-        let (t, v) = (table.f64s("t_ms")?, table.f64s("value")?);
-        let vars = match variable {
-            Some(_) => Some(table.strs("variable")?),
-            None => None,
-        };
-        for k in 0..v.len() {
-            if let (Some(name), Some(vars)) = (variable, vars) {
-                if vars[k] != name {
-                    continue;
-                }
-            }
-            // the time of every n-th kept row: one per sample
-            if kept % n.max(1) == 0 {
-                times.push(t[k]);
-            }
-            values.push(v[k]);
-            kept += 1;
+    mut visit: impl FnMut(&[f64]),
+) -> Result<usize, PipelineError> {
+    let s = for_each_sample(path, variable, f64::NEG_INFINITY, |_, row| {
+        if row.len() == n {
+            visit(row)
         }
-        Ok(())
     })?;
-    if values.len() != times.len() * n {
+    if s.nodes != n {
         return Err(PipelineError::Other(format!(
-            "{}: {} values are not {} regions x {} samples",
+            "{}: samples of {} regions where the connectome has {n}",
             path.display(),
-            values.len(),
-            n,
-            times.len()
+            s.nodes
         )));
     }
-    Ok((times, values))
+    Ok(s.samples)
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
@@ -180,14 +185,21 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             ctx.binding("network").stage
         )));
     }
-    let (t_ms, ts, dt_ms) = if use_bold {
-        let (t, v) = read_series(&ctx.input_path("bold"), None, n)?;
-        (t, v, sim.bold_period_ms)
+    let (path, variable, dt_ms) = if use_bold {
+        (ctx.input_path("bold"), None, sim.bold_period_ms)
     } else {
-        let (t, v) = read_series(&ctx.input_path("activity"), Some(&signal_name), n)?;
-        (t, v, sim.period_ms)
+        (
+            ctx.input_path("activity"),
+            Some(signal_name.as_str()),
+            sim.period_ms,
+        )
     };
-    let samples = t_ms.len();
+    // The series is read twice, row group by row group: first the means
+    // (and which regions are constant), then the FC's cross-products, the
+    // spectra's segments and the FCD's windows. Memory does not grow with
+    // the recorded duration (but for the FCD matrix, n_windows²).
+    let mut means = fc::FcMeans::new(n);
+    let samples = read_samples(&path, variable, n, |row| means.push(row))?;
     if samples < 3 {
         return Err(PipelineError::Other(format!(
             "{samples} samples of {} are too few for an FC: record longer ({}.duration_ms) or more often",
@@ -218,7 +230,48 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             connectome.labels()[r]
         )));
     }
-    let fcm = fc::pearson_fc(&ts, n)?;
+    // Dominant frequency per region: Welch with half-overlapping segments
+    // of half the longest power of two that fits (so that at least two
+    // segments are averaged), or of that power of two for short series, at
+    // most spectrum.max_segment_samples; NaN for a constant region (no
+    // spectrum to speak of).
+    let mut seg = 1usize << (usize::BITS - 1 - samples.leading_zeros());
+    if seg >= 32 {
+        seg /= 2;
+    }
+    let seg = seg.min(fp.max_segment_samples);
+    let mut welch = if seg >= 4 {
+        Some(spectrum::RegionWelch::new(n, dt_ms, seg, 0.5)?)
+    } else {
+        None
+    };
+    let point = ctx.point.as_ref().expect("PerPoint");
+    let window_ms = fp.fcd_window_ms;
+    let fcd_error = |e: neurodyn_core::Error| {
+        PipelineError::Other(format!(
+            "{}.fcd.window_ms = {window_ms} at {}: {e}",
+            ctx.stage,
+            point.label()
+        ))
+    };
+    let mut fcd = if window_ms > 0.0 {
+        let window = (window_ms / dt_ms).round() as usize;
+        let step = ((fp.fcd_step_ms / dt_ms).round() as usize).max(1);
+        Some(fc::FcdWindows::new(n, window, step).map_err(fcd_error)?)
+    } else {
+        None
+    };
+    let mut products = means.products();
+    read_samples(&path, variable, n, |row| {
+        products.push(row);
+        if let Some(w) = welch.as_mut() {
+            w.push(row);
+        }
+        if let Some(f) = fcd.as_mut() {
+            f.push(row);
+        }
+    })?;
+    let fcm = products.finish();
     let similarity = if n >= 3 {
         fc::fc_similarity(&fcm, &target, n)?
     } else {
@@ -233,7 +286,6 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         finite.iter().sum::<f64>() / finite.len() as f64
     };
 
-    let point = ctx.point.as_ref().expect("PerPoint");
     let mut rec = recorder(ctx, 0)?;
     let t = rec.declare(TableSchema::new(
         "fc",
@@ -271,22 +323,10 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ],
     )?;
 
-    // Dominant frequency per region: Welch with half-overlapping segments
-    // of half the longest power of two that fits (so that at least two
-    // segments are averaged), or of that power of two for short series;
-    // NaN for a constant region (no spectrum to speak of).
-    let mut seg = 1usize << (usize::BITS - 1 - samples.leading_zeros());
-    if seg >= 32 {
-        seg /= 2;
-    }
-    let constant: Vec<bool> = (0..n)
-        .map(|r| {
-            let first = ts[r];
-            (0..samples).all(|t| ts[t * n + r] == first)
-        })
-        .collect();
-    let dominant: Vec<f64> = if seg >= 4 {
-        spectrum::region_spectra(&ts, n, dt_ms, seg, 0.5)?
+    let constant = means.constant();
+    let dominant: Vec<f64> = match welch {
+        Some(w) => w
+            .finish()?
             .iter()
             .zip(&constant)
             .map(|(s, &c)| {
@@ -296,9 +336,8 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                     spectrum::dominant_frequency_hz(s)
                 }
             })
-            .collect()
-    } else {
-        vec![f64::NAN; n]
+            .collect(),
+        None => vec![f64::NAN; n],
     };
     let t = rec.declare(TableSchema::new(
         "spectrum",
@@ -319,17 +358,8 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         ],
     )?;
 
-    let window_ms = fp.fcd_window_ms;
-    if window_ms > 0.0 {
-        let window = (window_ms / dt_ms).round() as usize;
-        let step = ((fp.fcd_step_ms / dt_ms).round() as usize).max(1);
-        let f = fc::fcd(&ts, n, window, step).map_err(|e| {
-            PipelineError::Other(format!(
-                "{}.fcd.window_ms = {window_ms} at {}: {e}",
-                ctx.stage,
-                point.label()
-            ))
-        })?;
+    if let Some(f) = fcd {
+        let f = f.finish().map_err(fcd_error)?;
         let w = f.n_windows;
         let t = rec.declare(TableSchema::new(
             "fcd",

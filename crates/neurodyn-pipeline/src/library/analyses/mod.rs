@@ -135,74 +135,182 @@ impl Activity {
 /// memory is the matrix of the first variable (8 bytes per sample and
 /// node) and one batch, not the table's strings.
 pub fn read_activity(path: &Path, transient_ms: f64) -> Result<Activity, PipelineError> {
-    let mut var: Option<String> = None;
-    let mut labels: Vec<String> = Vec::new();
     let (mut t_ms, mut x) = (Vec::new(), Vec::new());
-    // node expected next, and whether the first sample is complete
+    let s = for_each_sample(path, None, transient_ms, |t, row| {
+        t_ms.push(t);
+        x.extend_from_slice(row);
+    })?;
+    Ok(Activity {
+        variable: s.variable,
+        nodes: s.nodes,
+        labels: s.labels,
+        t_ms,
+        x,
+    })
+}
+
+/// What [`for_each_sample`] read.
+#[derive(Debug, Clone)]
+pub struct Samples {
+    /// The variable read (empty for a table without a `variable` column).
+    pub variable: String,
+    /// Nodes per sample.
+    pub nodes: usize,
+    /// Node labels.
+    pub labels: Vec<String>,
+    /// Samples visited (from the transient on).
+    pub samples: usize,
+    /// The interval between the first two samples visited, and the first
+    /// interval that differs from it.
+    interval: Option<f64>,
+    uneven: Option<f64>,
+    last_t: f64,
+}
+
+impl Samples {
+    /// The sampling period (ms), checked to be uniform.
+    pub fn period_ms(&self) -> Result<f64, PipelineError> {
+        match (self.interval, self.uneven) {
+            (None, _) => Err(PipelineError::Other(format!(
+                "the activity has {} sample(s) after the transient; expected at least 2",
+                self.samples
+            ))),
+            (Some(d), Some(e)) => Err(PipelineError::Other(format!(
+                "the activity is not sampled uniformly ({d} ms then {e} ms)"
+            ))),
+            (Some(d), None) => Ok(d),
+        }
+    }
+
+    fn visited(&mut self, t: f64) {
+        if self.samples == 1 {
+            self.interval = Some(t - self.last_t);
+        } else if let (Some(d), None) = (self.interval, self.uneven)
+            && ((t - self.last_t) - d).abs() > 1e-6 * d.abs()
+        {
+            self.uneven = Some(t - self.last_t);
+        }
+        self.last_t = t;
+        self.samples += 1;
+    }
+}
+
+/// Stream the samples of an activity table (or any table of `t_ms`,
+/// `region`, `label`, `value` rows by time, then node, such as BOLD):
+/// `visit(t_ms, values)` gets each sample from `transient_ms` on, one value
+/// per node, in time order. `variable` picks the rows of one variable;
+/// `None` takes the first variable written (the model's signal), or every
+/// row of a table without a `variable` column. Memory is one sample and
+/// one batch of rows, whatever the length of the table.
+pub fn for_each_sample(
+    path: &Path,
+    variable: Option<&str>,
+    transient_ms: f64,
+    mut visit: impl FnMut(f64, &[f64]),
+) -> Result<Samples, PipelineError> {
+    let mut var: Option<String> = variable.map(str::to_string);
+    let mut any = false;
+    let mut labels: Vec<String> = Vec::new();
+    // node expected next, and the node count once the first sample is read
     let (mut next, mut nodes) = (0usize, None::<usize>);
     let mut row = 0usize;
+    let (mut sample, mut t_sample) = (Vec::new(), f64::NAN);
+    let mut out = Samples {
+        variable: String::new(),
+        nodes: 0,
+        labels: Vec::new(),
+        samples: 0,
+        interval: None,
+        uneven: None,
+        last_t: f64::NAN,
+    };
+    let mut emit = |t: f64, sample: &mut Vec<f64>, out: &mut Samples| {
+        if t >= transient_ms {
+            out.visited(t);
+            visit(t, sample);
+        }
+        sample.clear();
+    };
+    let order = |row: usize, r: usize, want: usize| {
+        neurodyn_core::Error::Other(format!(
+            "{}: row {row}: node {r} where node {want} was expected (rows must run by time, then node)",
+            path.display()
+        ))
+    };
     neurodyn_io::for_each_batch(path, |b| {
-        let (time, region, label, variable, value) = (
+        let (time, region, label, value) = (
             b.f64s("t_ms")?,
             b.u32s("region")?,
             b.strs("label")?,
-            b.strs("variable")?,
             b.f64s("value")?,
         );
+        let variables = match b.column("variable") {
+            Some(_) => Some(b.strs("variable")?),
+            None => None,
+        };
         for i in 0..time.len() {
-            let v = var.get_or_insert_with(|| variable[i].clone());
-            if variable[i] != *v {
-                row += 1;
-                continue;
+            any = true;
+            if let Some(vs) = variables {
+                let v = var.get_or_insert_with(|| vs[i].clone());
+                if vs[i] != *v {
+                    row += 1;
+                    continue;
+                }
             }
             let r = region[i] as usize;
             // the first sample: nodes 0, 1, 2, … until node 0 comes again
             if nodes.is_none() && r == 0 && !labels.is_empty() {
                 nodes = Some(labels.len());
+                emit(t_sample, &mut sample, &mut out);
                 next = 0;
             }
-            if nodes.is_none() {
-                if r != labels.len() {
-                    return Err(neurodyn_core::Error::Other(format!(
-                        "{}: row {row}: node {r} where node {} was expected (rows must run by time, then node)",
-                        path.display(),
-                        labels.len()
-                    )));
-                }
-                labels.push(label[i].clone());
-            } else if r != next {
-                return Err(neurodyn_core::Error::Other(format!(
-                    "{}: row {row}: node {r} where node {next} was expected (rows must run by time, then node)",
-                    path.display()
-                )));
+            match nodes {
+                None if r != labels.len() => return Err(order(row, r, labels.len())),
+                None => labels.push(label[i].clone()),
+                Some(_) if r != next => return Err(order(row, r, next)),
+                Some(_) => {}
             }
-            if time[i] >= transient_ms {
-                if r == 0 {
-                    t_ms.push(time[i]);
-                }
-                x.push(value[i]);
+            if r == 0 {
+                t_sample = time[i];
             }
-            let n = nodes.unwrap_or(usize::MAX);
-            next = if r + 1 == n { 0 } else { r + 1 };
+            sample.push(value[i]);
+            match nodes {
+                Some(n) if r + 1 == n => {
+                    emit(t_sample, &mut sample, &mut out);
+                    next = 0;
+                }
+                _ => next = r + 1,
+            }
             row += 1;
         }
         Ok(())
     })?;
-    let Some(var) = var else {
+    if !any {
         return Err(PipelineError::Other(format!("{}: no rows", path.display())));
-    };
-    let nodes = nodes.unwrap_or(labels.len());
-    if nodes == 0 || x.len() % nodes != 0 || x.len() / nodes != t_ms.len() {
+    }
+    if labels.is_empty() {
         return Err(PipelineError::Other(format!(
-            "{}: the last sample has fewer than {nodes} nodes",
+            "{}: no rows of variable {:?}",
+            path.display(),
+            var.unwrap_or_default()
+        )));
+    }
+    let n = match nodes {
+        Some(n) => n,
+        None => {
+            // a single sample
+            emit(t_sample, &mut sample, &mut out);
+            labels.len()
+        }
+    };
+    if !sample.is_empty() {
+        return Err(PipelineError::Other(format!(
+            "{}: the last sample has fewer than {n} nodes",
             path.display()
         )));
     }
-    Ok(Activity {
-        variable: var,
-        nodes,
-        labels,
-        t_ms,
-        x,
-    })
+    out.variable = var.unwrap_or_default();
+    out.nodes = n;
+    out.labels = labels;
+    Ok(out)
 }

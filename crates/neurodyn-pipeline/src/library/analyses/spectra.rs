@@ -1,11 +1,11 @@
 //! `spectra`: Welch power spectra and peak frequencies of any activity table.
 
-use neurodyn_analysis::spectrum::region_spectra;
+use neurodyn_analysis::spectrum::RegionWelch;
 use neurodyn_core::contracts::{ACTIVITY, PEAKS, SPECTRA};
 use neurodyn_core::{Column, Recorder};
 use serde::Deserialize;
 
-use super::read_activity;
+use super::for_each_sample;
 use crate::PipelineError;
 use crate::library::{
     KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
@@ -90,17 +90,20 @@ fn params() -> Vec<ParamDef> {
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let p: Params = params_of(ctx)?;
-    let a = read_activity(&ctx.input_path("activity"), p.transient_ms)?;
+    // two passes over the table, row group by row group: its layout and
+    // period, then the segments (memory: one segment per node)
+    let path = ctx.input_path("activity");
+    let a = for_each_sample(&path, None, p.transient_ms, |_, _| {})?;
     let period = a.period_ms()?;
-    if p.segment_samples > a.samples() {
+    if p.segment_samples > a.samples {
         return Err(PipelineError::Other(format!(
             "segment_samples = {} is more than the {} samples recorded after transient_ms = {}",
-            p.segment_samples,
-            a.samples(),
-            p.transient_ms
+            p.segment_samples, a.samples, p.transient_ms
         )));
     }
-    let psd = region_spectra(&a.x, a.nodes, period, p.segment_samples, p.overlap)?;
+    let mut welch = RegionWelch::new(a.nodes, period, p.segment_samples, p.overlap)?;
+    for_each_sample(&path, None, p.transient_ms, |_, row| welch.push(row))?;
+    let psd = welch.finish()?;
     let (mut region, mut freq, mut power) = (Vec::new(), Vec::new(), Vec::new());
     let (mut pr, mut pl, mut pf, mut pp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, s) in psd.iter().enumerate() {
