@@ -30,7 +30,10 @@ use std::path::Path;
 use neurodyn_core::Error;
 
 pub use meta::FileMeta;
-pub use read::{for_each_batch, read_key_value_metadata, read_params, read_schema, read_table};
+pub use read::{
+    Equal, for_each_batch, for_each_batch_where, read_key_value_metadata, read_params, read_schema,
+    read_table,
+};
 pub use recorder::{Compression, ParquetRecorder, RecorderOptions, arrow_type};
 
 /// A Parquet failure concerning `path`, as [`Error::Io`].

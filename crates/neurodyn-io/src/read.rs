@@ -63,9 +63,60 @@ fn table_name(path: &Path) -> String {
 type Reader = parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
 fn open(path: &Path) -> Result<(Vec<Field>, Reader)> {
+    open_where(path, &[])
+}
+
+/// A value a column must equal, for [`for_each_batch_where`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Equal<'a> {
+    /// A float column.
+    F64(&'a str, f64),
+    /// A string column.
+    Str(&'a str, &'a str),
+}
+
+/// Whether a row group's statistics leave room for a row where every
+/// condition of `equal` holds (a row group without statistics for a
+/// column may).
+fn may_hold(rg: &parquet::file::metadata::RowGroupMetaData, equal: &[Equal]) -> bool {
+    use parquet::file::statistics::Statistics;
+    equal.iter().all(|cond| {
+        let name = match cond {
+            Equal::F64(c, _) | Equal::Str(c, _) => *c,
+        };
+        let Some(chunk) = rg
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == name)
+        else {
+            return true;
+        };
+        match (cond, chunk.statistics()) {
+            (Equal::F64(_, v), Some(Statistics::Double(s))) => match (s.min_opt(), s.max_opt()) {
+                (Some(lo), Some(hi)) => lo <= v && v <= hi,
+                _ => true,
+            },
+            (Equal::Str(_, v), Some(Statistics::ByteArray(s))) => {
+                match (s.min_opt(), s.max_opt()) {
+                    (Some(lo), Some(hi)) => lo.data() <= v.as_bytes() && v.as_bytes() <= hi.data(),
+                    _ => true,
+                }
+            }
+            _ => true,
+        }
+    })
+}
+
+fn open_where(path: &Path, equal: &[Equal]) -> Result<(Vec<Field>, Reader)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let builder =
+    let mut builder =
         ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_io(path, e))?;
+    if !equal.is_empty() {
+        let keep: Vec<usize> = (0..builder.metadata().num_row_groups())
+            .filter(|&i| may_hold(builder.metadata().row_group(i), equal))
+            .collect();
+        builder = builder.with_row_groups(keep);
+    }
     let key_values = to_map(builder.metadata().file_metadata().key_value_metadata());
     let units = match key_values.get(KEY_UNITS) {
         Some(json) => {
@@ -102,8 +153,19 @@ pub const BATCH_ROWS: usize = 65_536;
 /// Stream a Parquet file batch by batch (at most [`BATCH_ROWS`] rows each),
 /// each as a [`MemoryTable`]: memory is bounded by one batch, whatever the
 /// file's size. Same column rules as [`read_table`].
-pub fn for_each_batch(path: &Path, mut f: impl FnMut(&MemoryTable) -> Result<()>) -> Result<()> {
-    let (fields, reader) = open(path)?;
+pub fn for_each_batch(path: &Path, f: impl FnMut(&MemoryTable) -> Result<()>) -> Result<()> {
+    for_each_batch_where(path, &[], f)
+}
+
+/// [`for_each_batch`] over the row groups whose statistics leave room for
+/// rows where every condition of `equal` holds: the others are not read.
+/// The batches may still hold other rows; the caller filters them.
+pub fn for_each_batch_where(
+    path: &Path,
+    equal: &[Equal],
+    mut f: impl FnMut(&MemoryTable) -> Result<()>,
+) -> Result<()> {
+    let (fields, reader) = open_where(path, equal)?;
     let name = table_name(path);
     for batch in reader {
         let batch = batch.map_err(|e| other_io(path, e))?;

@@ -424,3 +424,48 @@ fn invalid_params_json_is_rejected() {
     let err = ParquetRecorder::create(dir.path(), bad, RecorderOptions::default()).unwrap_err();
     assert!(matches!(err, Error::InvalidParameter { ref name, .. } if name == "params_json"));
 }
+
+#[test]
+fn row_groups_whose_statistics_exclude_the_rows_are_not_read() {
+    // 10 row groups of 100 rows: group g holds x = g (float) and name "g<g>"
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = ParquetRecorder::create(dir.path(), meta(), options(100)).unwrap();
+    let t = rec
+        .declare(TableSchema::new(
+            "t",
+            vec![
+                Field::new("x", ColumnType::F64, None),
+                Field::new("name", ColumnType::Str, None),
+            ],
+        ))
+        .unwrap();
+    for g in 0..10 {
+        let name = format!("g{g}");
+        rec.append(
+            t,
+            &[
+                Column::F64(&[g as f64; 100]),
+                Column::Str(&vec![name.as_str(); 100]),
+            ],
+        )
+        .unwrap();
+    }
+    rec.finish().unwrap();
+    let path = dir.path().join("t.parquet");
+    let read = |equal: &[crate::Equal]| {
+        let mut xs = Vec::new();
+        crate::for_each_batch_where(&path, equal, |b| {
+            xs.extend_from_slice(b.f64s("x")?);
+            Ok(())
+        })
+        .unwrap();
+        xs
+    };
+    assert_eq!(read(&[]).len(), 1000);
+    assert_eq!(read(&[crate::Equal::F64("x", 3.0)]), vec![3.0; 100]);
+    assert_eq!(read(&[crate::Equal::Str("name", "g7")]), vec![7.0; 100]);
+    assert!(read(&[crate::Equal::F64("x", 3.0), crate::Equal::Str("name", "g7")]).is_empty());
+    assert!(read(&[crate::Equal::F64("x", 2.5)]).is_empty());
+    // a column the file lacks does not exclude anything
+    assert_eq!(read(&[crate::Equal::F64("y", 1.0)]).len(), 1000);
+}

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod branching_avalanches;
+pub mod decimate;
 pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;

@@ -10,6 +10,7 @@ use neurodyn_core::record::{MemoryTable, OwnedColumn};
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
+use crate::decimate::Envelope;
 use crate::{Dataset, Result, collect, f64_column, scan_file, str_column, write_table};
 
 /// The sweep keys, typed, first in every table.
@@ -473,7 +474,10 @@ pub struct Traces {
 
 /// The first `regions` regions' `variable` (the run's signal; with
 /// `record = "all"` the table holds every state variable too) at one
-/// `(model, k, speed)`, first seed, from `tables/activity.parquet`.
+/// (model, k, speed) of the activity table across the sweep, for its
+/// smallest seed, each kept as an [`Envelope`] of at most `max_buckets`
+/// buckets. The table is read row group by row group, skipping those whose
+/// statistics exclude the point: memory does not grow with the duration.
 pub fn activity_traces(
     path: &Path,
     model: &str,
@@ -481,47 +485,62 @@ pub fn activity_traces(
     speed: f64,
     variable: &str,
     regions: u32,
+    max_buckets: usize,
 ) -> Result<Traces> {
-    let what = path.display().to_string();
-    let at = scan_file(path)?.filter(
-        col("model")
-            .eq(lit(model))
-            .and(col("k").eq(lit(k)))
-            .and(col("speed").eq(lit(speed)))
-            .and(col("variable").eq(lit(variable))),
-    );
-    let first = collect(at.clone().select([col("seed").min()]), &what)?;
-    let seed = f64_column(&first, "seed", &what)?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(0.0) as i64;
-    let variable = variable.to_string();
-    let df = collect(
-        at.filter(
-            col("seed")
-                .eq(lit(seed))
-                .and(col("variable").eq(lit(variable.clone())))
-                .and(col("region").lt(lit(regions))),
-        )
-        .select([col("region"), col("label"), col("t_ms"), col("value")])
-        .sort(["region", "t_ms"], SortMultipleOptions::default()),
-        &what,
-    )?;
-    let region = f64_column(&df, "region", &what)?;
-    let label = str_column(&df, "label", &what)?;
-    let t = f64_column(&df, "t_ms", &what)?;
-    let v = f64_column(&df, "value", &what)?;
-    let mut series: Vec<crate::Labelled> = Vec::new();
-    let mut last = None;
-    for q in 0..df.height() {
-        if last != Some(region[q]) {
-            series.push((label[q].clone(), Vec::new(), Vec::new()));
-            last = Some(region[q]);
+    use neurodyn_io::Equal;
+    let equal = [
+        Equal::Str("model", model),
+        Equal::F64("k", k),
+        Equal::F64("speed", speed),
+        Equal::Str("variable", variable),
+    ];
+    // the seed drawn, its regions' labels and envelopes
+    let mut seed: Option<i64> = None;
+    let mut series: Vec<(String, Envelope)> = Vec::new();
+    neurodyn_io::for_each_batch_where(path, &equal, |b| {
+        let (m, kk, sp, sd) = (
+            b.strs("model")?,
+            b.f64s("k")?,
+            b.f64s("speed")?,
+            b.i64s("seed")?,
+        );
+        let (t, region, label) = (b.f64s("t_ms")?, b.u32s("region")?, b.strs("label")?);
+        let (var, value) = (b.strs("variable")?, b.f64s("value")?);
+        for q in 0..t.len() {
+            if region[q] >= regions
+                || m[q] != model
+                || kk[q] != k
+                || sp[q] != speed
+                || var[q] != variable
+            {
+                continue;
+            }
+            if seed.is_none_or(|s| sd[q] < s) {
+                seed = Some(sd[q]);
+                series.clear();
+            } else if Some(sd[q]) != seed {
+                continue;
+            }
+            let r = region[q] as usize;
+            while series.len() <= r {
+                series.push((String::new(), Envelope::new(max_buckets)));
+            }
+            if series[r].0.is_empty() {
+                series[r].0 = label[q].clone();
+            }
+            series[r].1.push(t[q], value[q]);
         }
-        let s = series.last_mut().expect("pushed");
-        s.1.push(t[q].unwrap_or(f64::NAN));
-        s.2.push(v[q].unwrap_or(f64::NAN));
-    }
-    Ok(Traces { variable, series })
+        Ok(())
+    })
+    .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
+    Ok(Traces {
+        variable: variable.to_string(),
+        series: series
+            .into_iter()
+            .map(|(label, e)| {
+                let (t, v) = e.points();
+                (label, t, v)
+            })
+            .collect(),
+    })
 }

@@ -234,6 +234,9 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             c.speed,
             signal_of(m).0,
             shown as u32,
+            // a 700-pixel-wide panel: every sample up to 1024, then each
+            // bucket's extremes
+            1024,
         )?;
         let mut chart = Chart::new(format!("{m}, k = {}, speed = {} mm/ms", c.k, c.speed))
             .labels("t (ms)", &traces.variable)
