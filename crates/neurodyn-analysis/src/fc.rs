@@ -378,9 +378,10 @@ fn fcd_matrix(tri: &[(Vec<f64>, bool)]) -> Vec<f64> {
 }
 
 /// [`fcd`] over samples pushed one at a time: memory is one window of
-/// samples and each window's FC triangle (the FCD matrix itself has
-/// `n_windows²` entries), whatever the number of samples. The result is
-/// [`fcd`]'s, bit for bit.
+/// samples, up to [`FcdWindows::BATCH`] windows waiting for their FCs, and
+/// each window's FC triangle (the FCD matrix itself has `n_windows²`
+/// entries), whatever the number of samples. The result is [`fcd`]'s, bit
+/// for bit.
 #[derive(Debug, Clone)]
 pub struct FcdWindows {
     n: usize,
@@ -391,10 +392,15 @@ pub struct FcdWindows {
     seen: usize,
     starts: Vec<usize>,
     tri: Vec<(Vec<f64>, bool)>,
-    scratch: Vec<f64>,
+    /// Windows (in time order) waiting for their FCs, computed in parallel
+    /// [`FcdWindows::BATCH`] at a time.
+    pending: Vec<Vec<f64>>,
 }
 
 impl FcdWindows {
+    /// Windows whose FCs are computed together, in parallel.
+    pub const BATCH: usize = 8;
+
     /// Windows of `window_samples` every `step_samples` over `n_regions`
     /// regions; the errors of [`fcd`] that do not depend on the length.
     pub fn new(
@@ -428,7 +434,7 @@ impl FcdWindows {
             seen: 0,
             starts: Vec::new(),
             tri: Vec::new(),
-            scratch: Vec::with_capacity(window_samples * n),
+            pending: Vec::new(),
         })
     }
 
@@ -442,16 +448,31 @@ impl FcdWindows {
         if self.seen >= w && (self.seen - w) % self.step == 0 {
             // the window in time order: the oldest sample is at row `seen % w`
             let oldest = self.seen % w;
-            self.scratch.clear();
-            self.scratch.extend_from_slice(&self.ring[oldest * n..]);
-            self.scratch.extend_from_slice(&self.ring[..oldest * n]);
+            let mut window = Vec::with_capacity(w * n);
+            window.extend_from_slice(&self.ring[oldest * n..]);
+            window.extend_from_slice(&self.ring[..oldest * n]);
             self.starts.push(self.seen - w);
-            self.tri.push(window_triangle(&self.scratch, n));
+            self.pending.push(window);
+            if self.pending.len() == Self::BATCH {
+                self.compute_pending();
+            }
         }
     }
 
+    fn compute_pending(&mut self) {
+        let n = self.n;
+        let done: Vec<(Vec<f64>, bool)> = self
+            .pending
+            .par_iter()
+            .map(|w| window_triangle(w, n))
+            .collect();
+        self.tri.extend(done);
+        self.pending.clear();
+    }
+
     /// The FCD; an error when fewer samples than a window were pushed.
-    pub fn finish(self) -> Result<Fcd, Error> {
+    pub fn finish(mut self) -> Result<Fcd, Error> {
+        self.compute_pending();
         if self.tri.is_empty() {
             return Err(Error::invalid(
                 "window_samples",

@@ -104,11 +104,14 @@ pub fn welch_psd(
             &format!("at most the signal length {}", x.len()),
         ));
     }
-    let mut welch = Welch::new(dt_ms, n, overlap);
+    let welch = Welch::new(dt_ms, n, overlap);
+    let (mut re, mut im, mut power) = (vec![0.0; n], vec![0.0; n], vec![0.0; n / 2 + 1]);
+    let mut segments = 0;
     for start in (0..=x.len() - n).step_by(welch.step) {
-        welch.add(&x[start..start + n]);
+        welch.add(&x[start..start + n], &mut re, &mut im, &mut power);
+        segments += 1;
     }
-    Ok(welch.finish())
+    Ok(welch.finish(power, segments))
 }
 
 /// The checks of [`welch_psd`] that do not depend on the signal.
@@ -130,8 +133,8 @@ fn check_welch(dt_ms: f64, segment_samples: usize, overlap: f64) -> Result<(), E
     Ok(())
 }
 
-/// Welch's average, one segment at a time (the arguments checked by the
-/// caller).
+/// Welch's segments and window (the arguments checked by the caller): the
+/// part of the estimate that signals share.
 #[derive(Debug, Clone)]
 struct Welch {
     fs: f64,
@@ -140,10 +143,6 @@ struct Welch {
     step: usize,
     w: Vec<f64>,
     sum_w2: f64,
-    power: Vec<f64>,
-    re: Vec<f64>,
-    im: Vec<f64>,
-    segments: usize,
 }
 
 impl Welch {
@@ -157,32 +156,28 @@ impl Welch {
             step: n - (overlap * n as f64).floor() as usize,
             sum_w2: w.iter().map(|v| v * v).sum(),
             w,
-            power: vec![0.0; n / 2 + 1],
-            re: vec![0.0; n],
-            im: vec![0.0; n],
-            segments: 0,
         }
     }
 
-    /// Add the spectrum of one segment of `n` samples.
-    fn add(&mut self, seg: &[f64]) {
+    /// Add `|X_k|²` of one segment of `n` samples to `power` (`n / 2 + 1`
+    /// bins), with `re` and `im` (`n` each) as scratch.
+    fn add(&self, seg: &[f64], re: &mut [f64], im: &mut [f64], power: &mut [f64]) {
         let n = self.n;
         let m = seg.iter().sum::<f64>() / n as f64;
-        for ((r, v), wj) in self.re.iter_mut().zip(seg).zip(&self.w) {
+        for ((r, v), wj) in re.iter_mut().zip(seg).zip(&self.w) {
             *r = (v - m) * wj;
         }
-        self.im.iter_mut().for_each(|v| *v = 0.0);
-        fft_in_place(&mut self.re, &mut self.im);
-        for (k, p) in self.power.iter_mut().enumerate() {
-            *p += self.re[k] * self.re[k] + self.im[k] * self.im[k];
+        im.iter_mut().for_each(|v| *v = 0.0);
+        fft_in_place(re, im);
+        for (k, p) in power.iter_mut().enumerate() {
+            *p += re[k] * re[k] + im[k] * im[k];
         }
-        self.segments += 1;
     }
 
-    fn finish(self) -> Psd {
+    /// The density from the sum of `segments` segments' `|X_k|²`.
+    fn finish(&self, mut power: Vec<f64>, segments: usize) -> Psd {
         let (n, fs, half) = (self.n, self.fs, self.n / 2);
-        let scale = 1.0 / (fs * self.sum_w2 * self.segments as f64);
-        let mut power = self.power;
+        let scale = 1.0 / (fs * self.sum_w2 * segments as f64);
         for (k, p) in power.iter_mut().enumerate() {
             *p *= if k == 0 || k == half {
                 scale
@@ -201,10 +196,13 @@ impl Welch {
 #[derive(Debug, Clone)]
 pub struct RegionWelch {
     regions: usize,
+    welch: Welch,
     /// The last segment of samples, sample `k` at row `k % segment`.
     ring: Vec<f64>,
     seen: usize,
-    welch: Vec<Welch>,
+    /// Per region, the sum of the segments' `|X_k|²`.
+    power: Vec<Vec<f64>>,
+    segments: usize,
 }
 
 impl RegionWelch {
@@ -220,9 +218,11 @@ impl RegionWelch {
         check_welch(dt_ms, segment_samples, overlap)?;
         Ok(RegionWelch {
             regions: n_regions,
+            welch: Welch::new(dt_ms, segment_samples, overlap),
             ring: vec![0.0; n_regions * segment_samples],
             seen: 0,
-            welch: vec![Welch::new(dt_ms, segment_samples, overlap); n_regions],
+            power: vec![vec![0.0; segment_samples / 2 + 1]; n_regions],
+            segments: 0,
         })
     }
 
@@ -230,38 +230,42 @@ impl RegionWelch {
     pub fn push(&mut self, row: &[f64]) {
         let n = self.regions;
         assert_eq!(row.len(), n, "RegionWelch::push: one value per region");
-        let Some(first) = self.welch.first() else {
-            return;
-        };
-        let (seg, step) = (first.n, first.step);
+        let (seg, step) = (self.welch.n, self.welch.step);
         let at = self.seen % seg;
         self.ring[at * n..(at + 1) * n].copy_from_slice(row);
         self.seen += 1;
         if self.seen >= seg && (self.seen - seg) % step == 0 {
-            let (ring, oldest) = (&self.ring, self.seen % seg);
-            self.welch.par_iter_mut().enumerate().for_each(|(i, w)| {
-                // region i's segment in time order
-                let x: Vec<f64> = (0..seg)
-                    .map(|k| ring[((oldest + k) % seg) * n + i])
-                    .collect();
-                w.add(&x);
-            });
+            let (ring, oldest, welch) = (&self.ring, self.seen % seg, &self.welch);
+            self.power.par_iter_mut().enumerate().for_each_init(
+                || (vec![0.0; seg], vec![0.0; seg], vec![0.0; seg]),
+                |(x, re, im), (i, power)| {
+                    // region i's segment in time order
+                    for (k, v) in x.iter_mut().enumerate() {
+                        *v = ring[((oldest + k) % seg) * n + i];
+                    }
+                    welch.add(x, re, im, power);
+                },
+            );
+            self.segments += 1;
         }
     }
 
     /// One spectrum per region; an error when fewer samples than a segment
     /// were pushed.
     pub fn finish(self) -> Result<Vec<Psd>, Error> {
-        if let Some(w) = self.welch.first()
-            && w.segments == 0
-        {
+        if self.segments == 0 {
             return Err(Error::invalid(
                 "segment_samples",
-                w.n,
+                self.welch.n,
                 &format!("at most the signal length {}", self.seen),
             ));
         }
-        Ok(self.welch.into_iter().map(Welch::finish).collect())
+        let (welch, segments) = (&self.welch, self.segments);
+        Ok(self
+            .power
+            .into_iter()
+            .map(|p| welch.finish(p, segments))
+            .collect())
     }
 }
 

@@ -6,9 +6,10 @@
 //! recordables). [`simulate`] owns the loop (Brian2's single schedule per
 //! step): it pushes the buffered rows whenever a chunk is full, so memory is
 //! one chunk whatever the simulated duration, and it checks the state for
-//! NaN and Inf at every chunk, which turns a diverging run into an error
-//! naming the model, the variable, the node and the step before anything
-//! non-finite reaches the recorder.
+//! NaN and Inf before every push, which turns a diverging run into an error
+//! naming the model, the variable, the node and the step. (A model whose
+//! recorded values are not its state, or that records the state before its
+//! step, checks what it records in `advance`, as [`drive`] does.)
 //!
 //! [`Dynamics`] is the simplest kind of model (nodes, variables, one step);
 //! [`drive`] runs one through [`simulate`] and records an
@@ -65,8 +66,9 @@ pub const CHECK_EVERY_STEPS: u64 = 1024;
 /// Run `sim` for `steps` steps. The buffered rows go to `rec` whenever
 /// `chunk_rows` of them are held, and at the end. The state is checked for
 /// NaN and Inf before every push and at least every [`CHECK_EVERY_STEPS`]
-/// steps: the first non-finite value stops the run with an error naming the
-/// model, the variable, the node and the step, before that chunk is pushed.
+/// steps: the first non-finite state value stops the run with an error
+/// naming the model, the variable, the node and the step, before that chunk
+/// is pushed.
 pub fn simulate(
     sim: &mut dyn Simulation,
     steps: u64,
@@ -85,6 +87,10 @@ pub fn simulate(
         if full || last {
             sim.flush(rec)?;
         }
+    }
+    // rows buffered before the first step (a run of no steps)
+    if sim.buffered_rows() > 0 {
+        sim.flush(rec)?;
     }
     Ok(())
 }

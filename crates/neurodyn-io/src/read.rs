@@ -92,8 +92,10 @@ fn may_hold(rg: &parquet::file::metadata::RowGroupMetaData, equal: &[Equal]) -> 
             return true;
         };
         match (cond, chunk.statistics()) {
+            // a NaN bound (a writer that lets NaN into its statistics)
+            // excludes nothing
             (Equal::F64(_, v), Some(Statistics::Double(s))) => match (s.min_opt(), s.max_opt()) {
-                (Some(lo), Some(hi)) => lo <= v && v <= hi,
+                (Some(lo), Some(hi)) => lo.is_nan() || hi.is_nan() || (lo <= v && v <= hi),
                 _ => true,
             },
             (Equal::Str(_, v), Some(Statistics::ByteArray(s))) => {

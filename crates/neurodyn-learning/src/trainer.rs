@@ -247,6 +247,9 @@ pub fn run(
         updates: 0,
         rows: Rows::default(),
     };
+    if what.weights {
+        run.rows.push_weights(run.net, -1);
+    }
     let steps = (schedule.loops * schedule.steps) as u64;
     simulate(&mut run, steps, CHUNK_ROWS, rec)?;
     Ok(run.stats)
@@ -398,9 +401,6 @@ impl Simulation for Force<'_> {
         let (l, s) = (k as usize / schedule.steps, k as usize % schedule.steps);
         let n = self.net.params.n;
         if s == 0 {
-            if l == 0 && self.what.weights {
-                self.rows.push_weights(self.net, -1);
-            }
             self.w_start.copy_from_slice(&self.net.w.values);
             self.sums.iter_mut().for_each(|a| *a = [0.0; 6]);
             (self.count, self.nspk, self.updates) = (0, 0, 0);

@@ -18,7 +18,15 @@ impl Bucket {
         }
     }
 
+    /// NaN samples are left out (a bucket of NaN only is drawn as NaN).
     fn add(&mut self, t: f64, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        if self.lo.1.is_nan() {
+            *self = Bucket::of(t, v);
+            return;
+        }
         if v < self.lo.1 {
             self.lo = (t, v);
         }
@@ -51,7 +59,8 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// An empty series kept in at most `max_buckets` buckets (at least 2).
+    /// An empty series kept in at most `max_buckets` buckets (rounded down
+    /// to an even number, at least 2).
     pub fn new(max_buckets: usize) -> Self {
         let max_buckets = max_buckets.max(2) & !1;
         Envelope {
@@ -108,6 +117,23 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nan_samples_do_not_hide_a_buckets_extremes() {
+        let mut e = Envelope::new(2);
+        for (t, v) in [
+            (0.0, 1.0),
+            (1.0, 2.0),
+            (2.0, f64::NAN),
+            (3.0, 5.0),
+            (4.0, -1.0),
+        ] {
+            e.push(t, v);
+        }
+        // at most 2 buckets: 1 and 2, then NaN and 5 (NaN left out), merged
+        // into one bucket of 4 samples with -1 starting the next
+        assert_eq!(e.points(), (vec![0.0, 3.0, 4.0], vec![1.0, 5.0, -1.0]));
+    }
 
     #[test]
     fn a_short_series_is_kept_whole() {

@@ -496,7 +496,7 @@ pub fn activity_traces(
     ];
     // the seed drawn, its regions' labels and envelopes
     let mut seed: Option<i64> = None;
-    let mut series: Vec<(String, Envelope)> = Vec::new();
+    let mut series: Vec<(Option<String>, Envelope)> = Vec::new();
     neurodyn_io::for_each_batch_where(path, &equal, |b| {
         let (m, kk, sp, sd) = (
             b.strs("model")?,
@@ -523,10 +523,10 @@ pub fn activity_traces(
             }
             let r = region[q] as usize;
             while series.len() <= r {
-                series.push((String::new(), Envelope::new(max_buckets)));
+                series.push((None, Envelope::new(max_buckets)));
             }
-            if series[r].0.is_empty() {
-                series[r].0 = label[q].clone();
+            if series[r].0.is_none() {
+                series[r].0 = Some(label[q].clone());
             }
             series[r].1.push(t[q], value[q]);
         }
@@ -535,11 +535,12 @@ pub fn activity_traces(
     .map_err(|e| crate::TableError(format!("{}: {e}", path.display())))?;
     Ok(Traces {
         variable: variable.to_string(),
+        // regions without a row are left out
         series: series
             .into_iter()
-            .map(|(label, e)| {
+            .filter_map(|(label, e)| {
                 let (t, v) = e.points();
-                (label, t, v)
+                label.map(|l| (l, t, v))
             })
             .collect(),
     })

@@ -156,7 +156,7 @@ fn read_samples(
             visit(row)
         }
     })?;
-    if s.nodes != n {
+    if s.samples > 0 && s.nodes != n {
         return Err(PipelineError::Other(format!(
             "{}: samples of {} regions where the connectome has {n}",
             path.display(),
@@ -257,6 +257,14 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let mut fcd = if window_ms > 0.0 {
         let window = (window_ms / dt_ms).round() as usize;
         let step = ((fp.fcd_step_ms / dt_ms).round() as usize).max(1);
+        if window > samples {
+            // before the window's buffer is allocated
+            return Err(fcd_error(neurodyn_core::Error::invalid(
+                "window_samples",
+                window,
+                &format!("at most the number of samples T = {samples}"),
+            )));
+        }
         Some(fc::FcdWindows::new(n, window, step).map_err(fcd_error)?)
     } else {
         None

@@ -140,6 +140,9 @@ pub fn read_activity(path: &Path, transient_ms: f64) -> Result<Activity, Pipelin
         t_ms.push(t);
         x.extend_from_slice(row);
     })?;
+    if s.nodes == 0 {
+        return Err(PipelineError::Other(format!("{}: no rows", path.display())));
+    }
     Ok(Activity {
         variable: s.variable,
         nodes: s.nodes,
@@ -200,8 +203,9 @@ impl Samples {
 /// `visit(t_ms, values)` gets each sample from `transient_ms` on, one value
 /// per node, in time order. `variable` picks the rows of one variable;
 /// `None` takes the first variable written (the model's signal), or every
-/// row of a table without a `variable` column. Memory is one sample and
-/// one batch of rows, whatever the length of the table.
+/// row of a table without a `variable` column. A table without such rows
+/// has no sample (and 0 nodes). Memory is one sample and one batch of rows,
+/// whatever the length of the table.
 pub fn for_each_sample(
     path: &Path,
     variable: Option<&str>,
@@ -209,7 +213,6 @@ pub fn for_each_sample(
     mut visit: impl FnMut(f64, &[f64]),
 ) -> Result<Samples, PipelineError> {
     let mut var: Option<String> = variable.map(str::to_string);
-    let mut any = false;
     let mut labels: Vec<String> = Vec::new();
     // node expected next, and the node count once the first sample is read
     let (mut next, mut nodes) = (0usize, None::<usize>);
@@ -249,7 +252,6 @@ pub fn for_each_sample(
             None => None,
         };
         for i in 0..time.len() {
-            any = true;
             if let Some(vs) = variables {
                 let v = var.get_or_insert_with(|| vs[i].clone());
                 if vs[i] != *v {
@@ -285,15 +287,10 @@ pub fn for_each_sample(
         }
         Ok(())
     })?;
-    if !any {
-        return Err(PipelineError::Other(format!("{}: no rows", path.display())));
-    }
     if labels.is_empty() {
-        return Err(PipelineError::Other(format!(
-            "{}: no rows of variable {:?}",
-            path.display(),
-            var.unwrap_or_default()
-        )));
+        // no rows (of the variable): no sample
+        out.variable = var.unwrap_or_default();
+        return Ok(out);
     }
     let n = match nodes {
         Some(n) => n,
