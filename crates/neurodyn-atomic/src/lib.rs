@@ -3,10 +3,15 @@
 //!
 //! A reader therefore sees either the previous file or the complete new one,
 //! never a half-written file. The temporary file is named
-//! `.<final file name>.tmp-<pid>-<counter>`: it is hidden and does not end in
-//! `.parquet`, so dataset readers (pandas, pyarrow, polars) scanning the
-//! folder never pick it up. If the process is killed before the rename, the
-//! leftover is removed by [`remove_stale_temps`] at the start of the next run.
+//! `.<final file name>.tmp-<pid>-<counter>@<host>`: it is hidden and does
+//! not end in `.parquet`, so dataset readers (pandas, pyarrow, polars)
+//! scanning the folder never pick it up. If the process is killed before
+//! the rename, the leftover is removed by [`remove_stale_temps`] at the
+//! start of the next run on that host (only temporaries whose process is
+//! gone: other processes, shards or hosts may be writing into the folder).
+//!
+//! [`InstanceLock`] is the lock file that keeps two processes from writing
+//! one stage instance at once.
 //!
 //! This is the one implementation of atomic writes in the workspace: the
 //! Parquet recorder, the tables, manifests, connectome files and figures
@@ -45,19 +50,23 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 struct Live {
     stopping: bool,
     temps: BTreeSet<PathBuf>,
+    /// The [`InstanceLock`]s this process holds.
+    locks: BTreeSet<PathBuf>,
 }
 
 static LIVE: Mutex<Live> = Mutex::new(Live {
     stopping: false,
     temps: BTreeSet::new(),
+    locks: BTreeSet::new(),
 });
 
 fn live() -> std::sync::MutexGuard<'static, Live> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// For an interrupt handler: refuse every later [`AtomicFile::create`] and
-/// delete every temporary file of this process that is still open. Creation
+/// For an interrupt handler: refuse every later [`AtomicFile::create`],
+/// delete every temporary file of this process that is still open and
+/// release its [`InstanceLock`]s. Creation
 /// and this call exclude each other, so no temporary file can appear after
 /// it returns (however many threads are writing). Returns how many files
 /// were removed.
@@ -65,6 +74,10 @@ pub fn abandon_all() -> usize {
     let mut l = live();
     l.stopping = true;
     let temps = std::mem::take(&mut l.temps);
+    // the instances being written are abandoned too: release their locks
+    for lock in std::mem::take(&mut l.locks) {
+        let _ = fs::remove_file(lock);
+    }
     temps.iter().filter(|t| fs::remove_file(t).is_ok()).count()
 }
 
@@ -109,7 +122,11 @@ impl AtomicFile {
         let count = COUNTER.fetch_add(1, Ordering::Relaxed);
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!("{TEMP_MARKER}{}-{count}", std::process::id()));
+        temp_name.push(format!(
+            "{TEMP_MARKER}{}-{count}@{}",
+            std::process::id(),
+            host_name()
+        ));
         if let Some(ext) = path.extension().filter(|_| keep_extension) {
             temp_name.push(".");
             temp_name.push(ext);
@@ -226,10 +243,11 @@ pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
 
 /// Recursively delete the temporary files [`AtomicFile`] leaves behind when
 /// its process is killed: files whose name starts with `.` and contains
-/// `.tmp-`. Returns how many were removed; a missing `root` counts as empty.
+/// `.tmp-`, written by a process of this host that no longer runs (names
+/// without a host are taken as this host's). Temporaries of live processes
+/// and of other hosts are left alone, so other runs may be writing below
+/// `root`. Returns how many were removed; a missing `root` counts as empty.
 /// Symbolic links are neither followed nor removed.
-///
-/// Meant for the start of a run, while no other process writes below `root`.
 pub fn remove_stale_temps(root: impl AsRef<Path>) -> io::Result<usize> {
     let root = root.as_ref();
     match fs::symlink_metadata(root) {
@@ -247,7 +265,7 @@ fn remove_in(dir: &Path) -> io::Result<usize> {
         let ty = entry.file_type()?;
         if ty.is_dir() {
             removed += remove_in(&entry.path())?;
-        } else if ty.is_file() && is_temp_name(&entry.file_name().to_string_lossy()) {
+        } else if ty.is_file() && is_stale_temp(&entry.file_name().to_string_lossy()) {
             match fs::remove_file(entry.path()) {
                 Ok(()) => removed += 1,
                 // Removed meanwhile (e.g. by its own writer's Drop): fine.
@@ -262,6 +280,193 @@ fn remove_in(dir: &Path) -> io::Result<usize> {
 /// True for names produced by [`AtomicFile::create`].
 fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(TEMP_MARKER)
+}
+
+/// A temporary name whose writer is a process of this host that has ended.
+fn is_stale_temp(name: &str) -> bool {
+    if !is_temp_name(name) {
+        return false;
+    }
+    // `<pid>-<count>[@<host>][.ext]` after the last marker
+    let tail = &name[name.rfind(TEMP_MARKER).expect("marker") + TEMP_MARKER.len()..];
+    let (ids, host) = match tail.split_once('@') {
+        Some((ids, rest)) => (ids, Some(rest.split('.').next().unwrap_or(rest))),
+        None => (tail, None),
+    };
+    let pid = ids.split('-').next().and_then(|p| p.parse::<u32>().ok());
+    match (pid, host) {
+        (_, Some(h)) if h != host_name() => false,
+        (Some(pid), _) => pid != std::process::id() && !pid_alive(pid),
+        // unreadable: an old name format; the writer cannot be asked
+        (None, _) => true,
+    }
+}
+
+/// This host's short name (up to the first `.`), for temporary names and
+/// lock files: `/proc/sys/kernel/hostname`, else `$HOSTNAME`, else
+/// `localhost`.
+pub fn host_name() -> String {
+    let name = fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default();
+    let short: String = name
+        .trim()
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    if short.is_empty() {
+        "localhost".into()
+    } else {
+        short
+    }
+}
+
+/// Whether process `pid` of this host runs (`/proc/<pid>` exists). Where
+/// there is no `/proc`, every process counts as running: nothing is taken
+/// from a process that cannot be checked.
+pub fn pid_alive(pid: u32) -> bool {
+    let proc_fs = Path::new("/proc");
+    !proc_fs.join("self").exists() || proc_fs.join(pid.to_string()).exists()
+}
+
+/// Who holds an [`InstanceLock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Host name ([`host_name`]).
+    pub host: String,
+    /// Process id on that host.
+    pub pid: u32,
+}
+
+impl Holder {
+    fn me() -> Self {
+        Holder {
+            host: host_name(),
+            pid: std::process::id(),
+        }
+    }
+
+    /// Whether the holder is a process of this host that has ended.
+    pub fn is_dead_here(&self) -> bool {
+        self.host == host_name() && !pid_alive(self.pid)
+    }
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "process {} on {}", self.pid, self.host)
+    }
+}
+
+/// A lock file (`host pid`), created atomically (`O_EXCL`), that one
+/// process holds while it writes a stage instance; dropped, it is removed.
+#[derive(Debug)]
+pub struct InstanceLock {
+    path: PathBuf,
+}
+
+/// What [`InstanceLock::try_take`] found.
+#[derive(Debug)]
+pub enum Taken {
+    /// The lock is this process's now; `took_over` names the ended process
+    /// of this host whose stale lock it replaced.
+    Taken {
+        /// The lock.
+        lock: InstanceLock,
+        /// The stale holder replaced, if any.
+        took_over: Option<Holder>,
+    },
+    /// Another process holds it (alive, or on another host).
+    Held(Holder),
+}
+
+impl InstanceLock {
+    /// Take the lock at `path` (creating its folder), unless a live process
+    /// or another host's holds it. A lock left by an ended process of this
+    /// host is taken over.
+    pub fn try_take(path: &Path) -> Result<Taken> {
+        let dir = parent_dir(path);
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let me = Holder::me();
+        let mut took_over = None;
+        // twice at most: once more after removing a stale lock
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(mut f) => {
+                    live().locks.insert(path.to_path_buf());
+                    f.write_all(format!("{} {}\n", me.host, me.pid).as_bytes())
+                        .and_then(|()| f.sync_all())
+                        .map_err(|e| Error::io(path, e))?;
+                    return Ok(Taken::Taken {
+                        lock: InstanceLock {
+                            path: path.to_path_buf(),
+                        },
+                        took_over,
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let holder = match Self::holder(path)? {
+                        Some(h) => h,
+                        // removed meanwhile: try again
+                        None => continue,
+                    };
+                    if !holder.is_dead_here() {
+                        return Ok(Taken::Held(holder));
+                    }
+                    match fs::remove_file(path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(Error::io(path, e)),
+                    }
+                    took_over = Some(holder);
+                }
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        // another process took the stale lock first
+        match Self::holder(path)? {
+            Some(h) => Ok(Taken::Held(h)),
+            None => Err(Error::io(
+                path,
+                io::Error::other("the lock changed hands repeatedly"),
+            )),
+        }
+    }
+
+    /// The holder written in the lock at `path`; `None` when there is no
+    /// lock. A lock being written (empty or partial) belongs to a live
+    /// process of unknown id: it is reported as held by pid 0 of no host.
+    pub fn holder(path: &Path) -> Result<Option<Holder>> {
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut it = text.split_whitespace();
+        Ok(Some(
+            match (it.next(), it.next().and_then(|p| p.parse().ok())) {
+                (Some(host), Some(pid)) => Holder {
+                    host: host.to_string(),
+                    pid,
+                },
+                _ => Holder {
+                    host: String::from("?"),
+                    pid: 0,
+                },
+            },
+        ))
+    }
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        live().locks.remove(&self.path);
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 /// The folder holding `path` (`.` for a bare file name).
@@ -310,6 +515,70 @@ mod tests {
         assert!(!name.ends_with(".parquet"));
         assert!(temp.exists());
         assert_eq!(f.path(), path);
+    }
+
+    #[test]
+    fn only_temporaries_of_ended_processes_of_this_host_are_stale() {
+        let me = std::process::id();
+        let host = host_name();
+        // a pid that is not running: above the kernel's pid_max
+        let gone = 4_194_305 + 17;
+        assert!(!pid_alive(gone) || !Path::new("/proc/self").exists());
+        assert!(is_stale_temp(&format!(".a.parquet.tmp-{gone}-0@{host}")));
+        assert!(is_stale_temp(&format!(".a.json.tmp-{gone}-3@{host}.json")));
+        assert!(is_stale_temp(&format!(".a.parquet.tmp-{gone}-0")));
+        assert!(!is_stale_temp(&format!(".a.parquet.tmp-{me}-0@{host}")));
+        assert!(!is_stale_temp(&format!(".a.parquet.tmp-1-0@{host}")));
+        assert!(!is_stale_temp(&format!(
+            ".a.parquet.tmp-{gone}-0@elsewhere-{host}"
+        )));
+        assert!(!is_stale_temp("a.parquet"));
+        // and remove_stale_temps removes exactly those
+        let dir = tempfile::tempdir().unwrap();
+        let live = AtomicFile::create(dir.path().join("live.bin")).unwrap();
+        let dead = dir.path().join(format!(".dead.bin.tmp-{gone}-0@{host}"));
+        let remote = dir
+            .path()
+            .join(format!(".remote.bin.tmp-{gone}-0@elsewhere-{host}"));
+        fs::write(&dead, b"x").unwrap();
+        fs::write(&remote, b"x").unwrap();
+        assert_eq!(remove_stale_temps(dir.path()).unwrap(), 1);
+        assert!(!dead.exists() && remote.exists() && live.temp_path().exists());
+    }
+
+    #[test]
+    fn a_lock_is_held_once_released_on_drop_and_a_dead_holders_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x/_lock");
+        let Taken::Taken { lock, took_over } = InstanceLock::try_take(&path).unwrap() else {
+            panic!("free lock not taken")
+        };
+        assert!(took_over.is_none());
+        let me = Holder::me();
+        assert_eq!(InstanceLock::holder(&path).unwrap(), Some(me.clone()));
+        // held: a second attempt (as another live process would) is refused
+        match InstanceLock::try_take(&path).unwrap() {
+            Taken::Held(h) => assert_eq!(h, me),
+            Taken::Taken { .. } => panic!("taken twice"),
+        }
+        drop(lock);
+        assert!(!path.exists());
+        // a lock of an ended process of this host is taken over
+        let gone = Holder {
+            host: host_name(),
+            pid: 4_194_305 + 17,
+        };
+        fs::write(&path, format!("{} {}\n", gone.host, gone.pid)).unwrap();
+        match InstanceLock::try_take(&path).unwrap() {
+            Taken::Taken { took_over, .. } => assert_eq!(took_over, Some(gone)),
+            Taken::Held(h) => panic!("stale lock of {h} not taken over"),
+        }
+        // another host's lock is never taken
+        fs::write(&path, "elsewhere 1\n").unwrap();
+        assert!(matches!(
+            InstanceLock::try_take(&path).unwrap(),
+            Taken::Held(Holder { pid: 1, .. })
+        ));
     }
 
     #[test]
@@ -377,28 +646,30 @@ mod tests {
             "run/notes.txt",
             "run/sub/v.parquet",
         ];
+        // processes that have ended (pids above the kernel's pid_max)
         let stale = [
-            "run/.spikes.parquet.tmp-123-0",
-            "run/sub/.v.parquet.tmp-99-7",
-            ".manifest.json.tmp-1-2",
+            "run/.spikes.parquet.tmp-4194323-0",
+            "run/sub/.v.parquet.tmp-4194324-7",
+            ".manifest.json.tmp-4194325-2",
         ];
         for p in keep.iter().chain(&stale) {
             fs::write(root.join(p), b"x").unwrap();
         }
-        // A live temp of this process is a temp file too.
+        // A live temp of this process is being written: it stays.
         let live = AtomicFile::create(root.join("run/sub/w.parquet")).unwrap();
         let live_temp = live.temp_path().to_path_buf();
 
-        assert_eq!(remove_stale_temps(root).unwrap(), stale.len() + 1);
+        assert_eq!(remove_stale_temps(root).unwrap(), stale.len());
         for p in keep {
             assert!(root.join(p).exists(), "{p} was removed");
         }
         for p in stale {
             assert!(!root.join(p).exists(), "{p} was kept");
         }
-        assert!(!live_temp.exists());
-        // The writer's own cleanup tolerates the file being gone already.
+        assert!(live_temp.exists());
+        // The writer's own cleanup removes it.
         drop(live);
+        assert!(!live_temp.exists());
         assert_eq!(remove_stale_temps(root).unwrap(), 0);
         assert_eq!(remove_stale_temps(root.join("missing")).unwrap(), 0);
     }
