@@ -118,6 +118,7 @@ pub fn run(p: &Pipeline, out: &Path, threads: Option<usize>, force: &[&str]) -> 
             force: force.iter().map(|s| s.to_string()).collect(),
             threads,
             quiet: true,
+            ..Default::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

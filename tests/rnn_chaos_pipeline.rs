@@ -152,6 +152,118 @@ fn parquet_data_are_identical_at_one_and_two_threads() {
     }
 }
 
+/// Run `p` into `out` as shard `i` of `k` (1-based), with `then_aggregate`.
+fn run_shard(
+    p: &neurodyn_pipeline::Pipeline,
+    out: &std::path::Path,
+    i: usize,
+    k: usize,
+    then: bool,
+) -> neurodyn_pipeline::RunReport {
+    let plan = Plan::new(p, out);
+    neurodyn_pipeline::runner::run(
+        &plan,
+        &neurodyn_pipeline::RunOptions {
+            threads: Some(1),
+            quiet: true,
+            shard: Some(neurodyn_pipeline::runner::Shard { index: i, count: k }),
+            then_aggregate: then,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn shards_run_alone_together_or_twice_give_the_same_data_as_one_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = small_rnn_chaos("sh", &[4.0, 13.0], &[1, 2, 3], 200, "");
+    let p = pipeline(&text);
+    run(&p, &tmp.path().join("one"), Some(2), &[]);
+    let one = all_tables(&tmp.path().join("one/sh"));
+
+    // 3 shards one after another: each runs its 2 of the 6 points and no
+    // aggregate stage; a plain run then aggregates
+    let seq = tmp.path().join("seq");
+    for i in 1..=3 {
+        let r = run_shard(&p, &seq, i, 3, false);
+        assert_eq!(counts(&r, "simulate"), (2, 0));
+        assert_eq!(counts(&r, "tables"), (0, 0));
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("left to a plain `neurodyn run`")),
+            "{:?}",
+            r.notes
+        );
+    }
+    let last = run(&p, &seq, Some(2), &[]);
+    assert_eq!(counts(&last, "simulate"), (0, 6));
+    assert_eq!(counts(&last, "tables"), (1, 0));
+
+    // 3 shards at the same time (threads of this process share its locks'
+    // host and pid: each waits for the instance another holds), the last
+    // to finish aggregates; and two whole runs at the same time
+    let together = tmp.path().join("together");
+    let twice = tmp.path().join("twice");
+    let (reports, both) = std::thread::scope(|s| {
+        let shards: Vec<_> = (1..=3)
+            .map(|i| {
+                let (p, together) = (&p, &together);
+                s.spawn(move || run_shard(p, together, i, 3, true))
+            })
+            .collect();
+        let runs: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| run(&p, &twice, Some(1), &[])))
+            .collect();
+        (
+            shards
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>(),
+            runs.into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>(),
+        )
+    });
+    let ran = |rs: &[neurodyn_pipeline::RunReport], stage: &str| -> usize {
+        rs.iter().map(|r| counts(r, stage).0).sum()
+    };
+    // every instance ran exactly once
+    assert_eq!(ran(&reports, "simulate"), 6);
+    assert_eq!(ran(&reports, "tables"), 1);
+    assert_eq!(ran(&both, "simulate"), 6);
+    assert_eq!(ran(&both, "lyapunov"), 6);
+    assert_eq!(ran(&both, "figures"), 1);
+    for dir in [seq, together, twice] {
+        let t = all_tables(&dir.join("sh"));
+        assert_eq!(t.len(), one.len(), "{}", dir.display());
+        for (k, a) in &one {
+            assert!(
+                t.get(k).is_some_and(|b| b.same_bits(a)),
+                "{}: {k} differs",
+                dir.display()
+            );
+        }
+        // no lock and no temporary file is left
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                assert!(
+                    !name.ends_with(".lock") && !name.contains(".tmp-"),
+                    "{}",
+                    path.display()
+                );
+                if path.is_dir() {
+                    stack.push(path);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn the_seed_changes_the_networks() {
     let tmp = tempfile::tempdir().unwrap();

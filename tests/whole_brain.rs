@@ -245,6 +245,7 @@ fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
             force: vec![],
             threads: Some(1),
             quiet: true,
+            ..Default::default()
         },
     )
     .expect_err("a 4 x 4 target for 68 regions");
@@ -339,6 +340,7 @@ fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
             force: vec![],
             threads: Some(1),
             quiet: true,
+            ..Default::default()
         },
     )
     .expect_err("labels out of order");

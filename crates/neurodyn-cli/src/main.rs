@@ -42,6 +42,15 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
+        /// Run only shard I of K of the sweep points (I = 1..K; round robin
+        /// over the sweep), e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+        /// Stages across the sweep are left to a later plain run.
+        #[arg(long, value_name = "I/K", value_parser = runner::Shard::parse)]
+        shard: Option<runner::Shard>,
+        /// With --shard: then run the stages across the sweep if every point
+        /// is done (whichever shard finishes last does it).
+        #[arg(long, requires = "shard")]
+        then_aggregate: bool,
     },
     /// Show which stage instances are fresh, stale (and why) or missing.
     Status {
@@ -118,6 +127,8 @@ fn dispatch(cmd: Command) -> Result<()> {
             threads,
             out,
             quiet,
+            shard,
+            then_aggregate,
         } => {
             let p = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
@@ -127,6 +138,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             ctrlc::set_handler(move || {
                 // no temporary file can be created once this returns
                 neurodyn_io::atomic::abandon_all();
+                // this process's temporaries are gone; others' are theirs
                 let _ = neurodyn_io::atomic::remove_stale_temps(&dir);
                 eprintln!("interrupted: completed instances are kept; run again to finish");
                 std::process::exit(130);
@@ -138,6 +150,8 @@ fn dispatch(cmd: Command) -> Result<()> {
                     force,
                     threads,
                     quiet,
+                    shard,
+                    then_aggregate,
                 },
             )?;
             let w = report
@@ -149,6 +163,9 @@ fn dispatch(cmd: Command) -> Result<()> {
                 .max(12);
             for (stage, ran, fresh) in &report.stages {
                 println!("{stage:>w$}: {ran} ran, {fresh} fresh");
+            }
+            for n in &report.notes {
+                println!("note: {n}");
             }
             if report.pruned > 0 {
                 println!(
@@ -171,7 +188,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             let p = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
             for (si, (def, _)) in p.stages.iter().enumerate() {
-                let (mut fresh, mut stale, mut missing) = (0, 0, 0);
+                let (mut fresh, mut stale, mut missing, mut running) = (0, 0, 0, 0);
                 let mut reasons: Vec<String> = Vec::new();
                 for inst in plan.instances.iter().filter(|i| i.stage == si) {
                     let label = inst
@@ -179,7 +196,17 @@ fn dispatch(cmd: Command) -> Result<()> {
                         .as_ref()
                         .map(|p| p.label())
                         .unwrap_or_else(|| "(all)".into());
-                    match plan.status(inst) {
+                    let status = plan.status(inst);
+                    if status != Status::Fresh
+                        && let Some(h) = plan.holder(inst)
+                    {
+                        running += 1;
+                        if verbose {
+                            println!("  {}: {label}: running ({h})", def.name);
+                        }
+                        continue;
+                    }
+                    match status {
                         Status::Fresh => fresh += 1,
                         Status::Missing => {
                             missing += 1;
@@ -206,8 +233,13 @@ fn dispatch(cmd: Command) -> Result<()> {
                     .max()
                     .unwrap_or(0)
                     .max(12);
+                let running = if running > 0 {
+                    format!(", {running} running")
+                } else {
+                    String::new()
+                };
                 println!(
-                    "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing",
+                    "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing{running}",
                     def.name
                 );
                 for r in reasons {

@@ -82,6 +82,94 @@ fn a_bad_pipeline_file_exits_2_names_the_place_and_writes_nothing() {
     }
 }
 
+#[test]
+fn a_bad_shard_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = write(
+        tmp.path(),
+        "s.toml",
+        &format!(
+            "[pipeline]\nname = \"s\"\n{}",
+            rnn_chaos_stages("steps = 20\n", "benettin_transient_steps = 5\n")
+        ),
+    );
+    for (shard, want) in [
+        (
+            "0/3",
+            "shard 0 of 3 does not exist; shards are numbered 1 to 3",
+        ),
+        ("4/3", "shard 4 of 3 does not exist"),
+        ("a/b", "expected I/K"),
+        ("1/0", "K = 0 shards"),
+        ("2", "expected I/K"),
+    ] {
+        let out = bin()
+            .args(["run", f.to_str().unwrap(), "--shard", shard, "--out"])
+            .arg(tmp.path().join("out"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{shard}: {err}");
+        assert!(err.contains(want), "{shard}: expected `{want}` in `{err}`");
+        assert!(!tmp.path().join("out").exists(), "something was written");
+    }
+}
+
+#[test]
+fn the_slurm_recipe_runs_shards_then_aggregates_to_a_plain_runs_data() {
+    // examples/slurm/*.sbatch run by bash as Slurm would run them: array
+    // tasks 1 and 2 of 2, then the aggregate job
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write(
+        tmp.path(),
+        "arr.toml",
+        &format!(
+            "[pipeline]\nname = \"arr\"\n[sweep]\ng = [2.0, 9.0]\nsession = [1, 2]\n{}",
+            rnn_chaos_stages(
+                "steps = 300\ntrials = 4\n",
+                "benettin_transient_steps = 50\n"
+            )
+        ),
+    );
+    let recipes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/slurm");
+    let sbatch = |script: &str, task: Option<u32>| {
+        let mut c = Command::new("bash");
+        c.arg(recipes.join(script))
+            .env("PIPELINE", &spec)
+            .env("OUT", tmp.path().join("out"))
+            .env("NEURODYN", env!("CARGO_BIN_EXE_neurodyn"))
+            .env("SLURM_CPUS_PER_TASK", "1");
+        if let Some(t) = task {
+            c.env("SLURM_ARRAY_TASK_ID", t.to_string())
+                .env("SLURM_ARRAY_TASK_COUNT", "2");
+        }
+        let o = c.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    for t in [1, 2] {
+        let out = sbatch("shard.sbatch", Some(t));
+        assert!(out.contains("simulate: 2 ran, 0 fresh"), "{out}");
+        assert!(out.contains("tables: 0 ran, 0 fresh"), "{out}");
+    }
+    let out = sbatch("aggregate.sbatch", None);
+    assert!(
+        out.contains("simulate: 0 ran, 4 fresh") && out.contains("tables: 1 ran"),
+        "{out}"
+    );
+    run(&spec, &tmp.path().join("plain"));
+    let a = tables(&tmp.path().join("out/arr"));
+    let b = tables(&tmp.path().join("plain/arr"));
+    assert_eq!(a.len(), b.len());
+    for (k, v) in &a {
+        assert!(b.get(k).is_some_and(|w| w.same_bits(v)), "{k} differs");
+    }
+}
+
 /// The four stages of rnn-chaos, with `simulate` and `lyapunov` keys.
 fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
     format!(

@@ -11,7 +11,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Instant;
+
+use neurodyn_io::atomic::{Holder, InstanceLock, Taken, host_name};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -306,6 +309,11 @@ impl<'p> Plan<'p> {
         Status::Stale(why)
     }
 
+    /// The process writing `inst` now, if any (its lock file's holder).
+    pub fn holder(&self, inst: &Instance) -> Option<Holder> {
+        InstanceLock::holder(&lock_path(inst)).ok().flatten()
+    }
+
     fn context(&self, inst: &Instance) -> StageContext {
         let (def, params) = &self.pipeline.stages[inst.stage];
         StageContext {
@@ -424,6 +432,59 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// No progress output at all.
     pub quiet: bool,
+    /// Run only this shard's per-point instances (and no aggregate stage,
+    /// unless `then_aggregate`).
+    pub shard: Option<Shard>,
+    /// With `shard`: then run the aggregate stages, if every sweep point is
+    /// done (the last shard to finish does it).
+    pub then_aggregate: bool,
+}
+
+/// Shard `index` (1-based) of `count`: the sweep points whose position in
+/// the sweep is `index − 1` modulo `count` (round robin: the split depends
+/// on the sweep only, never on timing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1, …, count.
+    pub index: usize,
+    /// Number of shards (≥ 1).
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parse `I/K` (`3/8`): whole numbers with `1 ≤ I ≤ K`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let form = "expected I/K, shard I of K, with whole numbers 1 <= I <= K (such as 1/4 or $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
+        let (i, k) = text
+            .split_once('/')
+            .ok_or_else(|| format!("{text:?}: {form}"))?;
+        let num = |v: &str| {
+            v.trim()
+                .parse::<usize>()
+                .map_err(|_| format!("{text:?}: {form}"))
+        };
+        let (index, count) = (num(i)?, num(k)?);
+        if count == 0 {
+            return Err(format!("{text:?}: K = 0 shards; {form}"));
+        }
+        if index == 0 || index > count {
+            return Err(format!(
+                "{text:?}: shard {index} of {count} does not exist; shards are numbered 1 to {count}"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the point at position `k` of the sweep is this shard's.
+    pub fn owns(&self, k: usize) -> bool {
+        k % self.count == self.index - 1
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// What a run did, per stage: (stage, instances run, instances fresh).
@@ -435,6 +496,62 @@ pub struct RunReport {
     pub pruned: usize,
     /// Wall time in seconds.
     pub elapsed_s: f64,
+    /// What the user should know: stale locks taken over, instances held by
+    /// other processes, aggregate stages left for later.
+    pub notes: Vec<String>,
+}
+
+/// What [`claim_and_run`] did with an instance.
+enum Claimed {
+    /// Ran it.
+    Ran,
+    /// Found it fresh once it held the lock (another process finished it).
+    Fresh,
+    /// Another host's process (or one that cannot be asked) holds it.
+    Held(Holder),
+}
+
+/// The lock file of an instance, beside its manifest.
+fn lock_path(inst: &Instance) -> PathBuf {
+    inst.manifest.with_extension("lock")
+}
+
+/// Take `inst`'s lock, waiting while a live process of this host holds it,
+/// and run the instance unless it is fresh by then (`forced`: run anyway).
+fn claim_and_run(
+    plan: &Plan<'_>,
+    inst: &Instance,
+    forced: bool,
+    notes: &Mutex<Vec<String>>,
+) -> Result<Claimed, PipelineError> {
+    let path = lock_path(inst);
+    let here = host_name();
+    loop {
+        match InstanceLock::try_take(&path)? {
+            Taken::Taken { lock, took_over } => {
+                if let Some(h) = took_over {
+                    notes
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(format!(
+                            "{}: took over the lock of {h}, which has ended",
+                            path.display()
+                        ));
+                }
+                if !forced && plan.status(inst) == Status::Fresh {
+                    return Ok(Claimed::Fresh);
+                }
+                plan.run_instance(inst)?;
+                drop(lock);
+                return Ok(Claimed::Ran);
+            }
+            Taken::Held(h) if h.host == here => {
+                // a live process of this host: wait for it
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Taken::Held(h) => return Ok(Claimed::Held(h)),
+        }
+    }
 }
 
 /// Run every instance that is not fresh; PerPoint chains run in parallel
@@ -467,12 +584,28 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         })
         .collect();
     let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
+    // a shard counts its own points
+    let owned = |i: &Instance| match (&i.point, opts.shard) {
+        (Some(p), Some(sh)) => plan
+            .points
+            .iter()
+            .position(|q| q == p)
+            .is_some_and(|k| sh.owns(k)),
+        _ => true,
+    };
     let totals: Vec<u64> = (0..stages.len())
-        .map(|s| plan.instances.iter().filter(|i| i.stage == s).count() as u64)
+        .map(|s| {
+            plan.instances
+                .iter()
+                .filter(|i| i.stage == s && owned(i))
+                .count() as u64
+        })
         .collect();
     let progress = Progress::new(names.clone(), totals, opts.quiet);
     let mut ran = vec![0usize; stages.len()];
     let mut fresh = vec![0usize; stages.len()];
+    let notes = Mutex::new(Vec::new());
+    let note = |n: String| notes.lock().unwrap_or_else(|e| e.into_inner()).push(n);
 
     // PerPoint chains, one task per sweep point.
     let per_point: Vec<usize> = (0..stages.len())
@@ -487,13 +620,28 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
                 .enumerate()
                 .find(|(_, i)| i.stage == s && i.point.as_ref() == Some(p))
                 .expect("every PerPoint stage has an instance per point");
+            let mut did = false;
             if todo[k] {
-                plan.run_instance(inst).map_err(|e| {
+                let forced = opts.force.iter().any(|f| f == &names[s]);
+                let claimed = claim_and_run(plan, inst, forced, &notes).map_err(|e| {
                     PipelineError::Other(format!("stage {} at {}: {e}", names[s], p.label()))
                 })?;
+                match claimed {
+                    Claimed::Ran => did = true,
+                    Claimed::Fresh => {}
+                    Claimed::Held(h) => {
+                        // its downstream stages wait for a later run
+                        note(format!(
+                            "stage {} at {}: held by {h}; not run here",
+                            names[s],
+                            p.label()
+                        ));
+                        break;
+                    }
+                }
             }
-            progress.inc(s, &p.label(), todo[k]);
-            out.push((s, todo[k]));
+            progress.inc(s, &p.label(), did);
+            out.push((s, did));
         }
         Ok(out)
     };
@@ -507,8 +655,15 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
                 .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))
         })
         .transpose()?;
+    let mine: Vec<&Point> = plan
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| opts.shard.is_none_or(|sh| sh.owns(*k)))
+        .map(|(_, p)| p)
+        .collect();
     let results: Vec<Result<Vec<(usize, bool)>, PipelineError>> = in_pool(pool.as_ref(), || {
-        plan.points.par_iter().map(chain).collect()
+        mine.par_iter().map(|p| chain(p)).collect()
     });
     for r in results {
         for (s, did) in r? {
@@ -520,19 +675,76 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         }
     }
 
-    for (k, inst) in plan.instances.iter().enumerate() {
+    // The aggregate stages: never on a shard (unless --then-aggregate), and
+    // only once every point's instances are done, whoever ran them.
+    let aggregates: Vec<usize> = (0..plan.instances.len())
+        .filter(|&k| stages[plan.instances[k].stage].0.scope == Scope::Aggregate)
+        .collect();
+    let undone = || {
+        plan.instances
+            .iter()
+            .filter(|i| i.point.is_some() && plan.status(i) != Status::Fresh)
+            .filter_map(|i| i.point.as_ref().map(Point::label))
+            .collect::<BTreeSet<String>>()
+    };
+    let aggregate_names = || {
+        let mut v: Vec<&str> = aggregates
+            .iter()
+            .map(|&k| names[plan.instances[k].stage].as_str())
+            .collect();
+        v.dedup();
+        v.join(", ")
+    };
+    let run_aggregates = match opts.shard {
+        Some(sh) if !opts.then_aggregate => {
+            if !aggregates.is_empty() {
+                note(format!(
+                    "shard {sh}: the stages across the sweep ({}) are left to a plain `neurodyn run` or to `--then-aggregate`",
+                    aggregate_names()
+                ));
+            }
+            false
+        }
+        _ if aggregates.is_empty() => false,
+        _ => {
+            let left = undone();
+            if !left.is_empty() {
+                note(format!(
+                    "the stages across the sweep ({}) did not run: {} of {} sweep points are not done yet (other shards or processes may be running them); run again once they are",
+                    aggregate_names(),
+                    left.len(),
+                    plan.points.len()
+                ));
+            }
+            left.is_empty()
+        }
+    };
+    for k in aggregates {
+        let inst = &plan.instances[k];
         let s = inst.stage;
-        if stages[s].0.scope != Scope::Aggregate {
+        if !run_aggregates {
             continue;
         }
+        let mut did = false;
         if todo[k] {
-            in_pool(pool.as_ref(), || plan.run_instance(inst))
+            let forced = opts.force.iter().any(|f| f == &names[s]);
+            let claimed = in_pool(pool.as_ref(), || claim_and_run(plan, inst, forced, &notes))
                 .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
+            match claimed {
+                Claimed::Ran => did = true,
+                Claimed::Fresh => {}
+                Claimed::Held(h) => {
+                    note(format!("stage {}: held by {h}; not run here", names[s]));
+                    continue;
+                }
+            }
+        }
+        if did {
             ran[s] += 1;
         } else {
             fresh[s] += 1;
         }
-        progress.inc(s, "", todo[k]);
+        progress.inc(s, "", did);
     }
     progress.finish();
     Ok(RunReport {
@@ -543,5 +755,6 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
             .collect(),
         pruned,
         elapsed_s: t0.elapsed().as_secs_f64(),
+        notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
     })
 }
