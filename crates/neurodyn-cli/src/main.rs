@@ -197,8 +197,10 @@ fn dispatch(cmd: Command) -> Result<()> {
                         .map(|p| p.label())
                         .unwrap_or_else(|| "(all)".into());
                     let status = plan.status(inst);
+                    // a lock of an ended process of this host is stale: the
+                    // next run takes it over
                     if status != Status::Fresh
-                        && let Some(h) = plan.holder(inst)
+                        && let Some(h) = plan.holder(inst).filter(|h| !h.is_dead_here())
                     {
                         running += 1;
                         if verbose {
