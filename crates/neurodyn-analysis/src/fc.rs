@@ -289,23 +289,7 @@ pub fn fcd(
 ) -> Result<Fcd, Error> {
     let t = samples(ts, n_regions)?;
     let n = n_regions;
-    if n < 3 {
-        return Err(Error::invalid(
-            "n_regions",
-            n,
-            "at least 3 (the FC upper triangle needs two entries)",
-        ));
-    }
-    if window_samples < 2 {
-        return Err(Error::invalid(
-            "window_samples",
-            window_samples,
-            "at least 2",
-        ));
-    }
-    if step_samples == 0 {
-        return Err(Error::invalid("step_samples", 0, "at least 1"));
-    }
+    check_fcd(n, window_samples, step_samples)?;
     if window_samples > t {
         return Err(Error::invalid(
             "window_samples",
@@ -323,6 +307,28 @@ pub fn fcd(
         window_starts,
         matrix: fcd_matrix(&tri),
     })
+}
+
+/// The checks of [`fcd`] that do not depend on the series' length.
+fn check_fcd(n: usize, window_samples: usize, step_samples: usize) -> Result<(), Error> {
+    if n < 3 {
+        return Err(Error::invalid(
+            "n_regions",
+            n,
+            "at least 3 (the FC upper triangle needs two entries)",
+        ));
+    }
+    if window_samples < 2 {
+        return Err(Error::invalid(
+            "window_samples",
+            window_samples,
+            "at least 2",
+        ));
+    }
+    if step_samples == 0 {
+        return Err(Error::invalid("step_samples", 0, "at least 1"));
+    }
+    Ok(())
 }
 
 /// A window's FC upper triangle, centred and scaled to unit norm when it has
@@ -409,23 +415,7 @@ impl FcdWindows {
         step_samples: usize,
     ) -> Result<Self, Error> {
         let n = n_regions;
-        if n < 3 {
-            return Err(Error::invalid(
-                "n_regions",
-                n,
-                "at least 3 (the FC upper triangle needs two entries)",
-            ));
-        }
-        if window_samples < 2 {
-            return Err(Error::invalid(
-                "window_samples",
-                window_samples,
-                "at least 2",
-            ));
-        }
-        if step_samples == 0 {
-            return Err(Error::invalid("step_samples", 0, "at least 1"));
-        }
+        check_fcd(n, window_samples, step_samples)?;
         Ok(FcdWindows {
             n,
             window: window_samples,
