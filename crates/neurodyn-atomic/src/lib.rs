@@ -362,7 +362,8 @@ impl std::fmt::Display for Holder {
     }
 }
 
-/// A lock file (`host pid`), created atomically (`O_EXCL`), that one
+/// A lock file (`host pid`), created atomically (written whole, then
+/// hard-linked into place: the link fails if the lock exists), that one
 /// process holds while it writes a stage instance; dropped, it is removed.
 #[derive(Debug)]
 pub struct InstanceLock {
@@ -393,39 +394,23 @@ impl InstanceLock {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let me = Holder::me();
         let mut took_over = None;
-        // twice at most: once more after removing a stale lock
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(mut f) => {
-                    live().locks.insert(path.to_path_buf());
-                    f.write_all(format!("{} {}\n", me.host, me.pid).as_bytes())
-                        .and_then(|()| f.sync_all())
-                        .map_err(|e| Error::io(path, e))?;
-                    return Ok(Taken::Taken {
-                        lock: InstanceLock {
-                            path: path.to_path_buf(),
-                        },
-                        took_over,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let holder = match Self::holder(path)? {
-                        Some(h) => h,
-                        // removed meanwhile: try again
-                        None => continue,
-                    };
-                    if !holder.is_dead_here() {
-                        return Ok(Taken::Held(holder));
-                    }
-                    match fs::remove_file(path) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(Error::io(path, e)),
-                    }
-                    took_over = Some(holder);
-                }
-                Err(e) => return Err(Error::io(path, e)),
-            }
+        // The lock appears complete or not at all: its content is written to
+        // a temporary file first, then hard-linked to `path`, which fails
+        // if `path` exists (atomic, also on NFS).
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(
+            ".{name}{TEMP_MARKER}{}-{count}@{}",
+            me.pid, me.host
+        ));
+        fs::write(&temp, format!("{} {}\n", me.host, me.pid)).map_err(|e| Error::io(&temp, e))?;
+        let result = Self::link(&temp, path, &mut took_over);
+        let _ = fs::remove_file(&temp);
+        if let Some(taken) = result? {
+            return Ok(taken);
         }
         // another process took the stale lock first
         match Self::holder(path)? {
@@ -437,9 +422,47 @@ impl InstanceLock {
         }
     }
 
+    /// Link `temp` (the lock's content) to `path`, twice at most: once more
+    /// after removing a stale lock. `None`: another process took the stale
+    /// lock first.
+    fn link(temp: &Path, path: &Path, took_over: &mut Option<Holder>) -> Result<Option<Taken>> {
+        for _ in 0..2 {
+            match fs::hard_link(temp, path) {
+                Ok(()) => {
+                    live().locks.insert(path.to_path_buf());
+                    return Ok(Some(Taken::Taken {
+                        lock: InstanceLock {
+                            path: path.to_path_buf(),
+                        },
+                        took_over: took_over.take(),
+                    }));
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let holder = match Self::holder(path)? {
+                        Some(h) => h,
+                        // removed meanwhile: try again
+                        None => continue,
+                    };
+                    if !holder.is_dead_here() {
+                        return Ok(Some(Taken::Held(holder)));
+                    }
+                    match fs::remove_file(path) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(Error::io(path, e)),
+                    }
+                    *took_over = Some(holder);
+                }
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        Ok(None)
+    }
+
     /// The holder written in the lock at `path`; `None` when there is no
-    /// lock. A lock being written (empty or partial) belongs to a live
-    /// process of unknown id: it is reported as held by pid 0 of no host.
+    /// lock. A lock whose content cannot be read as `host pid` (not one of
+    /// neurodyn's: they appear whole) is reported as held by pid 0 of host
+    /// `?`, which is never taken over.
     pub fn holder(path: &Path) -> Result<Option<Holder>> {
         let text = match fs::read_to_string(path) {
             Ok(t) => t,

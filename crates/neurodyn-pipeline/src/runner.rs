@@ -509,6 +509,9 @@ enum Claimed {
     Fresh,
     /// Another host's process (or one that cannot be asked) holds it.
     Held(Holder),
+    /// A live process of this host holds it, and the caller would rather
+    /// not wait now.
+    Busy,
 }
 
 /// The lock file of an instance, beside its manifest.
@@ -516,12 +519,14 @@ fn lock_path(inst: &Instance) -> PathBuf {
     inst.manifest.with_extension("lock")
 }
 
-/// Take `inst`'s lock, waiting while a live process of this host holds it,
-/// and run the instance unless it is fresh by then (`forced`: run anyway).
+/// Take `inst`'s lock and run the instance unless it is fresh by then
+/// (`forced`: run anyway). While a live process of this host holds the
+/// lock: wait for it if `wait`, else return [`Claimed::Busy`].
 fn claim_and_run(
     plan: &Plan<'_>,
     inst: &Instance,
     forced: bool,
+    wait: bool,
     notes: &Mutex<Vec<String>>,
 ) -> Result<Claimed, PipelineError> {
     let path = lock_path(inst);
@@ -546,7 +551,10 @@ fn claim_and_run(
                 return Ok(Claimed::Ran);
             }
             Taken::Held(h) if h.host == here => {
-                // a live process of this host: wait for it
+                // a live process of this host: wait for it, or come back later
+                if !wait {
+                    return Ok(Claimed::Busy);
+                }
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
             Taken::Held(h) => return Ok(Claimed::Held(h)),
@@ -611,9 +619,13 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
     let per_point: Vec<usize> = (0..stages.len())
         .filter(|&s| stages[s].0.scope == Scope::PerPoint)
         .collect();
-    let chain = |p: &Point| -> Result<Vec<(usize, bool)>, PipelineError> {
+    // Stages `from`.. of the chain of `p`; without `wait`, the chain stops
+    // at an instance another process of this host is running and returns
+    // where it stopped, to be resumed (waiting) once the other points are done.
+    type Chain = (Vec<(usize, bool)>, Option<usize>);
+    let chain = |p: &Point, from: usize, wait: bool| -> Result<Chain, PipelineError> {
         let mut out = Vec::new();
-        for &s in &per_point {
+        for (j, &s) in per_point.iter().enumerate().skip(from) {
             let (k, inst) = plan
                 .instances
                 .iter()
@@ -623,12 +635,13 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
             let mut did = false;
             if todo[k] {
                 let forced = opts.force.iter().any(|f| f == &names[s]);
-                let claimed = claim_and_run(plan, inst, forced, &notes).map_err(|e| {
+                let claimed = claim_and_run(plan, inst, forced, wait, &notes).map_err(|e| {
                     PipelineError::Other(format!("stage {} at {}: {e}", names[s], p.label()))
                 })?;
                 match claimed {
                     Claimed::Ran => did = true,
                     Claimed::Fresh => {}
+                    Claimed::Busy => return Ok((out, Some(j))),
                     Claimed::Held(h) => {
                         // its downstream stages wait for a later run
                         note(format!(
@@ -643,7 +656,7 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
             progress.inc(s, &p.label(), did);
             out.push((s, did));
         }
-        Ok(out)
+        Ok((out, None))
     };
     // --threads N: one pool for the whole run (else rayon's global pool)
     let pool = opts
@@ -662,16 +675,30 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         .filter(|(k, _)| opts.shard.is_none_or(|sh| sh.owns(*k)))
         .map(|(_, p)| p)
         .collect();
-    let results: Vec<Result<Vec<(usize, bool)>, PipelineError>> = in_pool(pool.as_ref(), || {
-        mine.par_iter().map(|p| chain(p)).collect()
+    // first the points no other process is running, then (waiting) the rest
+    let first: Vec<Result<Chain, PipelineError>> = in_pool(pool.as_ref(), || {
+        mine.par_iter().map(|p| chain(p, 0, false)).collect()
     });
-    for r in results {
-        for (s, did) in r? {
-            if did {
-                ran[s] += 1;
-            } else {
-                fresh[s] += 1;
-            }
+    let mut later = Vec::new();
+    let mut done = Vec::new();
+    for (p, r) in mine.iter().zip(first) {
+        let (out, stopped) = r?;
+        done.extend(out);
+        if let Some(j) = stopped {
+            later.push((*p, j));
+        }
+    }
+    let second: Vec<Result<Chain, PipelineError>> = in_pool(pool.as_ref(), || {
+        later.par_iter().map(|&(p, j)| chain(p, j, true)).collect()
+    });
+    for r in second {
+        done.extend(r?.0);
+    }
+    for (s, did) in done {
+        if did {
+            ran[s] += 1;
+        } else {
+            fresh[s] += 1;
         }
     }
 
@@ -728,8 +755,10 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         let mut did = false;
         if todo[k] {
             let forced = opts.force.iter().any(|f| f == &names[s]);
-            let claimed = in_pool(pool.as_ref(), || claim_and_run(plan, inst, forced, &notes))
-                .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
+            let claimed = in_pool(pool.as_ref(), || {
+                claim_and_run(plan, inst, forced, true, &notes)
+            })
+            .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
             match claimed {
                 Claimed::Ran => did = true,
                 Claimed::Fresh => {}
@@ -737,6 +766,8 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
                     note(format!("stage {}: held by {h}; not run here", names[s]));
                     continue;
                 }
+                // not returned when waiting
+                Claimed::Busy => continue,
             }
         }
         if did {
