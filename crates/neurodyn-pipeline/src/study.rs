@@ -385,6 +385,22 @@ pub(crate) fn files(ctx: &StageContext, rec: &ParquetRecorder) -> Vec<OutputFile
         .collect()
 }
 
+/// Figure files (PNG, SVG, GIF) a stage wrote, relative to the pipeline
+/// folder, for the manifest.
+pub(crate) fn figure_files(ctx: &StageContext, paths: &[PathBuf]) -> Vec<OutputFile> {
+    paths
+        .iter()
+        .map(|p| OutputFile {
+            path: p
+                .strip_prefix(&ctx.pipeline_dir)
+                .unwrap_or(p)
+                .display()
+                .to_string(),
+            rows: 0,
+        })
+        .collect()
+}
+
 /// The files an aggregate derivation wrote (path relative to the pipeline
 /// folder, rows), for the manifest.
 pub(crate) fn derived(written: Vec<(String, u64)>) -> Vec<OutputFile> {

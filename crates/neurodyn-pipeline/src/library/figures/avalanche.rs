@@ -19,7 +19,7 @@ use crate::library::{
     KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
 use crate::params::{ParamDef, choice, int};
-use crate::study::{OutputFile, Point, Scope, StageContext};
+use crate::study::{OutputFile, Point, Scope, StageContext, figure_files};
 use crate::typed::input_params;
 
 /// The kind.
@@ -109,15 +109,9 @@ fn label(point: &Point) -> String {
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let dir = &ctx.pipeline_dir;
-    let fig = dir.join("figures");
+    let fig = ctx.pipeline_dir.join("figures");
     let mut out = Vec::new();
-    let mut push = |paths: &[std::path::PathBuf]| {
-        for p in paths {
-            let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
-            out.push(OutputFile { path: rel, rows: 0 });
-        }
-    };
+    let mut push = |paths: &[std::path::PathBuf]| out.extend(figure_files(ctx, paths));
     let first_seed = ctx
         .points
         .iter()

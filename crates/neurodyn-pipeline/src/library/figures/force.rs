@@ -16,7 +16,7 @@ use crate::library::{
     KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
 use crate::params::{ParamDef, float};
-use crate::study::{OutputFile, Point, Scope, StageContext};
+use crate::study::{OutputFile, Point, Scope, StageContext, figure_files};
 use crate::typed::input_params;
 
 /// The kind.
@@ -109,15 +109,9 @@ fn reference_point(ctx: &StageContext) -> Option<&Point> {
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let dir = &ctx.pipeline_dir;
-    let fig = dir.join("figures");
+    let fig = ctx.pipeline_dir.join("figures");
     let mut out = Vec::new();
-    let mut push = |paths: [PathBuf; 2]| {
-        for p in paths {
-            let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
-            out.push(OutputFile { path: rel, rows: 0 });
-        }
-    };
+    let mut push = |paths: [PathBuf; 2]| out.extend(figure_files(ctx, &paths));
     let sim: lif_qif_force::Params = input_params(ctx, "readout")?;
     let loops = sim.loops;
     let ms_per_step = sim.dt_tau * sim.tau_m_ms;

@@ -9,7 +9,7 @@ use crate::library::{
     KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
 use crate::params::{ParamDef, ParamKind, ParamValue, name};
-use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{OutputFile, Scope, StageContext, figure_files};
 
 /// The kind.
 pub const KIND: StageKind = StageKind {
@@ -136,15 +136,5 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     }
     let base = ctx.pipeline_dir.join("figures").join(ctx.stage);
     let written = neurodyn_plot::save_chart(&chart, &base)?;
-    Ok(written
-        .iter()
-        .map(|f| OutputFile {
-            path: f
-                .strip_prefix(&ctx.pipeline_dir)
-                .unwrap_or(f)
-                .display()
-                .to_string(),
-            rows: 0,
-        })
-        .collect())
+    Ok(figure_files(ctx, &written))
 }

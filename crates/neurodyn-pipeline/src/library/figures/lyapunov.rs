@@ -12,7 +12,7 @@ use crate::library::{
     KindParams, Port, Role, StageKind, check_typed, dataset, no_axes, params_of, same_point,
 };
 use crate::params::{ParamDef, int};
-use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{OutputFile, Scope, StageContext, figure_files};
 use crate::typed::input_params;
 
 /// The kind.
@@ -67,15 +67,9 @@ struct Params {
 impl KindParams for Params {}
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let dir = &ctx.pipeline_dir;
-    let fig = dir.join("figures");
+    let fig = ctx.pipeline_dir.join("figures");
     let mut out = Vec::new();
-    let mut push = |paths: [std::path::PathBuf; 2]| {
-        for p in paths {
-            let rel = p.strip_prefix(dir).unwrap_or(&p).display().to_string();
-            out.push(OutputFile { path: rel, rows: 0 });
-        }
-    };
+    let mut push = |paths: [std::path::PathBuf; 2]| out.extend(figure_files(ctx, &paths));
 
     let s = neurodyn_tables::read_f64_columns(
         &ctx.input_path("summary"),

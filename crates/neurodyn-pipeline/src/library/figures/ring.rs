@@ -11,7 +11,7 @@ use crate::library::{
     KindParams, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
 use crate::params::{ParamDef, int};
-use crate::study::{OutputFile, Scope, StageContext};
+use crate::study::{OutputFile, Scope, StageContext, figure_files};
 use crate::typed::input_params;
 
 /// The kind.
@@ -88,15 +88,9 @@ fn sets_in_sweep(ctx: &StageContext) -> Vec<&'static str> {
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
-    let dir = &ctx.pipeline_dir;
-    let fig = dir.join("figures");
+    let fig = ctx.pipeline_dir.join("figures");
     let mut out = Vec::new();
-    let mut push = |paths: &[std::path::PathBuf]| {
-        for p in paths {
-            let rel = p.strip_prefix(dir).unwrap_or(p).display().to_string();
-            out.push(OutputFile { path: rel, rows: 0 });
-        }
-    };
+    let mut push = |paths: &[std::path::PathBuf]| out.extend(figure_files(ctx, paths));
     let sim: ring_attractor::Params = input_params(ctx, "traces")?;
     let (n_e, n_i, dt) = (sim.n_e, sim.n_i, sim.dt_ms);
     let duration = sim.duration_s;
