@@ -245,7 +245,7 @@ pub fn run(
         count: 0,
         nspk: 0,
         updates: 0,
-        rows: Rows::default(),
+        rows: Rows::new(),
     };
     if what.weights {
         run.rows.push_weights(run.net, -1);
@@ -255,60 +255,91 @@ pub fn run(
     Ok(run.stats)
 }
 
-/// Rows of (loop, step, neuron) and two values.
-type Rows2 = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>);
-/// Rows of (loop, step, neuron) and three values.
-type Rows3 = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<f64>);
-/// Rows of (loop, post, pre, w).
-type WeightRows = (Vec<i64>, Vec<u32>, Vec<u32>, Vec<f64>);
+/// Rows of (loop, step, neuron) and `values` float columns, buffered
+/// between pushes.
+struct StepRows {
+    ids: [Vec<u32>; 3],
+    values: Vec<Vec<f64>>,
+}
+
+impl StepRows {
+    fn new(values: usize) -> Self {
+        StepRows {
+            ids: Default::default(),
+            values: vec![Vec::new(); values],
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ids[0].len()
+    }
+
+    /// One row: loop `l`, step `s`, `neuron` and its values.
+    fn push(&mut self, l: u32, s: u32, neuron: u32, values: &[f64]) {
+        self.ids[0].push(l);
+        self.ids[1].push(s);
+        self.ids[2].push(neuron);
+        for (col, &v) in self.values.iter_mut().zip(values) {
+            col.push(v);
+        }
+    }
+
+    /// Append the rows to `table` (if any rows and a table), with the
+    /// value columns that `keep` marks, and clear them.
+    fn append(
+        &mut self,
+        rec: &mut dyn Recorder,
+        table: Option<neurodyn_core::TableId>,
+        keep: &[bool],
+    ) -> Result<(), Error> {
+        if let (Some(id), false) = (table, self.ids[0].is_empty()) {
+            let mut cols: Vec<Column> = self.ids.iter().map(|c| Column::U32(c)).collect();
+            let kept = self.values.iter().zip(keep).filter(|(_, k)| **k);
+            cols.extend(kept.map(|(c, _)| Column::F64(c)));
+            rec.append(id, &cols)?;
+        }
+        self.ids.iter_mut().for_each(Vec::clear);
+        self.values.iter_mut().for_each(Vec::clear);
+        Ok(())
+    }
+}
 
 /// Rows of each recording, buffered between pushes.
-#[derive(Default)]
 struct Rows {
     /// loop, step, neuron, r, input
-    activity: Rows2,
+    activity: StepRows,
     /// loop, step, neuron
-    spikes: (Vec<u32>, Vec<u32>, Vec<u32>),
+    spikes: StepRows,
     /// loop, step, neuron, external, synaptic, noise
-    currents: Rows3,
+    currents: StepRows,
     /// loop, step, neuron, target, z
-    readout: Rows2,
+    readout: StepRows,
     /// loop, post, pre, w
-    weights: WeightRows,
+    weights: (Vec<i64>, Vec<u32>, Vec<u32>, Vec<f64>),
 }
 
 impl Rows {
+    fn new() -> Self {
+        Rows {
+            activity: StepRows::new(2),
+            spikes: StepRows::new(0),
+            currents: StepRows::new(3),
+            readout: StepRows::new(2),
+            weights: Default::default(),
+        }
+    }
+
     fn most(&self) -> usize {
         [
-            self.activity.0.len(),
-            self.spikes.0.len(),
-            self.currents.0.len(),
-            self.readout.0.len(),
+            self.activity.len(),
+            self.spikes.len(),
+            self.currents.len(),
+            self.readout.len(),
             self.weights.0.len(),
         ]
         .into_iter()
         .max()
         .unwrap_or(0)
-    }
-
-    /// Drop the rows, keeping the buffers.
-    fn clear(&mut self) {
-        let (a, s, c) = (&mut self.activity, &mut self.spikes, &mut self.currents);
-        let (r, w) = (&mut self.readout, &mut self.weights);
-        for v in [&mut a.0, &mut a.1, &mut a.2, &mut s.0, &mut s.1, &mut s.2] {
-            v.clear();
-        }
-        for v in [
-            &mut c.0, &mut c.1, &mut c.2, &mut r.0, &mut r.1, &mut r.2, &mut w.1, &mut w.2,
-        ] {
-            v.clear();
-        }
-        for v in [
-            &mut a.3, &mut a.4, &mut c.3, &mut c.4, &mut c.5, &mut r.3, &mut r.4, &mut w.3,
-        ] {
-            v.clear();
-        }
-        w.0.clear();
     }
 
     /// The weights of `net` as rows of loop `loop_index`.
@@ -457,42 +488,29 @@ impl Simulation for Force<'_> {
         let (what, held, rows) = (self.what, &self.held, &mut self.rows);
         let (lu, su) = (l as u32, s as u32);
         if self.tables.activity.is_some() && s % what.every.max(1) == 0 {
-            let a = &mut rows.activity;
             for &u in &self.units {
                 let i = u as usize;
-                a.0.push(lu);
-                a.1.push(su);
-                a.2.push(u);
-                a.3.push(net.r[i]);
-                a.4.push(net.external[i] + held[i]);
+                let values = [net.r[i], net.external[i] + held[i]];
+                rows.activity.push(lu, su, u, &values);
             }
         }
         if self.tables.spikes.is_some() {
-            let k = self.spikes.len();
-            rows.spikes.0.extend(std::iter::repeat_n(lu, k));
-            rows.spikes.1.extend(std::iter::repeat_n(su, k));
-            rows.spikes.2.extend_from_slice(&self.spikes);
+            for &i in &self.spikes {
+                rows.spikes.push(lu, su, i, &[]);
+            }
         }
         let currents_now = s % what.current_every.max(1) == 0 && what.current_loops.contains(&lu);
         if self.tables.currents.is_some() && currents_now {
-            let c = &mut rows.currents;
             for &i in &what.current_units {
-                c.0.push(lu);
-                c.1.push(su);
-                c.2.push(i);
-                c.3.push(net.external[i as usize]);
-                c.4.push(held[i as usize]);
-                c.5.push(net.noise[i as usize]);
+                let k = i as usize;
+                let values = [net.external[k], held[k], net.noise[k]];
+                rows.currents.push(lu, su, i, &values);
             }
         }
         if self.tables.readout.is_some() {
-            let r = &mut rows.readout;
             for &i in &what.readout_units {
-                r.0.push(lu);
-                r.1.push(su);
-                r.2.push(i);
-                r.3.push(target[i as usize]);
-                r.4.push(z[i as usize]);
+                let values = [target[i as usize], z[i as usize]];
+                rows.readout.push(lu, su, i, &values);
             }
         }
         if s + 1 == schedule.steps {
@@ -507,64 +525,26 @@ impl Simulation for Force<'_> {
 
     fn flush(&mut self, rec: &mut dyn Recorder) -> Result<(), Error> {
         let (t, r, what) = (&self.tables, &mut self.rows, self.what);
-        if let (Some(id), false) = (t.activity, r.activity.0.is_empty()) {
-            let a = &r.activity;
-            let mut cols = vec![Column::U32(&a.0), Column::U32(&a.1), Column::U32(&a.2)];
-            if what.r {
-                cols.push(Column::F64(&a.3));
-            }
-            if what.input {
-                cols.push(Column::F64(&a.4));
-            }
-            rec.append(id, &cols)?;
-        }
-        if let (Some(id), false) = (t.spikes, r.spikes.0.is_empty()) {
-            let a = &r.spikes;
-            rec.append(
-                id,
-                &[Column::U32(&a.0), Column::U32(&a.1), Column::U32(&a.2)],
-            )?;
-        }
-        if let (Some(id), false) = (t.currents, r.currents.0.is_empty()) {
-            let a = &r.currents;
+        r.activity.append(rec, t.activity, &[what.r, what.input])?;
+        r.spikes.append(rec, t.spikes, &[])?;
+        r.currents.append(rec, t.currents, &[true; 3])?;
+        r.readout.append(rec, t.readout, &[true; 2])?;
+        let w = &mut r.weights;
+        if let (Some(id), false) = (t.weights, w.0.is_empty()) {
             rec.append(
                 id,
                 &[
-                    Column::U32(&a.0),
-                    Column::U32(&a.1),
-                    Column::U32(&a.2),
-                    Column::F64(&a.3),
-                    Column::F64(&a.4),
-                    Column::F64(&a.5),
+                    Column::I64(&w.0),
+                    Column::U32(&w.1),
+                    Column::U32(&w.2),
+                    Column::F64(&w.3),
                 ],
             )?;
         }
-        if let (Some(id), false) = (t.readout, r.readout.0.is_empty()) {
-            let a = &r.readout;
-            rec.append(
-                id,
-                &[
-                    Column::U32(&a.0),
-                    Column::U32(&a.1),
-                    Column::U32(&a.2),
-                    Column::F64(&a.3),
-                    Column::F64(&a.4),
-                ],
-            )?;
-        }
-        if let (Some(id), false) = (t.weights, r.weights.0.is_empty()) {
-            let a = &r.weights;
-            rec.append(
-                id,
-                &[
-                    Column::I64(&a.0),
-                    Column::U32(&a.1),
-                    Column::U32(&a.2),
-                    Column::F64(&a.3),
-                ],
-            )?;
-        }
-        r.clear();
+        w.0.clear();
+        w.1.clear();
+        w.2.clear();
+        w.3.clear();
         Ok(())
     }
 
