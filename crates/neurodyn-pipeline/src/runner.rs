@@ -592,21 +592,18 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
         })
         .collect();
     let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
-    // a shard counts its own points
-    let owned = |i: &Instance| match (&i.point, opts.shard) {
-        (Some(p), Some(sh)) => plan
-            .points
-            .iter()
-            .position(|q| q == p)
-            .is_some_and(|k| sh.owns(k)),
-        _ => true,
-    };
+    let mine: Vec<&Point> = plan
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| opts.shard.is_none_or(|sh| sh.owns(*k)))
+        .map(|(_, p)| p)
+        .collect();
+    // a shard counts its own points: one instance each per PerPoint stage
     let totals: Vec<u64> = (0..stages.len())
-        .map(|s| {
-            plan.instances
-                .iter()
-                .filter(|i| i.stage == s && owned(i))
-                .count() as u64
+        .map(|s| match stages[s].0.scope {
+            Scope::PerPoint => mine.len() as u64,
+            Scope::Aggregate => plan.instances.iter().filter(|i| i.stage == s).count() as u64,
         })
         .collect();
     let progress = Progress::new(names.clone(), totals, opts.quiet);
@@ -668,13 +665,6 @@ pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineErro
                 .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))
         })
         .transpose()?;
-    let mine: Vec<&Point> = plan
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| opts.shard.is_none_or(|sh| sh.owns(*k)))
-        .map(|(_, p)| p)
-        .collect();
     // first the points no other process is running, then (waiting) the rest
     let first: Vec<Result<Chain, PipelineError>> = in_pool(pool.as_ref(), || {
         mine.par_iter().map(|p| chain(p, 0, false)).collect()
