@@ -4,7 +4,9 @@
 //!   `neurodyn run pipelines/NAME.toml ARGS…` (outputs under `data/out/`).
 //! - `cargo xtask test [--slow]`: rustfmt check, then the workspace tests
 //!   built with clippy `-D warnings` as the compiler of our crates (one
-//!   build for both; `--slow` adds the ignored long tests).
+//!   build for both; `--slow` adds the ignored long tests). Where `mpirun`
+//!   and libclang are found (or `NEURODYN_REQUIRE_MPI=1`, as in CI), the
+//!   build turns on neurodyn-cli's `mpi` feature, which adds the MPI tests.
 //! - `cargo xtask bench [--quick] [SECTION…]`: the side-by-side speed comparisons
 //!   (sections: rnn-chaos, force-motifs, ring-attractor, branching-avalanches,
 //!   whole-brain, memory, criterion; default all).
@@ -56,6 +58,38 @@ fn clippy_driver() -> Result<PathBuf> {
         );
     }
     Ok(driver)
+}
+
+/// Whether to build neurodyn-cli with its `mpi` feature: CI asks for it
+/// (`NEURODYN_REQUIRE_MPI=1`); elsewhere, where an MPI launcher and the
+/// libclang that rsmpi's bindgen needs are both installed.
+fn with_mpi() -> bool {
+    if std::env::var_os("NEURODYN_REQUIRE_MPI").is_some_and(|v| v == "1") {
+        return true;
+    }
+    let found = |cmd: &str, args: &[&str]| {
+        Command::new(cmd)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success() && !o.stdout.is_empty())
+    };
+    let mpirun = found("mpirun", &["--version"]);
+    let libclang = std::env::var_os("LIBCLANG_PATH").is_some()
+        || Command::new("ldconfig").arg("-p").output().is_ok_and(|o| {
+            // libclang.so or libclang-14.so, not libclang-cpp
+            String::from_utf8_lossy(&o.stdout).lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with("libclang.so")
+                    || l.strip_prefix("libclang-")
+                        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+            })
+        });
+    if mpirun && !libclang {
+        eprintln!(
+            "xtask: mpirun found but no libclang: the MPI tests are skipped (apt-get install libclang-dev)"
+        );
+    }
+    mpirun && libclang
 }
 
 fn run(mut c: Command) -> Result<()> {
@@ -114,12 +148,18 @@ fn main() -> Result<()> {
                     "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
                 );
             };
+            let features: &[&str] = if with_mpi() {
+                &["--features", "neurodyn-cli/mpi"]
+            } else {
+                &[]
+            };
             let mut b = cargo();
-            b.args(["test", "--workspace", "--all-targets", "--no-run"]);
+            b.args(["test", "--workspace", "--all-targets", "--no-run"])
+                .args(features);
             lint(&mut b);
             run(b)?;
             let mut t = cargo();
-            t.args(["test", "--workspace"]);
+            t.args(["test", "--workspace"]).args(features);
             lint(&mut t);
             if slow {
                 t.env("NEURODYN_SLOW", "1");

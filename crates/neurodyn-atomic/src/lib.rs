@@ -325,12 +325,24 @@ pub fn host_name() -> String {
     }
 }
 
-/// Whether process `pid` of this host runs (`/proc/<pid>` exists). Where
-/// there is no `/proc`, every process counts as running: nothing is taken
-/// from a process that cannot be checked.
+/// Whether process `pid` of this host runs: `/proc/<pid>` exists and the
+/// process is not a zombie (ended, not yet reaped: a killed MPI rank whose
+/// launcher has gone, in a container whose init does not reap). Where there
+/// is no `/proc`, every process counts as running: nothing is taken from a
+/// process that cannot be checked.
 pub fn pid_alive(pid: u32) -> bool {
     let proc_fs = Path::new("/proc");
-    !proc_fs.join("self").exists() || proc_fs.join(pid.to_string()).exists()
+    if !proc_fs.join("self").exists() {
+        return true;
+    }
+    let dir = proc_fs.join(pid.to_string());
+    match fs::read_to_string(dir.join("stat")) {
+        // `pid (comm) state …`: the state follows the last `)`
+        Ok(stat) => !stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+        Err(_) => dir.exists(),
+    }
 }
 
 /// Who holds an [`InstanceLock`].

@@ -5,6 +5,8 @@
 
 mod analyze;
 mod connectome;
+#[cfg(feature = "mpi")]
+mod mpi;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -108,6 +110,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        #[cfg(feature = "mpi")]
+        Err(e) if e.downcast_ref::<mpi::Reported>().is_some() => ExitCode::from(1),
         Err(e) => {
             let spec = e
                 .downcast_ref::<PipelineError>()
@@ -117,6 +121,34 @@ fn main() -> ExitCode {
             ExitCode::from(if spec { 2 } else { 1 })
         }
     }
+}
+
+/// What a run did, per stage, its notes, and where its outputs are.
+fn print_report(report: &runner::RunReport, name: &str, plan: &Plan<'_>) {
+    let w = report
+        .stages
+        .iter()
+        .map(|s| s.0.len())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    for (stage, ran, fresh) in &report.stages {
+        println!("{stage:>w$}: {ran} ran, {fresh} fresh");
+    }
+    for n in &report.notes {
+        println!("note: {n}");
+    }
+    if report.pruned > 0 {
+        println!(
+            "removed {} partitions no longer in the sweep",
+            report.pruned
+        );
+    }
+    println!(
+        "{name} done in {:.2} s; outputs in {}",
+        report.elapsed_s,
+        plan.pipeline_dir.display()
+    );
 }
 
 fn dispatch(cmd: Command) -> Result<()> {
@@ -144,41 +176,28 @@ fn dispatch(cmd: Command) -> Result<()> {
                 std::process::exit(130);
             })
             .context("installing the Ctrl-C handler")?;
-            let report = runner::run(
-                &plan,
-                &RunOptions {
-                    force,
-                    threads,
-                    quiet,
-                    shard,
-                    then_aggregate,
-                },
-            )?;
-            let w = report
-                .stages
-                .iter()
-                .map(|s| s.0.len())
-                .max()
-                .unwrap_or(0)
-                .max(12);
-            for (stage, ran, fresh) in &report.stages {
-                println!("{stage:>w$}: {ran} ran, {fresh} fresh");
+            let opts = RunOptions {
+                force,
+                threads,
+                quiet,
+                shard,
+                then_aggregate,
+            };
+            #[cfg(feature = "mpi")]
+            if mpi::launched() {
+                let ranked = mpi::run(&plan, opts)?;
+                if ranked.rank == 0 {
+                    print_report(&ranked.report, &p.name, &plan);
+                    println!("({} MPI ranks)", ranked.size);
+                } else {
+                    for n in &ranked.report.notes {
+                        println!("rank {}: note: {n}", ranked.rank);
+                    }
+                }
+                return Ok(());
             }
-            for n in &report.notes {
-                println!("note: {n}");
-            }
-            if report.pruned > 0 {
-                println!(
-                    "removed {} partitions no longer in the sweep",
-                    report.pruned
-                );
-            }
-            println!(
-                "{} done in {:.2} s; outputs in {}",
-                p.name,
-                report.elapsed_s,
-                plan.pipeline_dir.display()
-            );
+            let report = runner::run(&plan, &opts)?;
+            print_report(&report, &p.name, &plan);
         }
         Command::Status {
             pipeline,

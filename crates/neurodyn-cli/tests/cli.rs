@@ -5,25 +5,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
 }
 
 /// Hidden temporary files of interrupted writes.
-fn temps(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn temps(dir: &Path) -> Vec<PathBuf> {
     files(dir, "")
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().contains(".tmp-"))
         .collect()
 }
 
-fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+pub(crate) fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -171,7 +171,7 @@ fn the_slurm_recipe_runs_shards_then_aggregates_to_a_plain_runs_data() {
 }
 
 /// The four stages of rnn-chaos, with `simulate` and `lyapunov` keys.
-fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
+pub(crate) fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
     format!(
         "[stages.simulate]\nkind = \"rate-rnn-twins\"\n{simulate}\
          [stages.lyapunov]\nkind = \"lyapunov\"\ninputs = [\"simulate\"]\n{lyapunov}\
@@ -181,7 +181,7 @@ fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
 }
 
 /// `neurodyn run SPEC --quiet --threads 2 --out OUT`.
-fn run_cmd(spec: &Path, out: &Path) -> Command {
+pub(crate) fn run_cmd(spec: &Path, out: &Path) -> Command {
     let mut c = bin();
     c.args([
         "run",
@@ -195,13 +195,29 @@ fn run_cmd(spec: &Path, out: &Path) -> Command {
     c
 }
 
-fn run(spec: &Path, out: &Path) -> String {
+pub(crate) fn run(spec: &Path, out: &Path) -> String {
     let o = run_cmd(spec, out).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).to_string()
 }
 
-fn tables(dir: &Path) -> BTreeMap<String, neurodyn_core::record::MemoryTable> {
+/// The number in `stage: N ran, M fresh` of a run's report.
+pub(crate) fn ran(stdout: &str, stage: &str) -> usize {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{stage}:")))
+        .unwrap_or_else(|| panic!("no {stage} line in {stdout}"));
+    line.split(':')
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+pub(crate) fn tables(dir: &Path) -> BTreeMap<String, neurodyn_core::record::MemoryTable> {
     files(dir, ".parquet")
         .into_iter()
         .map(|p| {
@@ -263,21 +279,7 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
     }
 
     let stdout = run(&spec, &out);
-    let line = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("simulate:"))
-        .unwrap();
-    let ran: usize = line
-        .split(':')
-        .nth(1)
-        .unwrap()
-        .trim()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(ran, 24 - completed, "{stdout}");
+    assert_eq!(ran(&stdout, "simulate"), 24 - completed, "{stdout}");
     assert!(temps(&out).is_empty(), "temporary files left behind");
 
     let clean = tmp.path().join("clean");

@@ -18,7 +18,7 @@ pub mod study;
 pub mod typed;
 
 pub use load::Pipeline;
-pub use runner::{Plan, RunOptions, RunReport, Status};
+pub use runner::{Dealer, Plan, Run, RunOptions, RunReport, Status};
 pub use spec::SpecError;
 
 use std::fmt;

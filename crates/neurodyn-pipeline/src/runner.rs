@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use neurodyn_io::atomic::{Holder, InstanceLock, Taken, host_name};
@@ -104,6 +105,9 @@ pub struct Plan<'p> {
     pub points: Vec<Point>,
     /// Instances in an order where inputs come first.
     pub instances: Vec<Instance>,
+    /// Per stage: the index in `instances` of a PerPoint stage's instance at
+    /// the first sweep point (the one at point `k` is `k` further on).
+    first: Vec<Option<usize>>,
 }
 
 fn hash_fingerprint(parts: &[&str]) -> String {
@@ -147,6 +151,8 @@ impl<'p> Plan<'p> {
         let points = pipeline.points();
         let all_labels: String = points.iter().map(|p| p.label() + ";").collect();
         let mut instances: Vec<Instance> = Vec::new();
+        // a PerPoint stage's instances: one per point, in sweep order, from here
+        let mut first: Vec<Option<usize>> = vec![None; pipeline.stages.len()];
         for (si, (def, params)) in pipeline.stages.iter().enumerate() {
             let json = params.canonical_json();
             let seed = pipeline.seed.to_string();
@@ -173,18 +179,19 @@ impl<'p> Plan<'p> {
             }
             match def.scope {
                 Scope::PerPoint => {
-                    for p in &points {
+                    first[si] = Some(instances.len());
+                    for (k, p) in points.iter().enumerate() {
                         let inputs: Vec<InputRef> = def
                             .inputs
                             .iter()
                             .map(|up| {
-                                let u = instances
+                                let us = pipeline
+                                    .stages
                                     .iter()
-                                    .find(|i| {
-                                        pipeline.stages[i.stage].0.name == *up
-                                            && i.point.as_ref() == Some(p)
-                                    })
+                                    .position(|(d, _)| d.name == *up)
+                                    .and_then(|us| first[us])
                                     .expect("PerPoint inputs are earlier PerPoint stages");
+                                let u = &instances[us + k];
                                 InputRef {
                                     stage: up.to_string(),
                                     fingerprint: u.fingerprint.clone(),
@@ -239,7 +246,14 @@ impl<'p> Plan<'p> {
             pipeline_dir,
             points,
             instances,
+            first,
         }
+    }
+
+    /// The instance of PerPoint stage `stage` at the `k`-th sweep point.
+    pub fn at_point(&self, stage: usize, k: usize) -> &Instance {
+        let i = self.first[stage].expect("a PerPoint stage") + k;
+        &self.instances[i]
     }
 
     fn read_manifest(path: &Path) -> Option<Manifest> {
@@ -565,217 +579,375 @@ fn claim_and_run(
 /// Run every instance that is not fresh; PerPoint chains run in parallel
 /// across sweep points, then the aggregate stages.
 pub fn run(plan: &Plan<'_>, opts: &RunOptions) -> Result<RunReport, PipelineError> {
-    let t0 = Instant::now();
-    let stages = &plan.pipeline.stages;
-    for f in &opts.force {
-        if !stages.iter().any(|(d, _)| d.name == f) {
-            let names: Vec<&str> = stages.iter().map(|(d, _)| d.name).collect();
-            return Err(PipelineError::Other(format!(
-                "--force {f}: no such stage; stages: {}",
-                names.join(", ")
-            )));
+    let run = Run::start(plan, opts.clone(), true)?;
+    run.run_points()?;
+    run.run_aggregates()?;
+    Ok(run.finish())
+}
+
+/// Where [`Run::run_dealt`]'s worker threads get their sweep points: one
+/// at a time, from whoever deals them (rank 0 of an MPI job).
+pub trait Dealer: Sync {
+    /// Hand in the point just finished, if any (its position in the sweep,
+    /// and for each PerPoint stage reached whether it ran), and take the
+    /// position of the next point to run; `None`: no more points.
+    fn next(&self, finished: Option<(usize, &[(usize, bool)])>) -> Option<usize>;
+    /// A worker thread failed with error `why`: deal no more points, to
+    /// anyone.
+    fn stop(&self, why: &str);
+}
+
+/// A run under way, in the steps that [`run`] takes one after another and
+/// that the ranks of an MPI job share out: [`start`](Run::start), the sweep
+/// points ([`run_points`](Run::run_points) here, or
+/// [`run_dealt`](Run::run_dealt) as a dealer hands them out), the stages
+/// across the sweep ([`run_aggregates`](Run::run_aggregates)), and
+/// [`finish`](Run::finish).
+pub struct Run<'a, 'p> {
+    plan: &'a Plan<'p>,
+    opts: RunOptions,
+    names: Vec<String>,
+    /// Per instance: not fresh when the run started, or forced.
+    todo: Vec<bool>,
+    /// The PerPoint stages, in order.
+    per_point: Vec<usize>,
+    /// Positions in the sweep of this run's points (its shard's, or all).
+    mine: Vec<usize>,
+    progress: Progress,
+    ran: Vec<AtomicUsize>,
+    fresh: Vec<AtomicUsize>,
+    notes: Mutex<Vec<String>>,
+    pool: Option<rayon::ThreadPool>,
+    pruned: usize,
+    t0: Instant,
+}
+
+/// The stages reached along one point's chain: (stage, whether it ran).
+type Reached = Vec<(usize, bool)>;
+
+impl<'a, 'p> Run<'a, 'p> {
+    /// Check the options, find what is not fresh and set up the progress
+    /// display. With `housekeeping` (one process of a job: every plain run,
+    /// rank 0 of an MPI job), first create the output folder, remove the
+    /// temporaries of ended processes and prune partitions that left the
+    /// sweep.
+    pub fn start(
+        plan: &'a Plan<'p>,
+        opts: RunOptions,
+        housekeeping: bool,
+    ) -> Result<Self, PipelineError> {
+        let t0 = Instant::now();
+        let stages = &plan.pipeline.stages;
+        for f in &opts.force {
+            if !stages.iter().any(|(d, _)| d.name == f) {
+                let names: Vec<&str> = stages.iter().map(|(d, _)| d.name).collect();
+                return Err(PipelineError::Other(format!(
+                    "--force {f}: no such stage; stages: {}",
+                    names.join(", ")
+                )));
+            }
         }
+        let mut pruned = 0;
+        if housekeeping {
+            std::fs::create_dir_all(&plan.pipeline_dir)
+                .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
+            neurodyn_io::atomic::remove_stale_temps(&plan.pipeline_dir)
+                .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
+            // First, so that aggregate stages read exactly this sweep.
+            pruned = plan.prune()?;
+        }
+        let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
+        let todo: Vec<bool> = plan
+            .instances
+            .iter()
+            .map(|i| opts.force.contains(&names[i.stage]) || plan.status(i) != Status::Fresh)
+            .collect();
+        let mine: Vec<usize> = (0..plan.points.len())
+            .filter(|&k| opts.shard.is_none_or(|sh| sh.owns(k)))
+            .collect();
+        // a shard counts its own points: one instance each per PerPoint stage
+        let totals: Vec<u64> = (0..stages.len())
+            .map(|s| match stages[s].0.scope {
+                Scope::PerPoint => mine.len() as u64,
+                Scope::Aggregate => plan.instances.iter().filter(|i| i.stage == s).count() as u64,
+            })
+            .collect();
+        let progress = Progress::new(names.clone(), totals, opts.quiet);
+        // --threads N: one pool for the whole run (else rayon's global pool)
+        let pool = opts
+            .threads
+            .map(|n| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))
+            })
+            .transpose()?;
+        Ok(Run {
+            plan,
+            per_point: (0..stages.len())
+                .filter(|&s| stages[s].0.scope == Scope::PerPoint)
+                .collect(),
+            ran: (0..stages.len()).map(|_| AtomicUsize::new(0)).collect(),
+            fresh: (0..stages.len()).map(|_| AtomicUsize::new(0)).collect(),
+            opts,
+            names,
+            todo,
+            mine,
+            progress,
+            notes: Mutex::new(Vec::new()),
+            pool,
+            pruned,
+            t0,
+        })
     }
-    std::fs::create_dir_all(&plan.pipeline_dir)
-        .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
-    neurodyn_io::atomic::remove_stale_temps(&plan.pipeline_dir)
-        .map_err(|e| neurodyn_core::Error::io(&plan.pipeline_dir, e))?;
-    // First, so that aggregate stages read exactly this sweep.
-    let pruned = plan.prune()?;
 
-    let todo: Vec<bool> = plan
-        .instances
-        .iter()
-        .map(|i| {
-            opts.force.iter().any(|f| f == stages[i.stage].0.name)
-                || plan.status(i) != Status::Fresh
-        })
-        .collect();
-    let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
-    let mine: Vec<&Point> = plan
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(k, _)| opts.shard.is_none_or(|sh| sh.owns(*k)))
-        .map(|(_, p)| p)
-        .collect();
-    // a shard counts its own points: one instance each per PerPoint stage
-    let totals: Vec<u64> = (0..stages.len())
-        .map(|s| match stages[s].0.scope {
-            Scope::PerPoint => mine.len() as u64,
-            Scope::Aggregate => plan.instances.iter().filter(|i| i.stage == s).count() as u64,
-        })
-        .collect();
-    let progress = Progress::new(names.clone(), totals, opts.quiet);
-    let mut ran = vec![0usize; stages.len()];
-    let mut fresh = vec![0usize; stages.len()];
-    let notes = Mutex::new(Vec::new());
-    let note = |n: String| notes.lock().unwrap_or_else(|e| e.into_inner()).push(n);
+    fn note(&self, n: String) {
+        self.notes.lock().unwrap_or_else(|e| e.into_inner()).push(n);
+    }
 
-    // PerPoint chains, one task per sweep point.
-    let per_point: Vec<usize> = (0..stages.len())
-        .filter(|&s| stages[s].0.scope == Scope::PerPoint)
-        .collect();
-    // Stages `from`.. of the chain of `p`; without `wait`, the chain stops
-    // at an instance another process of this host is running and returns
-    // where it stopped, to be resumed (waiting) once the other points are done.
-    type Chain = (Vec<(usize, bool)>, Option<usize>);
-    let chain = |p: &Point, from: usize, wait: bool| -> Result<Chain, PipelineError> {
+    fn forced(&self, s: usize) -> bool {
+        self.opts.force.contains(&self.names[s])
+    }
+
+    fn count(&self, s: usize, label: &str, did: bool) {
+        let c = if did { &self.ran } else { &self.fresh };
+        c[s].fetch_add(1, Ordering::Relaxed);
+        self.progress.inc(s, label, did);
+    }
+
+    /// PerPoint stages `from`.. of the chain of the `k`-th point. Without
+    /// `wait`, the chain stops at an instance another process of this host
+    /// is running and returns where it stopped, to be resumed (waiting)
+    /// once the other points are done.
+    fn chain(
+        &self,
+        k: usize,
+        from: usize,
+        wait: bool,
+    ) -> Result<(Reached, Option<usize>), PipelineError> {
+        let plan = self.plan;
+        let p = &plan.points[k];
         let mut out = Vec::new();
-        for (j, &s) in per_point.iter().enumerate().skip(from) {
-            let (k, inst) = plan
-                .instances
-                .iter()
-                .enumerate()
-                .find(|(_, i)| i.stage == s && i.point.as_ref() == Some(p))
-                .expect("every PerPoint stage has an instance per point");
+        for (j, &s) in self.per_point.iter().enumerate().skip(from) {
+            let inst = plan.at_point(s, k);
+            let i = plan.first[s].expect("a PerPoint stage") + k;
             let mut did = false;
-            if todo[k] {
-                let forced = opts.force.iter().any(|f| f == &names[s]);
-                let claimed = claim_and_run(plan, inst, forced, wait, &notes).map_err(|e| {
-                    PipelineError::Other(format!("stage {} at {}: {e}", names[s], p.label()))
-                })?;
+            if self.todo[i] {
+                let claimed = claim_and_run(plan, inst, self.forced(s), wait, &self.notes)
+                    .map_err(|e| {
+                        PipelineError::Other(format!(
+                            "stage {} at {}: {e}",
+                            self.names[s],
+                            p.label()
+                        ))
+                    })?;
                 match claimed {
                     Claimed::Ran => did = true,
                     Claimed::Fresh => {}
                     Claimed::Busy => return Ok((out, Some(j))),
                     Claimed::Held(h) => {
                         // its downstream stages wait for a later run
-                        note(format!(
+                        self.note(format!(
                             "stage {} at {}: held by {h}; not run here",
-                            names[s],
+                            self.names[s],
                             p.label()
                         ));
                         break;
                     }
                 }
             }
-            progress.inc(s, &p.label(), did);
+            self.count(s, &p.label(), did);
             out.push((s, did));
         }
         Ok((out, None))
-    };
-    // --threads N: one pool for the whole run (else rayon's global pool)
-    let pool = opts
-        .threads
-        .map(|n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| PipelineError::Other(format!("--threads {n}: {e}")))
-        })
-        .transpose()?;
-    // first the points no other process is running, then (waiting) the rest
-    let first: Vec<Result<Chain, PipelineError>> = in_pool(pool.as_ref(), || {
-        mine.par_iter().map(|p| chain(p, 0, false)).collect()
-    });
-    let mut later = Vec::new();
-    let mut done = Vec::new();
-    for (p, r) in mine.iter().zip(first) {
-        let (out, stopped) = r?;
-        done.extend(out);
-        if let Some(j) = stopped {
-            later.push((*p, j));
+    }
+
+    /// Run this run's sweep points in parallel: first the points no other
+    /// process is running, then (waiting for them) the rest.
+    pub fn run_points(&self) -> Result<(), PipelineError> {
+        let first: Vec<Result<(Reached, Option<usize>), PipelineError>> =
+            in_pool(self.pool.as_ref(), || {
+                self.mine
+                    .par_iter()
+                    .map(|&k| self.chain(k, 0, false))
+                    .collect()
+            });
+        let mut later = Vec::new();
+        for (&k, r) in self.mine.iter().zip(first) {
+            if let (_, Some(j)) = r? {
+                later.push((k, j));
+            }
         }
+        let second: Vec<Result<(Reached, Option<usize>), PipelineError>> =
+            in_pool(self.pool.as_ref(), || {
+                later
+                    .par_iter()
+                    .map(|&(k, j)| self.chain(k, j, true))
+                    .collect()
+            });
+        for r in second {
+            r?;
+        }
+        Ok(())
     }
-    let second: Vec<Result<Chain, PipelineError>> = in_pool(pool.as_ref(), || {
-        later.par_iter().map(|&(p, j)| chain(p, j, true)).collect()
-    });
-    for r in second {
-        done.extend(r?.0);
+
+    /// Count this run's points whose every PerPoint instance is fresh (as
+    /// fresh), and return the positions of the others, in sweep order: the
+    /// points a dealer hands out.
+    pub fn pending(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for &k in &self.mine {
+            let busy = self
+                .per_point
+                .iter()
+                .any(|&s| self.todo[self.plan.first[s].expect("PerPoint") + k]);
+            if busy {
+                out.push(k);
+            } else {
+                let label = self.plan.points[k].label();
+                for &s in &self.per_point {
+                    self.count(s, &label, false);
+                }
+            }
+        }
+        out
     }
-    for (s, did) in done {
-        if did {
-            ran[s] += 1;
-        } else {
-            fresh[s] += 1;
+
+    /// Run the points `dealer` hands out, on `threads` worker threads, until
+    /// it has none left. The first error stops this process's dealing (and
+    /// tells the dealer); the points already under way finish.
+    pub fn run_dealt(&self, dealer: &dyn Dealer, threads: usize) -> Result<(), PipelineError> {
+        let failed: Mutex<Option<PipelineError>> = Mutex::new(None);
+        let worker = || {
+            let mut finished: Option<(usize, Reached)> = None;
+            loop {
+                let handed = finished.as_ref().map(|(k, r)| (*k, r.as_slice()));
+                let Some(k) = dealer.next(handed) else {
+                    return;
+                };
+                // a dealt point is this process's alone: wait for any other
+                // process of this host that holds one of its instances
+                match self.chain(k, 0, true) {
+                    Ok((reached, _)) => finished = Some((k, reached)),
+                    Err(e) => {
+                        dealer.stop(&e.to_string());
+                        let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                        f.get_or_insert(e);
+                        return;
+                    }
+                }
+            }
+        };
+        in_pool(self.pool.as_ref(), || {
+            (0..threads.max(1)).into_par_iter().for_each(|_| worker())
+        });
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
-    // The aggregate stages: never on a shard (unless --then-aggregate), and
-    // only once every point's instances are done, whoever ran them.
-    let aggregates: Vec<usize> = (0..plan.instances.len())
-        .filter(|&k| stages[plan.instances[k].stage].0.scope == Scope::Aggregate)
-        .collect();
-    let undone = || {
-        plan.instances
+    /// Count point `k`, run elsewhere (by another MPI rank), in this run's
+    /// progress and report: `reached` as [`Dealer::next`] got it.
+    pub fn count_remote(&self, k: usize, reached: &[(usize, bool)]) {
+        let label = self.plan.points[k].label();
+        for &(s, did) in reached {
+            if s < self.names.len() {
+                self.count(s, &label, did);
+            }
+        }
+    }
+
+    /// The stages across the sweep: never on a shard (unless
+    /// `then_aggregate`), and only once every point's instances are done,
+    /// whoever ran them.
+    pub fn run_aggregates(&self) -> Result<(), PipelineError> {
+        let plan = self.plan;
+        let stages = &plan.pipeline.stages;
+        let names = &self.names;
+        let aggregates: Vec<usize> = (0..plan.instances.len())
+            .filter(|&k| stages[plan.instances[k].stage].0.scope == Scope::Aggregate)
+            .collect();
+        let aggregate_names = || {
+            let mut v: Vec<&str> = aggregates
+                .iter()
+                .map(|&k| names[plan.instances[k].stage].as_str())
+                .collect();
+            v.dedup();
+            v.join(", ")
+        };
+        if aggregates.is_empty() {
+            return Ok(());
+        }
+        if let Some(sh) = self.opts.shard
+            && !self.opts.then_aggregate
+        {
+            self.note(format!(
+                "shard {sh}: the stages across the sweep ({}) are left to a plain `neurodyn run` or to `--then-aggregate`",
+                aggregate_names()
+            ));
+            return Ok(());
+        }
+        let undone: BTreeSet<String> = plan
+            .instances
             .iter()
             .filter(|i| i.point.is_some() && plan.status(i) != Status::Fresh)
             .filter_map(|i| i.point.as_ref().map(Point::label))
-            .collect::<BTreeSet<String>>()
-    };
-    let aggregate_names = || {
-        let mut v: Vec<&str> = aggregates
-            .iter()
-            .map(|&k| names[plan.instances[k].stage].as_str())
             .collect();
-        v.dedup();
-        v.join(", ")
-    };
-    let run_aggregates = match opts.shard {
-        Some(sh) if !opts.then_aggregate => {
-            if !aggregates.is_empty() {
-                note(format!(
-                    "shard {sh}: the stages across the sweep ({}) are left to a plain `neurodyn run` or to `--then-aggregate`",
-                    aggregate_names()
-                ));
-            }
-            false
+        if !undone.is_empty() {
+            self.note(format!(
+                "the stages across the sweep ({}) did not run: {} of {} sweep points are not done yet (other shards or processes may be running them); run again once they are",
+                aggregate_names(),
+                undone.len(),
+                plan.points.len()
+            ));
+            return Ok(());
         }
-        _ if aggregates.is_empty() => false,
-        _ => {
-            let left = undone();
-            if !left.is_empty() {
-                note(format!(
-                    "the stages across the sweep ({}) did not run: {} of {} sweep points are not done yet (other shards or processes may be running them); run again once they are",
-                    aggregate_names(),
-                    left.len(),
-                    plan.points.len()
-                ));
-            }
-            left.is_empty()
-        }
-    };
-    for k in aggregates {
-        let inst = &plan.instances[k];
-        let s = inst.stage;
-        if !run_aggregates {
-            continue;
-        }
-        let mut did = false;
-        if todo[k] {
-            let forced = opts.force.iter().any(|f| f == &names[s]);
-            let claimed = in_pool(pool.as_ref(), || {
-                claim_and_run(plan, inst, forced, true, &notes)
-            })
-            .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
-            match claimed {
-                Claimed::Ran => did = true,
-                Claimed::Fresh => {}
-                Claimed::Held(h) => {
-                    note(format!("stage {}: held by {h}; not run here", names[s]));
-                    continue;
+        for k in aggregates {
+            let inst = &plan.instances[k];
+            let s = inst.stage;
+            let mut did = false;
+            if self.todo[k] {
+                let claimed = in_pool(self.pool.as_ref(), || {
+                    claim_and_run(plan, inst, self.forced(s), true, &self.notes)
+                })
+                .map_err(|e| PipelineError::Other(format!("stage {}: {e}", names[s])))?;
+                match claimed {
+                    Claimed::Ran => did = true,
+                    Claimed::Fresh => {}
+                    Claimed::Held(h) => {
+                        self.note(format!("stage {}: held by {h}; not run here", names[s]));
+                        continue;
+                    }
+                    // not returned when waiting
+                    Claimed::Busy => continue,
                 }
-                // not returned when waiting
-                Claimed::Busy => continue,
             }
+            self.count(s, "", did);
         }
-        if did {
-            ran[s] += 1;
-        } else {
-            fresh[s] += 1;
-        }
-        progress.inc(s, "", did);
+        Ok(())
     }
-    progress.finish();
-    Ok(RunReport {
-        stages: names
-            .into_iter()
-            .enumerate()
-            .map(|(s, n)| (n, ran[s], fresh[s]))
-            .collect(),
-        pruned,
-        elapsed_s: t0.elapsed().as_secs_f64(),
-        notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
-    })
+
+    /// End the progress display and report what the run did.
+    pub fn finish(self) -> RunReport {
+        self.progress.finish();
+        RunReport {
+            stages: self
+                .names
+                .into_iter()
+                .enumerate()
+                .map(|(s, n)| {
+                    (
+                        n,
+                        self.ran[s].load(Ordering::Relaxed),
+                        self.fresh[s].load(Ordering::Relaxed),
+                    )
+                })
+                .collect(),
+            pruned: self.pruned,
+            elapsed_s: self.t0.elapsed().as_secs_f64(),
+            notes: self.notes.into_inner().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
 }
