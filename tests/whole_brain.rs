@@ -217,6 +217,52 @@ fn results_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn shards_balanced_by_the_models_cost_give_one_process_bits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[pipeline]\nname = \"wbs\"\nseed = 9\n\
+         [sweep]\nmodel = [\"kuramoto\", \"fitzhugh_nagumo\"]\nk = [0.2]\nspeed = [10.0]\nseed = [0, 1, 2]\n{}",
+        whole_brain_stages("duration_ms = 100.0\ntransient_ms = 20.0\n", "")
+    );
+    let p = pipeline(&text);
+    let plan = Plan::new(&p, tmp.path());
+    let costs = plan
+        .point_costs()
+        .expect("the neural-mass kind estimates its cost");
+    // points: (kuramoto, fitzhugh_nagumo) x seed (0, 1, 2)
+    assert!(
+        costs[0] > 3.0 * costs[3] && costs[0] == costs[2],
+        "{costs:?}"
+    );
+    // longest first, each to the shard with less so far: kuramoto 0, 1, 2
+    // to shards 1, 2, 1, then every fitzhugh_nagumo point to shard 2
+    // (round robin would give shard 1 two kuramoto points and one more)
+    let one = runner::Shard { index: 1, count: 2 };
+    assert_eq!(one.points(6, Some(&costs)), vec![0, 2]);
+    for (i, n) in [(1, 2), (2, 4)] {
+        let r = runner::run(
+            &Plan::new(&p, &tmp.path().join("shards")),
+            &RunOptions {
+                threads: Some(1),
+                quiet: true,
+                shard: Some(runner::Shard { index: i, count: 2 }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(counts(&r, "simulate"), (n, 0));
+    }
+    run(&p, &tmp.path().join("shards"), Some(1), &[]);
+    run(&p, &tmp.path().join("one"), Some(2), &[]);
+    let a = all_tables(&tmp.path().join("shards/wbs"));
+    let b = all_tables(&tmp.path().join("one/wbs"));
+    assert_eq!(a.len(), b.len());
+    for (k, t) in &a {
+        assert!(b.get(k).is_some_and(|u| u.same_bits(t)), "{k} differs");
+    }
+}
+
+#[test]
 fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("small_target.csv");

@@ -44,8 +44,9 @@ enum Command {
         /// No progress output.
         #[arg(long, short)]
         quiet: bool,
-        /// Run only shard I of K of the sweep points (I = 1..K; round robin
-        /// over the sweep), e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
+        /// Run only shard I of K of the sweep points (I = 1..K; balanced by
+        /// the points' expected work where a stage estimates it, else round
+        /// robin), e.g. `--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`.
         /// Stages across the sweep are left to a later plain run.
         #[arg(long, value_name = "I/K", value_parser = runner::Shard::parse)]
         shard: Option<runner::Shard>,

@@ -522,6 +522,7 @@ pub fn compose(
                 doc: e.kind.doc,
                 check: e.kind.check,
                 run: e.kind.run,
+                cost: e.kind.cost,
             },
             params,
         ));

@@ -166,10 +166,12 @@ impl Pipeline {
             }
             pts = next;
         }
+        // equal canonical points run once (a hash set: linear in the points)
+        let mut seen = std::collections::HashSet::with_capacity(pts.len());
         let mut out: Vec<Point> = Vec::with_capacity(pts.len());
         for p in pts {
             let p = self.study.canonical_point(p);
-            if !out.contains(&p) {
+            if seen.insert(p.label()) {
                 out.push(p);
             }
         }

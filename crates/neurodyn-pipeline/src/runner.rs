@@ -250,6 +250,28 @@ impl<'p> Plan<'p> {
         }
     }
 
+    /// The expected work of each sweep point, summed over the PerPoint
+    /// stages that estimate theirs (`StageDef::cost`; the others count the
+    /// same at every point); None when no stage does.
+    pub fn point_costs(&self) -> Option<Vec<f64>> {
+        let estimates: Vec<fn(&Point) -> f64> = self
+            .pipeline
+            .stages
+            .iter()
+            .filter(|(d, _)| d.scope == Scope::PerPoint)
+            .filter_map(|(d, _)| d.cost)
+            .collect();
+        if estimates.is_empty() {
+            return None;
+        }
+        Some(
+            self.points
+                .iter()
+                .map(|p| estimates.iter().map(|f| f(p)).sum())
+                .collect(),
+        )
+    }
+
     /// The instance of PerPoint stage `stage` at the `k`-th sweep point.
     pub fn at_point(&self, stage: usize, k: usize) -> &Instance {
         let i = self.first[stage].expect("a PerPoint stage") + k;
@@ -454,9 +476,11 @@ pub struct RunOptions {
     pub then_aggregate: bool,
 }
 
-/// Shard `index` (1-based) of `count`: the sweep points whose position in
-/// the sweep is `index − 1` modulo `count` (round robin: the split depends
-/// on the sweep only, never on timing).
+/// Shard `index` (1-based) of `count` of the sweep points. The split
+/// depends on the sweep only, never on timing: round robin over the sweep
+/// (the points at positions `index − 1` modulo `count`), or, where a stage
+/// estimates the work of its points ([`Plan::point_costs`]), balanced by
+/// that estimate ([`Shard::points`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// 1, …, count.
@@ -489,9 +513,33 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    /// Whether the point at position `k` of the sweep is this shard's.
-    pub fn owns(&self, k: usize) -> bool {
-        k % self.count == self.index - 1
+    /// The positions in the sweep of this shard's points, in sweep order,
+    /// of `n` points. Without `costs`, round robin. With them, the longest
+    /// processing time rule: points in order of cost, largest first (ties:
+    /// sweep order), each to the shard with the least cost so far (ties:
+    /// the lowest shard), so no shard exceeds the average by more than its
+    /// largest point. Equal costs give round robin.
+    pub fn points(&self, n: usize, costs: Option<&[f64]>) -> Vec<usize> {
+        let Some(costs) = costs else {
+            return (0..n)
+                .filter(|k| k % self.count == self.index - 1)
+                .collect();
+        };
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
+        let mut load = vec![0.0f64; self.count];
+        let mut mine = Vec::new();
+        for k in order {
+            let s = (0..self.count)
+                .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+                .expect("count >= 1");
+            load[s] += costs[k];
+            if s == self.index - 1 {
+                mine.push(k);
+            }
+        }
+        mine.sort_unstable();
+        mine
     }
 }
 
@@ -613,6 +661,8 @@ pub struct Run<'a, 'p> {
     per_point: Vec<usize>,
     /// Positions in the sweep of this run's points (its shard's, or all).
     mine: Vec<usize>,
+    /// Expected work per sweep point, where stages estimate it.
+    costs: Option<Vec<f64>>,
     progress: Progress,
     ran: Vec<AtomicUsize>,
     fresh: Vec<AtomicUsize>,
@@ -662,9 +712,11 @@ impl<'a, 'p> Run<'a, 'p> {
             .iter()
             .map(|i| opts.force.contains(&names[i.stage]) || plan.status(i) != Status::Fresh)
             .collect();
-        let mine: Vec<usize> = (0..plan.points.len())
-            .filter(|&k| opts.shard.is_none_or(|sh| sh.owns(k)))
-            .collect();
+        let costs = plan.point_costs();
+        let mine: Vec<usize> = match opts.shard {
+            Some(sh) => sh.points(plan.points.len(), costs.as_deref()),
+            None => (0..plan.points.len()).collect(),
+        };
         // a shard counts its own points: one instance each per PerPoint stage
         let totals: Vec<u64> = (0..stages.len())
             .map(|s| match stages[s].0.scope {
@@ -694,6 +746,7 @@ impl<'a, 'p> Run<'a, 'p> {
             names,
             todo,
             mine,
+            costs,
             progress,
             notes: Mutex::new(Vec::new()),
             pool,
@@ -793,8 +846,10 @@ impl<'a, 'p> Run<'a, 'p> {
     }
 
     /// Count this run's points whose every PerPoint instance is fresh (as
-    /// fresh), and return the positions of the others, in sweep order: the
-    /// points a dealer hands out.
+    /// fresh), and return the positions of the others: the points a dealer
+    /// hands out, largest expected work first where stages estimate it
+    /// (ties and otherwise: sweep order), so that the last points dealt are
+    /// short ones.
     pub fn pending(&self) -> Vec<usize> {
         let mut out = Vec::new();
         for &k in &self.mine {
@@ -810,6 +865,9 @@ impl<'a, 'p> Run<'a, 'p> {
                     self.count(s, &label, false);
                 }
             }
+        }
+        if let Some(c) = &self.costs {
+            out.sort_by(|&a, &b| c[b].total_cmp(&c[a]).then(a.cmp(&b)));
         }
         out
     }
@@ -948,6 +1006,79 @@ impl<'a, 'p> Run<'a, 'p> {
             pruned: self.pruned,
             elapsed_s: self.t0.elapsed().as_secs_f64(),
             notes: self.notes.into_inner().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    fn split(n: usize, k: usize, costs: Option<&[f64]>) -> Vec<Vec<usize>> {
+        (1..=k)
+            .map(|index| Shard { index, count: k }.points(n, costs))
+            .collect()
+    }
+
+    /// Every point is in exactly one shard.
+    fn assert_partition(shards: &[Vec<usize>], n: usize) {
+        let mut all: Vec<usize> = shards.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn without_or_with_equal_costs_shards_are_round_robin() {
+        for (n, k) in [(0, 3), (1, 3), (7, 3), (12, 4), (5, 5), (3, 8)] {
+            let rr = split(n, k, None);
+            assert_partition(&rr, n);
+            for (i, s) in rr.iter().enumerate() {
+                assert!(s.iter().all(|p| p % k == i), "{n} {k}: {rr:?}");
+            }
+            assert_eq!(
+                split(n, k, Some(&vec![2.5; n])),
+                rr,
+                "{n} points, {k} shards"
+            );
+        }
+    }
+
+    #[test]
+    fn costed_shards_are_within_the_largest_point_of_the_average() {
+        // 7 node models' relative costs, each over 6 other points
+        let model = [0.58, 0.61, 1.0, 0.99, 1.61, 1.75, 1.91];
+        let costs: Vec<f64> = model
+            .iter()
+            .flat_map(|&c| std::iter::repeat_n(c, 6))
+            .collect();
+        let total: f64 = costs.iter().sum();
+        for k in [2, 3, 4, 8] {
+            let shards = split(costs.len(), k, Some(&costs));
+            assert_partition(&shards, costs.len());
+            let loads: Vec<f64> = shards
+                .iter()
+                .map(|s| s.iter().map(|&p| costs[p]).sum())
+                .collect();
+            // the longest-processing-time bound: no shard above average +
+            // largest point
+            for l in &loads {
+                assert!(*l <= total / k as f64 + 1.91 + 1e-12, "{k}: {loads:?}");
+            }
+            // and the spread of the loads is never wider than round robin's
+            let rr: Vec<f64> = split(costs.len(), k, None)
+                .iter()
+                .map(|s| s.iter().map(|&p| costs[p]).sum())
+                .collect();
+            let spread = |v: &[f64]| {
+                v.iter().cloned().fold(f64::MIN, f64::max)
+                    - v.iter().cloned().fold(f64::MAX, f64::min)
+            };
+            assert!(
+                spread(&loads) <= spread(&rr) + 1e-12,
+                "{k}: {loads:?} vs {rr:?}"
+            );
+            // the same split every time
+            assert_eq!(split(costs.len(), k, Some(&costs)), shards);
         }
     }
 }

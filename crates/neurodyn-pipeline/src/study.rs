@@ -338,6 +338,9 @@ pub struct StageDef {
     pub check: fn(&Params) -> Result<(), (&'static str, String)>,
     /// The computation.
     pub run: fn(&StageContext) -> Result<Vec<OutputFile>, PipelineError>,
+    /// Expected work at a sweep point, relative to the other points (None:
+    /// the same everywhere); see `StageKind::cost`.
+    pub cost: Option<fn(&Point) -> f64>,
 }
 
 /// A study: the science behind a pipeline file.

@@ -133,6 +133,10 @@ pub struct StageKind {
     /// most): a kind may null an axis that does not apply there (a pure QIF
     /// network has no reset potential); equal points then run once.
     pub canonical: fn(Point) -> Point,
+    /// The expected work of an instance at a sweep point, relative to the
+    /// kind's other points (None: the same at every point). Shards and MPI
+    /// dealing balance by it; it never changes what is computed.
+    pub cost: Option<fn(&Point) -> f64>,
 }
 
 /// A sweep point as it is (the [`StageKind::canonical`] of most kinds).

@@ -47,6 +47,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run: simulate,
     canonical: same_point,
+    cost: None,
 };
 
 /// Models, in the study's order.

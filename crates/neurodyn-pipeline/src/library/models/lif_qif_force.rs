@@ -41,6 +41,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run: simulate,
     canonical: canonical_point,
+    cost: None,
 };
 
 const VARIABLES: &[&str] = &["r", "input", "spikes", "weights"];

@@ -52,6 +52,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run: simulate,
     canonical: same_point,
+    cost: Some(model_cost),
 };
 
 /// Node models on the `model` axis.
@@ -64,6 +65,31 @@ pub const MODEL_NAMES: &[&str] = &[
     "mpr",
     "fitzhugh_nagumo",
 ];
+
+/// Relative work of a point, by its node model (Hopf = 1): seconds of
+/// `simulate` for 2 s of the example connectome at dt 0.1 ms, one thread,
+/// medians of 3 seeds, measured on the 2-core development machine
+/// (fitzhugh_nagumo 0.066, mpr 0.070, hopf 0.114, wong_wang 0.113,
+/// jansen_rit 0.184, wilson_cowan 0.199, kuramoto 0.218). Only shards and
+/// MPI dealing use it, to balance their work.
+fn model_cost(p: &crate::study::Point) -> f64 {
+    let model =
+        p.0.iter()
+            .find(|(k, _)| *k == "model")
+            .and_then(|(_, v)| match v {
+                crate::study::AxisValue::Choice(c) => Some(*c),
+                _ => None,
+            });
+    match model {
+        Some("fitzhugh_nagumo") => 0.58,
+        Some("mpr") => 0.61,
+        Some("wong_wang") => 0.99,
+        Some("jansen_rit") => 1.61,
+        Some("wilson_cowan") => 1.75,
+        Some("kuramoto") => 1.91,
+        _ => 1.0,
+    }
+}
 
 /// The bundled example connectome (TVB zip), see `data/whole-brain/README.md`.
 pub const EXAMPLE_CONNECTOME: &[u8] =

@@ -35,6 +35,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run,
     canonical: same_point,
+    cost: None,
 };
 
 fn axes() -> Vec<AxisDef> {

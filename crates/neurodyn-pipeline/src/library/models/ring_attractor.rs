@@ -39,6 +39,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run: simulate,
     canonical: same_point,
+    cost: None,
 };
 
 /// Serotonin conditions, in the study's order (the figures' x positions).

@@ -30,6 +30,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<Params>,
     run,
     canonical: same_point,
+    cost: None,
 };
 
 fn params() -> Vec<ParamDef> {

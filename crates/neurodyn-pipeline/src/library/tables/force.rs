@@ -47,6 +47,7 @@ pub const KIND: StageKind = StageKind {
     check: check_typed::<NoParams>,
     run,
     canonical: same_point,
+    cost: None,
 };
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
