@@ -137,14 +137,21 @@ pub fn main(args: &[String]) -> Result<()> {
         "branching-avalanches",
         "whole-brain",
         "memory",
+        "scale-out",
         "criterion",
     ];
     if let Some(bad) = picked.iter().find(|p| !known.contains(p)) {
         bail!("unknown bench section {bad:?}: one of {}", known.join(", "));
     }
     let want = |s: &str| picked.is_empty() || picked.contains(&s);
+    // with MPI where it can be built (the scale-out section needs it; the
+    // binary runs alike without a launcher)
+    let mpi = want("scale-out") && crate::with_mpi();
     let mut b = cargo();
     b.args(["build", "--release", "--package", "neurodyn-cli"]);
+    if mpi {
+        b.args(["--features", "mpi"]);
+    }
     run(b)?;
     let bin = root().join("target/release/neurodyn");
     let bin = bin.to_str().context("utf-8 path")?;
@@ -518,6 +525,9 @@ pub fn main(args: &[String]) -> Result<()> {
             report(&format!("{steps} steps ({} s simulated)", steps / 1000), &m);
         }
     }
+    if want("scale-out") {
+        scale_out(&py, bin, &out, mpi, if quick { 1 } else { 3 })?;
+    }
     std::fs::remove_dir_all(&tmp).ok();
 
     if !quick && want("criterion") {
@@ -535,5 +545,129 @@ pub fn main(args: &[String]) -> Result<()> {
         ]);
         run(c)?;
     }
+    Ok(())
+}
+
+/// Wall time of the rnn-chaos sweep (every stage) run as one process at 1
+/// and 2 threads, as 2 shards at once (one thread each, the last to finish
+/// aggregates), and under `mpirun -np R` for R in `NEURODYN_BENCH_RANKS`
+/// (default 1,2): `rounds` rounds, each running every variant once in the
+/// same order (paired), into a fresh folder; medians, and parallel
+/// efficiency T(1 rank) / (R T(R ranks)).
+fn scale_out(py: &Path, bin: &str, out: &Path, mpi: bool, rounds: usize) -> Result<()> {
+    println!("== scale-out: rnn-chaos, full default sweep, {rounds} paired rounds, medians ==");
+    let ranks: Vec<usize> = std::env::var("NEURODYN_BENCH_RANKS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .map(|r| {
+            r.trim()
+                .parse()
+                .context("NEURODYN_BENCH_RANKS: whole numbers")
+        })
+        .collect::<Result<_>>()?;
+    if !mpi {
+        println!("(MPI rows skipped: no mpirun with libclang to build neurodyn's `mpi` feature)");
+    }
+    let dir = |name: &str| out.join(format!("scale-{name}"));
+    let out_of = |name: &str| dir(name).to_string_lossy().into_owned();
+    let mut variants: Vec<(String, Vec<String>)> = Vec::new();
+    for t in [1, 2] {
+        variants.push((
+            format!("one process, --threads {t}"),
+            vec![
+                bin.into(),
+                "run".into(),
+                "pipelines/rnn-chaos.toml".into(),
+                "--quiet".into(),
+                "--threads".into(),
+                t.to_string(),
+                "--out".into(),
+                out_of(&format!("t{t}")),
+            ],
+        ));
+    }
+    let shard = |i: usize| {
+        format!(
+            "{bin} run pipelines/rnn-chaos.toml --quiet --threads 1 --shard {i}/2 --then-aggregate --out {} > /dev/null",
+            out_of("shards")
+        )
+    };
+    variants.push((
+        "2 shards at once, --threads 1 each".into(),
+        vec![
+            "bash".into(),
+            "-c".into(),
+            format!("{} & {} & wait", shard(1), shard(2)),
+        ],
+    ));
+    if mpi {
+        for &r in &ranks {
+            variants.push((
+                format!("mpirun -np {r} (1 thread per rank)"),
+                vec![
+                    "mpirun".into(),
+                    "--allow-run-as-root".into(),
+                    "--oversubscribe".into(),
+                    "-np".into(),
+                    r.to_string(),
+                    bin.into(),
+                    "run".into(),
+                    "pipelines/rnn-chaos.toml".into(),
+                    "--quiet".into(),
+                    "--out".into(),
+                    out_of(&format!("np{r}")),
+                ],
+            ));
+        }
+    }
+    let mut walls: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut peaks: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for _ in 0..rounds {
+        for (v, (_, cmd)) in variants.iter().enumerate() {
+            // every variant computes the whole sweep
+            for d in ["t1", "t2", "shards"]
+                .iter()
+                .map(|d| d.to_string())
+                .chain(ranks.iter().map(|r| format!("np{r}")))
+            {
+                std::fs::remove_dir_all(dir(&d)).ok();
+            }
+            let args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+            let m = measure(py, &args, &[])?;
+            walls[v].push(m.wall_s);
+            peaks[v].push(m.max_rss_mb);
+        }
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let one_rank = variants
+        .iter()
+        .position(|(n, _)| n.starts_with("mpirun -np 1 "));
+    for (v, (name, _)) in variants.iter().enumerate() {
+        let w = median(&walls[v]);
+        let runs: Vec<String> = walls[v].iter().map(|x| format!("{x:.2}")).collect();
+        let mut line = format!(
+            "{name:<40} wall {w:>7.2} s (runs {})  peak of one process {:>6.1} MB",
+            runs.join(", "),
+            median(&peaks[v])
+        );
+        if let (Some(r), Some(o)) = (
+            name.strip_prefix("mpirun -np ")
+                .and_then(|t| t.split(' ').next())
+                .and_then(|t| t.parse::<f64>().ok()),
+            one_rank,
+        ) {
+            let e = median(&walls[o]) / (r * w);
+            line.push_str(&format!("  efficiency {:.0} %", 100.0 * e));
+        }
+        println!("{line}");
+    }
+    println!(
+        "({} cores here; more ranks than cores share them)",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     Ok(())
 }

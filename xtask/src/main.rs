@@ -9,7 +9,7 @@
 //!   build turns on neurodyn-cli's `mpi` feature, which adds the MPI tests.
 //! - `cargo xtask bench [--quick] [SECTION…]`: the side-by-side speed comparisons
 //!   (sections: rnn-chaos, force-motifs, ring-attractor, branching-avalanches,
-//!   whole-brain, memory, criterion; default all).
+//!   whole-brain, memory, scale-out, criterion; default all).
 //! - `cargo xtask tidy`: layering rules of the workspace.
 
 mod bench;
@@ -63,7 +63,7 @@ fn clippy_driver() -> Result<PathBuf> {
 /// Whether to build neurodyn-cli with its `mpi` feature: CI asks for it
 /// (`NEURODYN_REQUIRE_MPI=1`); elsewhere, where an MPI launcher and the
 /// libclang that rsmpi's bindgen needs are both installed.
-fn with_mpi() -> bool {
+pub(crate) fn with_mpi() -> bool {
     if std::env::var_os("NEURODYN_REQUIRE_MPI").is_some_and(|v| v == "1") {
         return true;
     }
