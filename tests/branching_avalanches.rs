@@ -46,9 +46,9 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     let dir = out.join("ba");
     neurodyn_tests::check_documented_columns("branching-avalanches", &dir, 5);
     for f in [
-        "simulate/activity/model=layered/sigma=0.7/seed=0/activity.parquet",
-        "simulate/cells/model=layered/sigma=1.0/seed=0/cells.parquet",
-        "analyse/avalanches/model=poisson/sigma=1.0/seed=0/avalanches.parquet",
+        "simulate/activity/model_layered/sigma_0.7/seed_0/activity.parquet",
+        "simulate/cells/model_layered/sigma_1.0/seed_0/cells.parquet",
+        "analyse/avalanches/model_poisson/sigma_1.0/seed_0/avalanches.parquet",
         "tables/avalanches.parquet",
         "tables/powerlaw.parquet",
         "tables/branching_ratio.parquet",

@@ -43,10 +43,10 @@ fn rate_rnn_analyses_agree_with_direct_computations() {
     assert_eq!(counts(&r, "plot"), (1, 0));
     let mut pr_by_g = Vec::new();
     for part in [
-        "g=0.5/seed=0",
-        "g=0.5/seed=1",
-        "g=3.0/seed=0",
-        "g=3.0/seed=1",
+        "g_0.5/seed_0",
+        "g_0.5/seed_1",
+        "g_3.0/seed_0",
+        "g_3.0/seed_1",
     ] {
         let (m, n, x) = matrix(&point_file(out, "sim", "activity", part));
         // transient 100 ms, 600 ms at 2 ms: samples at 102, 104, ..., 600
@@ -129,16 +129,17 @@ fn rate_rnn_analyses_agree_with_direct_computations() {
         ("spectra", SPECTRA),
         ("spectra", PEAKS),
     ] {
-        let f = point_file(out, stage, kind.name, "g=3.0/seed=1");
-        let want: Vec<(String, String)> = kind
-            .columns
+        let f = point_file(out, stage, kind.name, "g_3.0/seed_1");
+        // the sweep keys first, then the kind's columns
+        let want: Vec<(String, String)> = [("g", "f64"), ("seed", "i64")]
             .iter()
-            .map(|c| {
+            .map(|(k, t)| (k.to_string(), t.to_string()))
+            .chain(kind.columns.iter().map(|c| {
                 (
                     c.name.to_string(),
                     neurodyn_tests::type_word(c.ty).to_string(),
                 )
-            })
+            }))
             .collect();
         assert_eq!(neurodyn_io::read_schema(&f).unwrap(), want, "{}", kind.name);
     }
@@ -182,7 +183,7 @@ fn ring_spikes_give_avalanches_and_branching_ratios() {
         [stages.br]\nkind = \"branching-ratio\"\ninputs = [\"sim.spikes\"]\nbin_ms = 0.5\ntransient_ms = 50.0\nk_max = 10\n";
     let dir = tempfile::tempdir().unwrap();
     run(&pipeline(text), dir.path(), None, &[]);
-    let part = "parameter_set=original/condition=normal/seed=0";
+    let part = "parameter_set_original/condition_normal/seed_0";
     let f = |stage: &str, table: &str| {
         dir.path()
             .join("rc")

@@ -18,10 +18,10 @@ fn runs_end_to_end_with_one_pure_qif_point_then_reruns_only_the_analysis() {
     let dir = out.join("fm");
     neurodyn_tests::check_documented_columns("force-motifs", &dir, 5);
     for f in [
-        "simulate/activity/pqif=0.5/v_reset=-12.3/seed=0/activity.parquet",
-        "simulate/spikes/pqif=1.0/v_reset=__HIVE_DEFAULT_PARTITION__/seed=0/spikes.parquet",
-        "simulate/weights/pqif=0.5/v_reset=-17.0/seed=0/weights.parquet",
-        "analyse/motifs/pqif=0.5/v_reset=-17.0/seed=0/motifs.parquet",
+        "simulate/activity/pqif_0.5/v_reset_-12.3/seed_0/activity.parquet",
+        "simulate/spikes/pqif_1.0/v_reset_null/seed_0/spikes.parquet",
+        "simulate/weights/pqif_0.5/v_reset_-17.0/seed_0/weights.parquet",
+        "analyse/motifs/pqif_0.5/v_reset_-17.0/seed_0/motifs.parquet",
         "tables/motifs.parquet",
         "tables/dimensionality.parquet",
         "tables/training.parquet",
@@ -34,11 +34,11 @@ fn runs_end_to_end_with_one_pure_qif_point_then_reruns_only_the_analysis() {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
     let tables = all_tables(&dir);
-    let a = &tables["simulate/activity/pqif=0.5/v_reset=-12.3/seed=0/activity.parquet"];
+    let a = &tables["simulate/activity/pqif_0.5/v_reset_-12.3/seed_0/activity.parquet"];
     assert_eq!(a.rows(), 4 * 300 * 40);
-    let c = &tables["simulate/currents/pqif=0.5/v_reset=-12.3/seed=0/currents.parquet"];
+    let c = &tables["simulate/currents/pqif_0.5/v_reset_-12.3/seed_0/currents.parquet"];
     assert_eq!(c.rows(), 2 * 300 / 20);
-    let w = &tables["simulate/weights/pqif=0.5/v_reset=-12.3/seed=0/weights.parquet"];
+    let w = &tables["simulate/weights/pqif_0.5/v_reset_-12.3/seed_0/weights.parquet"];
     assert_eq!(w.rows() % 5, 0); // initial + after each of 4 loops
     let tr = &tables["tables/training.parquet"];
     assert_eq!(tr.rows(), 3 * 4);

@@ -1,13 +1,19 @@
 //! Interop: pandas (through pyarrow) reads every table of every study (numpy
 //! recomputes the whole-brain FC and fit), a whole stage folder as one table with the sweep keys as columns
-//! (a null key included), and the files' neurodyn metadata. Needs python3 with pandas and pyarrow; `.ci/run`
-//! installs them and sets NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
+//! (a null key included), and the files' neurodyn metadata. Every dataset and
+//! summary table of every study is also read by pandas, polars, DuckDB and
+//! pyarrow with no argument but the path, and each sweep key must come back
+//! with its own type (`interop_readers.py`). Needs python3 with pandas,
+//! pyarrow, polars and duckdb; `.ci/run` installs them and sets
+//! NEURODYN_REQUIRE_PYTHON=1 so that CI cannot skip.
 
 use std::process::Command;
 
 use neurodyn_tests::{pipeline, run, small_force_motifs, small_rnn_chaos};
 
-const CHECK: &str = r#"
+const CHECK: &str = concat!(
+    include_str!("interop_readers.py"),
+    r#"
 import sys, json
 import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
 root = sys.argv[1]
@@ -16,7 +22,6 @@ def expect(cond, msg):
         print("FAIL:", msg); sys.exit(1)
 
 # each table of a stage as one dataset, sweep keys as columns
-part = ds.partitioning(pa.schema([("g", pa.float64()), ("session", pa.int64())]), flavor="hive")
 for stage, table, cols in [
     ("simulate", "distance", {"trial": "uint32", "step": "uint32", "distance": "float64"}),
     ("simulate", "tangent", {"trial": "uint32", "step": "uint32", "log_stretch": "float64"}),
@@ -27,7 +32,7 @@ for stage, table, cols in [
     ("lyapunov", "divergence", {"step": "uint32", "n": "uint32", "ln_distance_sum": "float64", "ln_distance_sq_sum": "float64"}),
 ]:
     path = f"{root}/{stage}/{table}"
-    d = ds.dataset(path, format="parquet", partitioning=part)
+    d = ds.dataset(path, format="parquet")
     expect(len(d.files) == 4, f"{stage}/{table}: {len(d.files)} files")
     t = d.to_table().to_pandas()
     expect(set(t.columns) == set(cols) | {"g", "session"}, f"{stage}/{table}: columns {list(t.columns)}")
@@ -36,11 +41,11 @@ for stage, table, cols in [
         expect(str(t[c].dtype) == ty, f"{stage}/{table}.{c}: {t[c].dtype} != {ty}")
     expect(sorted(set(t["g"])) == [1.0, 12.0], f"{stage}: g values {sorted(set(t['g']))}")
     expect(sorted(set(t["session"])) == [1, 2], f"{stage}: sessions")
-    # plain pandas on the folder: one table, the keys as (categorical) columns
+    # plain pandas on the folder: one table, the keys typed
     p = pd.read_parquet(path)
     expect(len(p) == len(t) and set(p.columns) == set(t.columns), f"pandas {stage}/{table}: {p.shape}")
-    expect(sorted(float(x) for x in set(p["g"])) == [1.0, 12.0], f"pandas {stage}/{table}: g")
-    expect(sorted(int(x) for x in set(p["session"])) == [1, 2], f"pandas {stage}/{table}: session")
+    expect(sorted(set(p["g"])) == [1.0, 12.0], f"pandas {stage}/{table}: g")
+    expect(sorted(set(p["session"])) == [1, 2], f"pandas {stage}/{table}: session")
 expect(len(pd.read_parquet(f"{root}/simulate/distance")) == 2 * 2 * 4 * 300, "distance rows")
 
 # summary tables
@@ -62,22 +67,24 @@ for name, cols in {
     expect(md[b"neurodyn.pipeline"] == b"interop", f"{name}: metadata {md}")
 s = pd.read_parquet(f"{root}/tables/summary.parquet")
 expect(len(s) == 2, "summary rows")
-md = pq.read_metadata(f"{root}/simulate/distance/g=1.0/session=1/distance.parquet").metadata
+md = pq.read_metadata(f"{root}/simulate/distance/g_1.0/session_1/distance.parquet").metadata
 params = json.loads(md[b"neurodyn.params"])
 expect(params["n"] == 40 and params["model"] == "seed", f"params {params}")
 expect(md[b"neurodyn.stage"] == b"simulate", "stage metadata")
+check_readers(root, {"g": "float", "session": "int"})
 print("ok")
-"#;
+"#
+);
 
-const CHECK_FORCE: &str = r#"
+const CHECK_FORCE: &str = concat!(
+    include_str!("interop_readers.py"),
+    r#"
 import sys, json
 import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
 root = sys.argv[1]
 def expect(cond, msg):
     if not cond:
         print("FAIL:", msg); sys.exit(1)
-# v_reset is null (hive's __HIVE_DEFAULT_PARTITION__) for the pure QIF network
-part = ds.partitioning(pa.schema([("pqif", pa.float64()), ("v_reset", pa.float64()), ("seed", pa.int64())]), flavor="hive")
 u3 = {"loop": "uint32", "step": "uint32", "neuron": "uint32"}
 for stage, table, cols in [
     ("simulate", "activity", {**u3, "r": "float64", "input": "float64"}),
@@ -93,7 +100,7 @@ for stage, table, cols in [
                            "tau_con": "float64", "tau_chn": "float64"}),
     ("analyse", "dimensionality", {"loop": "int64", "samples": "uint32", "pr": "float64", "dpr": "float64"}),
 ]:
-    d = ds.dataset(f"{root}/{stage}/{table}", format="parquet", partitioning=part)
+    d = ds.dataset(f"{root}/{stage}/{table}", format="parquet")
     expect(len(d.files) == 3, f"{stage}/{table}: {len(d.files)} files")
     t = d.to_table().to_pandas()
     expect(set(t.columns) == set(cols) | {"pqif", "v_reset", "seed"}, f"{stage}/{table}: columns {list(t.columns)}")
@@ -111,19 +118,23 @@ for name, extra in [("motifs", ["sigma2", "tau_rec", "tau_div", "tau_con", "tau_
     expect((t["v_reset"].isna() == (t["pqif"] == 1.0)).all(), f"{name}: null v_reset")
     md = pq.read_metadata(f"{root}/tables/{name}.parquet").metadata
     expect(md[b"neurodyn.pipeline"] == b"interop-fm", f"{name}: metadata")
-md = pq.read_metadata(f"{root}/simulate/activity/pqif=0.5/v_reset=-12.3/seed=0/activity.parquet").metadata
+md = pq.read_metadata(f"{root}/simulate/activity/pqif_0.5/v_reset_-12.3/seed_0/activity.parquet").metadata
 expect(json.loads(md[b"neurodyn.params"])["n"] == 40, "params")
+check_readers(root, {"pqif": "float", "v_reset": "float", "seed": "int"})
 print("ok")
-"#;
+"#
+);
 
-const CHECK_RING: &str = r#"
+const CHECK_RING: &str = concat!(
+    include_str!("interop_readers.py"),
+    r#"
 import sys, json
 import pandas as pd, pyarrow.parquet as pq
 root = sys.argv[1]
 def expect(cond, msg):
     if not cond:
         print("FAIL:", msg); sys.exit(1)
-# string partition keys need no schema: pandas reads the stage folder directly
+# pandas reads the stage folder directly, the keys typed
 for stage, table, cols in [
     ("simulate", "spikes", {"step": "uint32", "neuron": "uint32"}),
     ("simulate", "traces", {"step": "uint32", "neuron": "uint32", "v_mv": "float64", "u_pa": "float64",
@@ -150,20 +161,23 @@ s = pd.read_parquet(f"{root}/tables/persistence_summary.parquet")
 expect(str(s["n_persisted"].dtype) == "uint32" and len(s) == 2, f"summary {s.dtypes}")
 f = pd.read_parquet(f"{root}/tables/fi_curves.parquet")
 expect(set(f["cell"]) == {"RS", "FS"} and str(f["current_pa"].dtype) == "float64", "fi_curves")
-md = pq.read_metadata(f"{root}/simulate/spikes/parameter_set=original/condition=normal/seed=0/spikes.parquet").metadata
+md = pq.read_metadata(f"{root}/simulate/spikes/parameter_set_original/condition_normal/seed_0/spikes.parquet").metadata
 expect(json.loads(md[b"neurodyn.units"])["step"] == "step", "units")
+check_readers(root, {"parameter_set": "str", "condition": "str", "seed": "int"})
 print("ok")
-"#;
+"#
+);
 
-const CHECK_BRANCHING: &str = r#"
+const CHECK_BRANCHING: &str = concat!(
+    include_str!("interop_readers.py"),
+    r#"
 import sys, json
 import pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
 root = sys.argv[1]
 def expect(cond, msg):
     if not cond:
         print("FAIL:", msg); sys.exit(1)
-part = ds.partitioning(pa.schema([("model", pa.string()), ("sigma", pa.float64()), ("seed", pa.int64())]), flavor="hive")
-a = ds.dataset(f"{root}/analyse/avalanches", partitioning=part).to_table().to_pandas()
+a = ds.dataset(f"{root}/analyse/avalanches").to_table().to_pandas()
 expect(set(a.columns) == {"start_bin", "size", "duration", "truncated", "model", "sigma", "seed"}, f"avalanches {list(a.columns)}")
 expect(str(a["size"].dtype) == "int64" and str(a["truncated"].dtype) == "bool" and str(a["sigma"].dtype) == "float64", f"{a.dtypes}")
 t = pd.read_parquet(f"{root}/tables/avalanches.parquet")
@@ -180,18 +194,21 @@ for name in ["crackling", "size_by_duration"]:
     expect(len(x) > 0 and str(x["sigma"].dtype) == "float64", name)
 md = pq.read_metadata(f"{root}/tables/powerlaw.parquet").metadata
 expect(md[b"neurodyn.pipeline"] == b"interop-ba", "metadata")
+check_readers(root, {"model": "str", "sigma": "float", "seed": "int"})
 print("ok")
-"#;
+"#
+);
 
-const CHECK_WHOLE_BRAIN: &str = r#"
+const CHECK_WHOLE_BRAIN: &str = concat!(
+    include_str!("interop_readers.py"),
+    r#"
 import sys
 import numpy as np, pandas as pd, pyarrow.parquet as pq, pyarrow.dataset as ds, pyarrow as pa
 root, target_csv = sys.argv[1], sys.argv[2]
 def expect(cond, msg):
     if not cond:
         print("FAIL:", msg); sys.exit(1)
-part = ds.partitioning(pa.schema([("model", pa.string()), ("k", pa.float64()), ("speed", pa.float64()), ("seed", pa.int64())]), flavor="hive")
-fc = ds.dataset(f"{root}/fc/fc", partitioning=part).to_table().to_pandas()
+fc = ds.dataset(f"{root}/fc/fc").to_table().to_pandas()
 expect(set(fc.columns) == {"i", "j", "r", "model", "k", "speed", "seed"}, f"fc {list(fc.columns)}")
 expect(str(fc["r"].dtype) == "float64" and str(fc["k"].dtype) == "float64", f"{fc.dtypes}")
 t = pd.read_parquet(f"{root}/tables/fc.parquet")
@@ -218,13 +235,15 @@ for key, a in act.groupby(["model", "k", "speed", "seed"]):
 expect(runs == 4, f"{runs} runs")
 md = pq.read_metadata(f"{root}/tables/fit.parquet").metadata
 expect(md[b"neurodyn.pipeline"] == b"interop-wb", "metadata")
+check_readers(root, {"model": "str", "k": "float", "speed": "float", "seed": "int"})
 print("ok")
-"#;
+"#
+);
 
 fn python() -> Option<String> {
     let py = std::env::var("NEURODYN_PYTHON").unwrap_or_else(|_| "python3".into());
     let ok = Command::new(&py)
-        .args(["-c", "import pandas, pyarrow"])
+        .args(["-c", "import pandas, pyarrow, polars, duckdb"])
         .output()
         .is_ok_and(|o| o.status.success());
     ok.then_some(py)
@@ -241,10 +260,10 @@ fn check_with_pandas_args(script: &str, dir: &std::path::Path, args: &[&str]) ->
     let Some(py) = python() else {
         assert!(
             std::env::var("NEURODYN_REQUIRE_PYTHON").is_err(),
-            "python3 with pandas and pyarrow is required here"
+            "python3 with pandas, pyarrow, polars and duckdb is required here"
         );
         eprintln!(
-            "skipped: no python3 with pandas and pyarrow (set NEURODYN_REQUIRE_PYTHON=1 to fail instead)"
+            "skipped: no python3 with pandas, pyarrow, polars and duckdb (set NEURODYN_REQUIRE_PYTHON=1 to fail instead)"
         );
         return false;
     };

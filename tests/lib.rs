@@ -175,6 +175,27 @@ pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
         .unwrap_or_else(|| panic!("no section `## {section}` in docs/tables.md"));
     let body = &docs[start + 4..];
     let body = &body[..body.find("\n## ").unwrap_or(body.len())];
+    // "Per sweep point (`g` float, `session` integer):": the key columns
+    // that every per-point file holds first, in this order
+    let mut keys: Vec<(String, String)> = Vec::new();
+    if let Some(i) = body.find("Per sweep point (") {
+        let para = &body[i..];
+        let para = &para[..para.find("\n\n").unwrap_or(para.len())];
+        let parts: Vec<&str> = para.split('`').collect();
+        // odd parts are inside backticks: a key is a name followed by its type
+        for k in (1..parts.len()).step_by(2) {
+            let name = parts[k];
+            let ty = match parts.get(k + 1).and_then(|a| a.split_whitespace().next()) {
+                Some(t) if t.starts_with("float") => "f64",
+                Some(t) if t.starts_with("integer") => "i64",
+                Some(t) if t.starts_with("string") => "string",
+                _ => continue,
+            };
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                keys.push((name.to_string(), ty.to_string()));
+            }
+        }
+    }
     let mut problems = Vec::new();
     let mut checked = 0;
     for block in body.split("\n### ").skip(1) {
@@ -232,12 +253,18 @@ pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
                 .filter(|p| p.is_file())
                 .collect()
         };
-        // rows without a type are sweep keys of the `tables/` version only
+        // rows without a type are sweep keys of the `tables/` version only;
+        // a per-point file holds the keys first, typed
         let per_point = path.contains("/…");
         let documented: Vec<(String, String)> = documented
             .into_iter()
             .filter(|(_, t)| !(per_point && t.is_empty()))
             .collect();
+        let documented: Vec<(String, String)> = if per_point {
+            keys.iter().cloned().chain(documented).collect()
+        } else {
+            documented
+        };
         for f in files {
             checked += 1;
             let actual = neurodyn_io::read_schema(&f).unwrap();

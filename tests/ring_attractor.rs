@@ -44,10 +44,10 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     let dir = out.join("ra");
     neurodyn_tests::check_documented_columns("ring-attractor", &dir, 5);
     for f in [
-        "simulate/spikes/parameter_set=original/condition=normal/seed=0/spikes.parquet",
-        "simulate/traces/parameter_set=original/condition=decreased/seed=0/traces.parquet",
-        "analyse/bump/parameter_set=original/condition=normal/seed=0/bump.parquet",
-        "analyse/rates/parameter_set=original/condition=normal/seed=0/rates.parquet",
+        "simulate/spikes/parameter_set_original/condition_normal/seed_0/spikes.parquet",
+        "simulate/traces/parameter_set_original/condition_decreased/seed_0/traces.parquet",
+        "analyse/bump/parameter_set_original/condition_normal/seed_0/bump.parquet",
+        "analyse/rates/parameter_set_original/condition_normal/seed_0/rates.parquet",
         "tables/persistence.parquet",
         "tables/persistence_summary.parquet",
         "tables/rates.parquet",
@@ -64,13 +64,13 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
     let tables = all_tables(&dir);
     // Spikes: steps within the run, neurons within the network, in step order.
     let spk =
-        &tables["simulate/spikes/parameter_set=original/condition=normal/seed=0/spikes.parquet"];
+        &tables["simulate/spikes/parameter_set_original/condition_normal/seed_0/spikes.parquet"];
     let steps = spk.u32s("step").unwrap();
     assert!(steps.windows(2).all(|w| w[0] <= w[1]) && *steps.last().unwrap() < 25_000);
     assert!(spk.u32s("neuron").unwrap().iter().all(|&k| k < 450));
     // Traces every 100 steps of the 5 default neurons.
     let tr =
-        &tables["simulate/traces/parameter_set=original/condition=decreased/seed=0/traces.parquet"];
+        &tables["simulate/traces/parameter_set_original/condition_decreased/seed_0/traces.parquet"];
     assert_eq!(tr.rows(), 5 * 250);
     // Persistence: one row per point, with its reason; at normal serotonin
     // the bump holds the stimulus angle, at decreased serotonin it runs away.

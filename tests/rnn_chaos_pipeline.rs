@@ -19,10 +19,10 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     let dir = out.join("rc");
     neurodyn_tests::check_documented_columns("rnn-chaos", &dir, 5);
     for f in [
-        "simulate/distance/g=1.0/session=1/distance.parquet",
-        "simulate/tangent/g=20.0/session=2/tangent.parquet",
-        "simulate/activity/g=20.0/session=2/activity.parquet",
-        "lyapunov/trials/g=1.0/session=2/trials.parquet",
+        "simulate/distance/g_1.0/session_1/distance.parquet",
+        "simulate/tangent/g_20.0/session_2/tangent.parquet",
+        "simulate/activity/g_20.0/session_2/activity.parquet",
+        "lyapunov/trials/g_1.0/session_2/trials.parquet",
         "tables/summary.parquet",
         "tables/trials.parquet",
         "tables/notebook.parquet",
@@ -35,9 +35,9 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
         assert!(dir.join(f).is_file(), "missing {f}");
     }
     let tables = all_tables(&dir);
-    let d = &tables["simulate/distance/g=1.0/session=1/distance.parquet"];
+    let d = &tables["simulate/distance/g_1.0/session_1/distance.parquet"];
     assert_eq!(d.rows(), 4 * 800);
-    let a = &tables["simulate/activity/g=20.0/session=1/activity.parquet"];
+    let a = &tables["simulate/activity/g_20.0/session_1/activity.parquet"];
     assert_eq!(a.rows(), 2 * 2 * 800 / 5); // trials x units x recorded steps
     let s = &tables["tables/summary.parquet"];
     assert_eq!(s.rows(), 2);
@@ -67,7 +67,7 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
 
     // file metadata names the pipeline, stage and parameters
     let kv = neurodyn_io::read_key_value_metadata(
-        &dir.join("simulate/distance/g=1.0/session=1/distance.parquet"),
+        &dir.join("simulate/distance/g_1.0/session_1/distance.parquet"),
     )
     .unwrap();
     assert_eq!(kv["neurodyn.pipeline"], "rc");
@@ -113,10 +113,10 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     assert_eq!(counts(&forced, "simulate"), (0, 4));
 
     // a deleted output makes its instance stale, and only it reruns
-    std::fs::remove_file(dir.join("simulate/tangent/g=20.0/session=1/tangent.parquet")).unwrap();
+    std::fs::remove_file(dir.join("simulate/tangent/g_20.0/session_1/tangent.parquet")).unwrap();
     let repaired = run(&p2, out, Some(2), &[]);
     assert_eq!(counts(&repaired, "simulate"), (1, 3));
-    let f = "simulate/tangent/g=20.0/session=1/tangent.parquet";
+    let f = "simulate/tangent/g_20.0/session_1/tangent.parquet";
     assert!(all_tables(&dir)[f].same_bits(&tables[f]));
 
     // shrinking the sweep prunes the partitions that left it
@@ -129,8 +129,8 @@ fn runs_end_to_end_then_reruns_only_what_changed() {
     ));
     let shrunk = run(&p3, out, Some(2), &[]);
     assert_eq!(counts(&shrunk, "simulate"), (0, 2));
-    assert!(!dir.join("simulate/distance/g=20.0").exists());
-    assert!(!dir.join("simulate/_instances/g=20.0").exists());
+    assert!(!dir.join("simulate/distance/g_20.0").exists());
+    assert!(!dir.join("simulate/_instances/g_20.0").exists());
     // the g=20.0 folders of simulate's 4 tables and lyapunov's 3, and of both manifest folders
     assert_eq!(shrunk.pruned, 9);
     assert_eq!(all_tables(&dir)["tables/summary.parquet"].rows(), 1);
@@ -275,7 +275,7 @@ fn the_seed_changes_the_networks() {
         Some(1),
         &[],
     );
-    let f = "simulate/distance/g=4.0/session=1/distance.parquet";
+    let f = "simulate/distance/g_4.0/session_1/distance.parquet";
     let a = &all_tables(&tmp.path().join("a/seeded"))[f];
     let b = &all_tables(&tmp.path().join("b/seeded"))[f];
     assert!(!a.same_bits(b));

@@ -20,6 +20,7 @@
 
 pub use neurodyn_atomic as atomic;
 pub mod connectome;
+mod footer;
 pub mod meta;
 mod read;
 mod recorder;
@@ -29,12 +30,13 @@ use std::path::Path;
 
 use neurodyn_core::Error;
 
+pub use footer::arrow_schema_metadata;
 pub use meta::FileMeta;
 pub use read::{
     Equal, for_each_batch, for_each_batch_where, read_key_value_metadata, read_params, read_schema,
     read_table,
 };
-pub use recorder::{Compression, ParquetRecorder, RecorderOptions, arrow_type};
+pub use recorder::{Compression, KeyValue, ParquetRecorder, RecorderOptions, SweepKey, arrow_type};
 
 /// A Parquet failure concerning `path`, as [`Error::Io`].
 fn parquet_io(path: &Path, e: parquet::errors::ParquetError) -> Error {

@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 use parquet::schema::types::ColumnPath;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt32Array};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray, UInt32Array, new_null_array,
+};
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field as ArrowField, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression as ParquetCompression, ZstdLevel};
-use parquet::file::metadata::KeyValue;
+use parquet::file::metadata::KeyValue as ParquetKeyValue;
 use parquet::file::properties::WriterProperties;
 
 use neurodyn_core::{
@@ -181,6 +183,50 @@ impl ColumnBuffer {
     }
 }
 
+/// The value of a sweep key, written into every row of a partitioned
+/// recorder's tables as a nullable column of its own type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyValue {
+    /// An integer axis (Arrow Int64); None: null at this point.
+    Int(Option<i64>),
+    /// A float axis (Float64).
+    Float(Option<f64>),
+    /// A choice axis (Utf8).
+    Str(Option<String>),
+}
+
+/// A sweep key: the column name and this point's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepKey {
+    /// Column name (the axis).
+    pub name: String,
+    /// Value at this point.
+    pub value: KeyValue,
+}
+
+impl SweepKey {
+    fn arrow_field(&self) -> ArrowField {
+        let ty = match self.value {
+            KeyValue::Int(_) => DataType::Int64,
+            KeyValue::Float(_) => DataType::Float64,
+            KeyValue::Str(_) => DataType::Utf8,
+        };
+        // nullable in every file, so that a dataset's files agree on the
+        // schema whether or not their point is null
+        ArrowField::new(&self.name, ty, true)
+    }
+
+    /// The column of `rows` copies of the value.
+    fn array(&self, rows: usize) -> ArrayRef {
+        match &self.value {
+            KeyValue::Int(Some(v)) => Arc::new(Int64Array::from(vec![*v; rows])),
+            KeyValue::Float(Some(v)) => Arc::new(Float64Array::from(vec![*v; rows])),
+            KeyValue::Str(Some(v)) => Arc::new(StringArray::from(vec![v.as_str(); rows])),
+            _ => new_null_array(self.arrow_field().data_type(), rows),
+        }
+    }
+}
+
 /// One declared table: its buffer and its open file.
 #[derive(Debug)]
 struct Table {
@@ -189,6 +235,8 @@ struct Table {
     /// Final path, `<dir>/<name>.parquet`.
     path: PathBuf,
     buffers: Vec<ColumnBuffer>,
+    /// Sweep keys written before the table's own columns.
+    keys: Vec<SweepKey>,
     /// Rows in `buffers`.
     buffered: usize,
     /// Rows appended in total.
@@ -204,10 +252,12 @@ impl Table {
         if self.buffered == 0 {
             return Ok(());
         }
+        let rows = self.buffered;
         let arrays = self
-            .buffers
-            .iter_mut()
-            .map(|b| b.take(capacity))
+            .keys
+            .iter()
+            .map(|k| Ok(k.array(rows)))
+            .chain(self.buffers.iter_mut().map(|b| b.take(capacity)))
             .collect::<Result<Vec<_>>>()?;
         self.buffered = 0;
         let batch = RecordBatch::try_new(Arc::clone(&self.arrow_schema), arrays)
@@ -270,6 +320,7 @@ enum State {
 pub struct ParquetRecorder {
     dir: PathBuf,
     partition: Option<PathBuf>,
+    keys: Vec<SweepKey>,
     meta: FileMeta,
     compression: ParquetCompression,
     row_group_rows: usize,
@@ -292,6 +343,7 @@ impl ParquetRecorder {
         Ok(ParquetRecorder {
             dir: dir.to_path_buf(),
             partition: None,
+            keys: Vec::new(),
             meta,
             compression,
             row_group_rows: opts.row_group_rows,
@@ -302,16 +354,21 @@ impl ParquetRecorder {
 
     /// A recorder writing each table as one partition of its own dataset:
     /// `<dir>/<table>/<partition>/<table>.parquet`, with `partition` a
-    /// hive path such as `g=4.0/session=1`. Reading `<dir>/<table>` as a
-    /// dataset gives that table across every partition.
+    /// relative path (one folder per sweep key), so that reading the table
+    /// folder as a dataset gives that table across every partition. Every
+    /// file holds the sweep `keys` as its first columns, typed (Int64,
+    /// Float64, Utf8, null where the point has none), so that a dataset
+    /// reader needs no partition scheme to get them.
     pub fn create_partitioned(
         dir: &Path,
         partition: &Path,
+        keys: Vec<SweepKey>,
         meta: FileMeta,
         opts: RecorderOptions,
     ) -> Result<Self> {
         let mut r = Self::create(dir, meta, opts)?;
         r.partition = Some(partition.to_path_buf());
+        r.keys = keys;
         Ok(r)
     }
 
@@ -366,7 +423,7 @@ impl ParquetRecorder {
             .meta
             .key_values(schema)
             .into_iter()
-            .map(|(k, v)| KeyValue::new(k, v))
+            .map(|(k, v)| ParquetKeyValue::new(k, v))
             .collect();
         let mut b = WriterProperties::builder()
             .set_compression(self.compression)
@@ -445,6 +502,12 @@ impl Recorder for ParquetRecorder {
             )));
         }
         for (i, f) in schema.fields.iter().enumerate() {
+            if self.keys.iter().any(|k| k.name == f.name) {
+                return Err(Error::Record(format!(
+                    "table `{}` has a column `{}`, which is also a sweep key",
+                    schema.name, f.name
+                )));
+            }
             if schema.fields[..i].iter().any(|g| g.name == f.name) {
                 return Err(Error::Record(format!(
                     "table `{}` has two columns named `{}`",
@@ -457,12 +520,22 @@ impl Recorder for ParquetRecorder {
             None => self.dir.join(file_name),
             Some(p) => self.dir.join(&schema.name).join(p).join(file_name),
         };
-        let arrow_schema = Arc::new(Schema::new(
-            schema
-                .fields
+        // the provenance also as the Arrow schema's metadata, where pyarrow
+        // and polars users look (`read_schema(f).metadata`)
+        let metadata: std::collections::HashMap<String, String> =
+            self.meta.key_values(&schema).into_iter().collect();
+        let arrow_schema = Arc::new(Schema::new_with_metadata(
+            self.keys
                 .iter()
-                .map(|f| ArrowField::new(&f.name, arrow_type(f.ty), false))
+                .map(SweepKey::arrow_field)
+                .chain(
+                    schema
+                        .fields
+                        .iter()
+                        .map(|f| ArrowField::new(&f.name, arrow_type(f.ty), false)),
+                )
                 .collect::<Vec<_>>(),
+            metadata,
         ));
         let props = self.writer_properties(&schema);
         let file = AtomicFile::create(&path)?;
@@ -478,6 +551,7 @@ impl Recorder for ParquetRecorder {
             arrow_schema,
             path,
             buffers,
+            keys: self.keys.clone(),
             buffered: 0,
             rows: 0,
             writer: Some(writer),

@@ -469,3 +469,117 @@ fn row_groups_whose_statistics_exclude_the_rows_are_not_read() {
     // a column the file lacks does not exclude anything
     assert_eq!(read(&[crate::Equal::F64("y", 1.0)]).len(), 1000);
 }
+
+#[test]
+fn a_partitioned_recorder_writes_the_sweep_keys_first_typed_and_nullable() {
+    use crate::{KeyValue, SweepKey};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = vec![
+        SweepKey {
+            name: "model".into(),
+            value: KeyValue::Str(Some("hopf".into())),
+        },
+        SweepKey {
+            name: "v_reset".into(),
+            value: KeyValue::Float(None),
+        },
+        SweepKey {
+            name: "seed".into(),
+            value: KeyValue::Int(Some(-3)),
+        },
+    ];
+    let part = Path::new("model_hopf/v_reset_null/seed_-3");
+    let mut rec =
+        ParquetRecorder::create_partitioned(dir.path(), part, keys, meta(), options(2)).unwrap();
+    let v = rec
+        .declare(TableSchema::new(
+            "v",
+            vec![Field::new("v_mv", ColumnType::F64, Some("mV"))],
+        ))
+        .unwrap();
+    // 5 rows over 3 row groups: every batch gets its key columns
+    rec.append(v, &[Column::F64(&[1.0, 2.0, 3.0, 4.0, 5.0])])
+        .unwrap();
+    // a column named like a key is refused
+    let clash = rec.declare(TableSchema::new(
+        "w",
+        vec![Field::new("seed", ColumnType::I64, None)],
+    ));
+    assert!(clash.unwrap_err().to_string().contains("also a sweep key"));
+    rec.finish().unwrap();
+    let path = dir.path().join("v").join(part).join("v.parquet");
+    let file = File::open(&path).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    use arrow::datatypes::DataType::*;
+    let schema = builder.schema().clone();
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().as_str(), f.data_type().clone(), f.is_nullable()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("model", Utf8, true),
+            ("v_reset", Float64, true),
+            ("seed", Int64, true),
+            ("v_mv", Float64, false),
+        ]
+    );
+    // the provenance is in the Arrow schema too
+    assert_eq!(schema.metadata()[KEY_STAGE], "simulate");
+    assert_eq!(schema.metadata()[KEY_UNITS], r#"{"v_mv":"mV"}"#);
+    let t = read_table(&path).unwrap();
+    assert_eq!(t.rows(), 5);
+    assert_eq!(
+        t.column("model").unwrap().as_str().unwrap(),
+        vec!["hopf"; 5]
+    );
+    assert!(
+        t.column("v_reset")
+            .unwrap()
+            .as_f64()
+            .unwrap()
+            .iter()
+            .all(|x| x.is_nan())
+    );
+    assert_eq!(t.column("seed").unwrap().as_i64().unwrap(), &[-3; 5]);
+    assert_eq!(
+        t.column("v_mv").unwrap().as_f64().unwrap(),
+        &[1.0, 2.0, 3.0, 4.0, 5.0]
+    );
+}
+
+#[test]
+fn rewriting_the_footer_keeps_the_data_and_adds_the_arrow_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = ParquetRecorder::create(dir.path(), meta(), options(3)).unwrap();
+    let t = rec.declare(all_types()).unwrap();
+    rec.append(
+        t,
+        &[
+            Column::U32(&[1, 2, 3, 4]),
+            Column::I64(&[-1, 0, 1, 2]),
+            Column::F64(&[0.5, f64::MAX, -0.0, 1e-300]),
+            Column::Bool(&[true, false, true, true]),
+            Column::Str(&["a", "bc", "", "d"]),
+        ],
+    )
+    .unwrap();
+    rec.finish().unwrap();
+    let path = dir.path().join("all.parquet");
+    let before = read_table(&path).unwrap();
+    let md = std::collections::HashMap::from([("neurodyn.test".to_string(), "42".to_string())]);
+    crate::arrow_schema_metadata(&path, &md).unwrap();
+    let after = read_table(&path).unwrap();
+    assert!(after.same_bits(&before));
+    let file = File::open(&path).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    assert_eq!(builder.schema().metadata()["neurodyn.test"], "42");
+    // the footer's other key-value entries stay
+    let kv = read_key_value_metadata(&path).unwrap();
+    assert_eq!(kv[KEY_PIPELINE], "lif_population");
+    assert_eq!(builder.metadata().num_row_groups(), 2);
+}

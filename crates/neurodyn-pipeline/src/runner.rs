@@ -40,7 +40,7 @@ pub struct Instance {
     pub point: Option<Point>,
     /// Output folder: the stage folder (PerPoint) or the pipeline folder (Aggregate).
     pub dir: PathBuf,
-    /// Hive partition of a PerPoint instance (`g=4.0/session=1`).
+    /// Partition of a PerPoint instance (`g_4.0/session_1`).
     pub partition: Option<PathBuf>,
     /// Manifest path.
     pub manifest: PathBuf,
@@ -203,7 +203,7 @@ impl<'p> Plan<'p> {
                         parts.push(&label);
                         parts.extend(inputs.iter().map(|i| i.fingerprint.as_str()));
                         let dir = pipeline_dir.join(def.name);
-                        let partition = p.hive_path();
+                        let partition = p.partition_path();
                         instances.push(Instance {
                             stage: si,
                             point: Some(p.clone()),
@@ -423,7 +423,7 @@ impl<'p> Plan<'p> {
                 let keep: BTreeSet<PathBuf> = self
                     .points
                     .iter()
-                    .map(|p| dataset.join(p.hive_path()))
+                    .map(|p| dataset.join(p.partition_path()))
                     .collect();
                 removed += prune_dir(&dataset, &keep)?;
             }

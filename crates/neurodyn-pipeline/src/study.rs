@@ -47,13 +47,13 @@ pub enum AxisValue {
     /// One of a choice axis' names.
     Choice(&'static str),
     /// No value: the axis does not apply at this point (a pure QIF network
-    /// has no reset potential). Written as hive's null partition
-    /// `__HIVE_DEFAULT_PARTITION__`, which pandas/pyarrow, polars and DuckDB
-    /// read as null.
+    /// has no reset potential). A null in the files' key column; `null` in
+    /// the partition folder's name.
     Null,
 }
 
-/// Hive's folder name for a null partition value.
+/// The canonical text of a null value, in seeds (kept from the hive layout
+/// the project first wrote, so that seeds, and data, do not change).
 pub const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 
 impl AxisValue {
@@ -100,11 +100,47 @@ impl AxisValue {
 pub struct Point(pub Vec<(&'static str, AxisValue)>);
 
 impl Point {
-    /// The hive-partition path `a=1/b=0.5`.
-    pub fn hive_path(&self) -> PathBuf {
+    /// The partition path `a_1/b_0.5` (`v_reset_null` for a null value):
+    /// one folder per sweep key, named without `=`, so that no dataset
+    /// reader takes the folders for hive partitions; the files hold the
+    /// keys as typed columns ([`Point::sweep_keys`]).
+    pub fn partition_path(&self) -> PathBuf {
         self.0
             .iter()
-            .map(|(k, v)| format!("{k}={}", v.canonical()))
+            .map(|(k, v)| match v {
+                AxisValue::Null => format!("{k}_null"),
+                v => format!("{k}_{}", v.canonical()),
+            })
+            .collect()
+    }
+
+    /// This point's sweep keys as typed columns of its files; a null value
+    /// takes the type of the axis' other values in `points` (Float64 when
+    /// it has none).
+    pub fn sweep_keys(&self, points: &[Point]) -> Vec<neurodyn_io::SweepKey> {
+        use neurodyn_io::KeyValue;
+        let typed = |v: AxisValue| match v {
+            AxisValue::Int(i) => Some(KeyValue::Int(Some(i))),
+            AxisValue::Float(f) => Some(KeyValue::Float(Some(f))),
+            AxisValue::Choice(c) => Some(KeyValue::Str(Some(c.to_string()))),
+            AxisValue::Null => None,
+        };
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| neurodyn_io::SweepKey {
+                name: k.to_string(),
+                value: typed(*v).unwrap_or_else(|| {
+                    match points
+                        .iter()
+                        .find_map(|p| p.0.get(i).and_then(|(_, w)| typed(*w)))
+                    {
+                        Some(KeyValue::Int(_)) => KeyValue::Int(None),
+                        Some(KeyValue::Str(_)) => KeyValue::Str(None),
+                        _ => KeyValue::Float(None),
+                    }
+                }),
+            })
             .collect()
     }
 
@@ -166,7 +202,7 @@ pub struct StageContext {
     /// goes to `<dir>/<table>/<partition>/<table>.parquet`) or the pipeline's
     /// output folder (Aggregate, which writes `tables/` and `figures/`).
     pub dir: PathBuf,
-    /// The hive partition of a PerPoint instance (`g=4.0/session=1`).
+    /// The partition of a PerPoint instance (`g_4.0/session_1`).
     pub partition: Option<PathBuf>,
     /// The pipeline's output folder `<out>/<pipeline>`.
     pub pipeline_dir: PathBuf,
@@ -300,7 +336,7 @@ impl StageContext {
         self.pipeline_dir
             .join(stage)
             .join(table)
-            .join(point.hive_path())
+            .join(point.partition_path())
             .join(format!("{table}.parquet"))
     }
 }
@@ -363,9 +399,11 @@ pub trait Study: Sync {
 /// A recorder for a PerPoint instance: one dataset folder per table.
 pub(crate) fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder, PipelineError> {
     let partition = ctx.partition.as_ref().expect("PerPoint");
+    let point = ctx.point.as_ref().expect("PerPoint");
     Ok(ParquetRecorder::create_partitioned(
         &ctx.dir,
         partition,
+        point.sweep_keys(&ctx.points),
         ctx.file_meta(seed),
         RecorderOptions::default(),
     )?)

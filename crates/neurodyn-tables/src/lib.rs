@@ -60,8 +60,8 @@ impl Dataset {
     }
 }
 
-/// A table of a PerPoint stage across the sweep (`<stage>/<table>/<k>=<v>/…`)
-/// as one lazy table, with the partition keys (`g=4.0/session=1/…`) as columns.
+/// A table of a PerPoint stage across the sweep (`<stage>/<table>/<k>_<v>/…`)
+/// as one lazy table; every file holds its sweep keys as columns.
 pub fn scan_stage(stage_dir: &Path, table: &str) -> Result<LazyFrame> {
     let pattern = stage_dir
         .join(table)
@@ -71,8 +71,9 @@ pub fn scan_stage(stage_dir: &Path, table: &str) -> Result<LazyFrame> {
         format!("{}", pattern.display())
     })?;
     let args = ScanArgsParquet {
+        // the keys are in the files, typed; the folder names are not hive's
         hive_options: HiveOptions {
-            enabled: Some(true),
+            enabled: Some(false),
             hive_start_idx: 0,
             schema: None,
             try_parse_dates: false,
@@ -120,6 +121,7 @@ pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u
     ctx(parquet_writer(file.file(), meta).finish(df), || {
         format!("writing {}", path.display())
     })?;
+    arrow_footer(file.temp_path(), meta)?;
     file.commit()
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     Ok(rows)
@@ -131,6 +133,14 @@ pub(crate) fn parquet_writer<W: std::io::Write>(w: W, meta: &FileMeta) -> Parque
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values(meta))))
+}
+
+/// The footer of a file polars wrote, made as the recorder writes its
+/// own: plain string types, and the provenance in the Arrow schema.
+pub(crate) fn arrow_footer(temp: &Path, meta: &FileMeta) -> Result<()> {
+    let metadata = key_values(meta).into_iter().collect();
+    neurodyn_io::arrow_schema_metadata(temp, &metadata)
+        .map_err(|e| TableError(format!("{}: {e}", temp.display())))
 }
 
 fn key_values(meta: &FileMeta) -> Vec<(String, String)> {

@@ -35,7 +35,7 @@ fn points_in_order(stage: &Path, name: &str) -> Result<Vec<(PathBuf, [String; 4]
             for e in std::fs::read_dir(&dir).map_err(|e| io(e, &dir))? {
                 let e = e.map_err(|e| io(e, &dir))?;
                 let file_name = e.file_name().to_string_lossy().to_string();
-                if let Some(v) = file_name.strip_prefix(&format!("{key}=")) {
+                if let Some(v) = file_name.strip_prefix(&format!("{key}_")) {
                     let mut vs = values.clone();
                     vs.push(v.to_string());
                     next.push((e.path(), vs));
@@ -299,6 +299,7 @@ fn concat_points(
     };
     crate::ctx(w.finish(), || format!("writing {}", path.display()))?;
     drop(w);
+    crate::arrow_footer(file.temp_path(), meta)?;
     file.commit().map_err(|e| io(&e))?;
     Ok(rows)
 }
