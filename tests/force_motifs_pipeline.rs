@@ -111,16 +111,20 @@ fn parquet_data_do_not_depend_on_the_thread_count() {
 /// One full-size network of the reference study (N = 200, 16 loops of 1000
 /// steps, training in loops 1-10): pqif = 0.5, v_reset = -12.3, seed 0 of
 /// the default pipeline (master seed 2024, as in pipelines/force-motifs.toml).
+/// The reference point (pqif 0.5, v_reset −12.3, master seed 2024) at the
+/// networks `seeds` (`0` or `0, 1, 2, 3`), with `noise` (extra
+/// `[stages.simulate]` keys; empty: the defaults).
 fn reference(
     noise: &str,
+    seeds: &str,
 ) -> std::collections::BTreeMap<String, neurodyn_core::record::MemoryTable> {
     let tmp = tempfile::tempdir().unwrap();
     let text = format!(
         "[pipeline]\nname = \"ref\"\nseed = 2024\n\
-         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [0]\n{}",
+         [sweep]\npqif = [0.5]\nv_reset = [-12.3]\nseed = [{seeds}]\n{}",
         neurodyn_tests::force_motifs_stages(
             &format!(
-                "noise_scaling = \"{noise}\"\n\
+                "{noise}\
                  [stages.simulate.record]\nvariables = [\"r\", \"weights\"]\n"
             ),
             ""
@@ -130,45 +134,83 @@ fn reference(
     all_tables(&tmp.path().join("ref/tables"))
 }
 
-fn at_loop(t: &neurodyn_core::record::MemoryTable, col: &str, l: i64) -> f64 {
+/// `col` at loop `l` of every network in `t`, by seed.
+fn at_loop_all(t: &neurodyn_core::record::MemoryTable, col: &str, l: i64) -> Vec<f64> {
     let loops = t.i64s("loop").unwrap();
     let v = t.column(col).unwrap().as_f64().unwrap();
     loops
         .iter()
         .zip(v)
-        .find(|(x, _)| **x == l)
+        .filter(|(x, _)| **x == l)
         .map(|(_, v)| *v)
-        .unwrap()
+        .collect()
 }
 
-#[test]
-fn trained_network_follows_two_frequencies_with_four_dimensions() {
-    // The reference study's noise level (its scaling: dt sigma xi per RK2 stage).
-    let t = reference("notebook");
+fn at_loop(t: &neurodyn_core::record::MemoryTable, col: &str, l: i64) -> f64 {
+    let v = at_loop_all(t, col, l);
+    assert_eq!(v.len(), 1, "one network");
+    v[0]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (v[(n - 1) / 2] + v[n / 2]) / 2.0
+}
+
+/// Before training the error is the targets' mean power, E[A²]/2 =
+/// amp0²/6; after it the last test loop follows the targets as in the
+/// reference study (MSE ≲ 0.15, correlation ≳ 0.95); two trained
+/// frequencies, each a cosine and a sine, give dimension 4. Medians over
+/// the networks of `t`: one network's last-loop MSE depends on its noise
+/// draw (over 6 seeds: 0.04–0.25 with the default noise, 0.09–0.18 with
+/// the reference's own scaling; docs/studies/force-motifs.md).
+fn assert_trained_like_the_reference(
+    t: &std::collections::BTreeMap<String, neurodyn_core::record::MemoryTable>,
+) {
     let (tr, dm) = (&t["training.parquet"], &t["dimensionality.parquet"]);
-    let before = at_loop(tr, "mse", 0);
-    let (mse, corr) = (at_loop(tr, "mse", 15), at_loop(tr, "correlation", 15));
-    // before training the error is the targets' mean power, E[A²]/2 = amp0²/6
+    let before = median(at_loop_all(tr, "mse", 0));
+    let mse = median(at_loop_all(tr, "mse", 15));
+    let corr = median(at_loop_all(tr, "correlation", 15));
     assert!(
         (before - 16.0 / 6.0).abs() < 0.4,
         "MSE before training {before}"
     );
     assert!(
         mse <= 0.15 && corr >= 0.95,
-        "last test loop: MSE {mse}, correlation {corr}"
+        "last test loop, medians: MSE {mse}, correlation {corr}"
     );
-    // two trained frequencies, each a cosine and a sine: dimension 4
-    let (d0, d15) = (at_loop(dm, "dpr", 0), at_loop(dm, "dpr", 15));
+    let (d0, d15) = (
+        median(at_loop_all(dm, "dpr", 0)),
+        median(at_loop_all(dm, "dpr", 15)),
+    );
     assert!((1.5..2.5).contains(&d0), "dpr before training {d0}");
     assert!((3.5..4.5).contains(&d15), "dpr after training {d15}");
 }
 
 #[test]
-fn with_sde_noise_the_trained_network_still_has_four_dimensions() {
-    // sigma sqrt(dt) xi per step: about 3 times the reference study's noise
-    // at dt = 0.1; the output is noisier (docs/studies/force-motifs.md) but
-    // the trained dimensionality is the same.
-    let t = reference("sde");
+fn the_default_noise_trains_as_the_reference_study() {
+    // sigma = sqrt(0.1) with the SDE scaling: the reference's per-step
+    // noise variance at dt_tau = 0.1; four networks
+    assert_trained_like_the_reference(&reference("", "0, 1, 2, 3"));
+}
+
+#[test]
+fn the_reference_studys_own_noise_scaling_trains_alike() {
+    // its scaling: dt sigma xi at each RK2 stage, sigma = 1; its network 0
+    // (the reference reports MSE 0.089, correlation 0.985)
+    assert_trained_like_the_reference(&reference(
+        "noise_scaling = \"notebook\"\nsigma = 1.0\n",
+        "0",
+    ));
+}
+
+#[test]
+fn with_3x_stronger_noise_the_trained_network_still_has_four_dimensions() {
+    // sigma = 1 with the SDE scaling: about 3.2 times the reference study's
+    // noise at dt = 0.1; the output is noisier (docs/studies/force-motifs.md)
+    // but the trained dimensionality is the same.
+    let t = reference("sigma = 1.0\n", "0");
     let (tr, dm) = (&t["training.parquet"], &t["dimensionality.parquet"]);
     let (mse0, mse) = (at_loop(tr, "mse", 0), at_loop(tr, "mse", 15));
     assert!(mse < 0.2 * mse0, "MSE {mse0} -> {mse}");

@@ -117,7 +117,13 @@ fn params() -> Vec<ParamDef> {
             10.0,
             "membrane time constant in ms (converts steps to ms and counts to Hz)",
         ),
-        float("sigma", 0.0, 1e6, 1.0, "noise amplitude"),
+        float(
+            "sigma",
+            0.0,
+            1e6,
+            0.316_227_766_016_837_94,
+            "noise amplitude; the default sqrt(0.1) gives the reference study's per-step noise variance at dt_tau = 0.1 with the SDE scaling",
+        ),
         choice(
             "noise_scaling",
             &["sde", "notebook"],
