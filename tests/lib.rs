@@ -228,6 +228,20 @@ pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
         if documented.is_empty() {
             continue;
         }
+        // the documented units of a table across the sweep (column -> unit,
+        // "" for none); its file's `neurodyn.units` must agree
+        let documented_units: Vec<(String, String)> = block
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| column"))
+            .flat_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let unit = cells.get(3).copied().unwrap_or("").to_string();
+                cells[1]
+                    .split(", ")
+                    .map(|c| (c.to_string(), unit.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let files: Vec<PathBuf> = if let Some((stage_table, _)) = path.split_once("/…") {
             let folder = dir.join(stage_table);
             let table = stage_table.rsplit('/').next().unwrap_or("");
@@ -267,6 +281,20 @@ pub fn check_documented_columns(section: &str, dir: &Path, min_checked: usize) {
         };
         for f in files {
             checked += 1;
+            if !per_point {
+                let kv = neurodyn_io::read_key_value_metadata(&f).unwrap();
+                let units =
+                    neurodyn_io::meta::parse_units(&kv[neurodyn_io::meta::KEY_UNITS]).unwrap();
+                for (c, u) in &documented_units {
+                    let written = units.get(c).map(String::as_str).unwrap_or("");
+                    if written != u {
+                        problems.push(format!(
+                            "{}: column {c}: documented unit `{u}`, written `{written}`",
+                            f.strip_prefix(dir).unwrap_or(&f).display()
+                        ));
+                    }
+                }
+            }
             let actual = neurodyn_io::read_schema(&f).unwrap();
             if actual != documented {
                 problems.push(format!(

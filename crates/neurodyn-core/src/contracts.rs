@@ -329,7 +329,7 @@ pub const TWIN_DISTANCE: TableKind = TableKind {
         col(
             "step",
             ColumnType::U32,
-            None,
+            Some("step"),
             "Euler step (t = step * dt_ms)",
         ),
         col("distance", ColumnType::F64, None, "|r(t) - r_twin(t)|"),
@@ -343,7 +343,7 @@ pub const TANGENT_STRETCH: TableKind = TableKind {
     doc: "log growth of the renormalised tangent vector over each step (Benettin)",
     columns: &[
         col("trial", ColumnType::U32, None, "trial index"),
-        col("step", ColumnType::U32, None, "Euler step"),
+        col("step", ColumnType::U32, Some("step"), "Euler step"),
         col(
             "log_stretch",
             ColumnType::F64,
@@ -426,7 +426,7 @@ pub const DIVERGENCE_SUMS: TableKind = TableKind {
     name: "divergence_sums",
     doc: "sums of ln twin distance and its square over the trials, every k steps (pooled across the sweep into mean and sd)",
     columns: &[
-        col("step", ColumnType::U32, None, "Euler step"),
+        col("step", ColumnType::U32, Some("step"), "Euler step"),
         col("n", ColumnType::U32, None, "trials summed"),
         col(
             "ln_distance_sum",

@@ -200,6 +200,8 @@ pub enum KeyValue {
 pub struct SweepKey {
     /// Column name (the axis).
     pub name: String,
+    /// Its unit, if any (in the file's `neurodyn.units`).
+    pub unit: Option<String>,
     /// Value at this point.
     pub value: KeyValue,
 }
@@ -418,10 +420,22 @@ impl ParquetRecorder {
         e
     }
 
+    /// `schema` with the sweep keys first, for the units of the metadata.
+    fn with_keys(&self, schema: &TableSchema) -> TableSchema {
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| neurodyn_core::Field::new(&k.name, ColumnType::F64, k.unit.as_deref()));
+        TableSchema::new(
+            &schema.name,
+            keys.chain(schema.fields.iter().cloned()).collect(),
+        )
+    }
+
     fn writer_properties(&self, schema: &TableSchema) -> WriterProperties {
         let key_values = self
             .meta
-            .key_values(schema)
+            .key_values(&self.with_keys(schema))
             .into_iter()
             .map(|(k, v)| ParquetKeyValue::new(k, v))
             .collect();
@@ -522,8 +536,11 @@ impl Recorder for ParquetRecorder {
         };
         // the provenance also as the Arrow schema's metadata, where pyarrow
         // and polars users look (`read_schema(f).metadata`)
-        let metadata: std::collections::HashMap<String, String> =
-            self.meta.key_values(&schema).into_iter().collect();
+        let metadata: std::collections::HashMap<String, String> = self
+            .meta
+            .key_values(&self.with_keys(&schema))
+            .into_iter()
+            .collect();
         let arrow_schema = Arc::new(Schema::new_with_metadata(
             self.keys
                 .iter()

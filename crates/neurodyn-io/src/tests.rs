@@ -477,14 +477,17 @@ fn a_partitioned_recorder_writes_the_sweep_keys_first_typed_and_nullable() {
     let keys = vec![
         SweepKey {
             name: "model".into(),
+            unit: None,
             value: KeyValue::Str(Some("hopf".into())),
         },
         SweepKey {
             name: "v_reset".into(),
+            unit: Some("mV".into()),
             value: KeyValue::Float(None),
         },
         SweepKey {
             name: "seed".into(),
+            unit: None,
             value: KeyValue::Int(Some(-3)),
         },
     ];
@@ -529,7 +532,10 @@ fn a_partitioned_recorder_writes_the_sweep_keys_first_typed_and_nullable() {
     );
     // the provenance is in the Arrow schema too
     assert_eq!(schema.metadata()[KEY_STAGE], "simulate");
-    assert_eq!(schema.metadata()[KEY_UNITS], r#"{"v_mv":"mV"}"#);
+    assert_eq!(
+        schema.metadata()[KEY_UNITS],
+        r#"{"v_mv":"mV","v_reset":"mV"}"#
+    );
     let t = read_table(&path).unwrap();
     assert_eq!(t.rows(), 5);
     assert_eq!(

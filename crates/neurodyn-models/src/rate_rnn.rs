@@ -548,7 +548,7 @@ pub fn run_twins(
     let t_tan = rec.declare(contracts::TANGENT_STRETCH.schema("tangent"))?;
     let mut act_fields = vec![
         Field::new("trial", ColumnType::U32, None),
-        Field::new("step", ColumnType::U32, None),
+        Field::new("step", ColumnType::U32, Some("step")),
         Field::new("neuron", ColumnType::U32, None),
     ];
     if record.r {

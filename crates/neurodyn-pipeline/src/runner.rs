@@ -362,6 +362,14 @@ impl<'p> Plan<'p> {
             dir: inst.dir.clone(),
             partition: inst.partition.clone(),
             pipeline_dir: self.pipeline_dir.clone(),
+            key_units: self
+                .pipeline
+                .study
+                .axes()
+                .iter()
+                .filter(|a| !a.unit.is_empty())
+                .map(|a| (a.name, a.unit))
+                .collect(),
             fingerprint: inst.fingerprint.clone(),
             all_params: self
                 .pipeline

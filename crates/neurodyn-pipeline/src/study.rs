@@ -35,6 +35,8 @@ pub struct AxisDef {
     pub choices: &'static [&'static str],
     /// One line of documentation.
     pub doc: &'static str,
+    /// Unit of the values ("" for none), in the key column's metadata.
+    pub unit: &'static str,
 }
 
 /// One value on a sweep axis.
@@ -116,8 +118,12 @@ impl Point {
 
     /// This point's sweep keys as typed columns of its files; a null value
     /// takes the type of the axis' other values in `points` (Float64 when
-    /// it has none).
-    pub fn sweep_keys(&self, points: &[Point]) -> Vec<neurodyn_io::SweepKey> {
+    /// it has none); `units`: (axis, unit) of the axes that have one.
+    pub fn sweep_keys(
+        &self,
+        points: &[Point],
+        units: &[(&str, &str)],
+    ) -> Vec<neurodyn_io::SweepKey> {
         use neurodyn_io::KeyValue;
         let typed = |v: AxisValue| match v {
             AxisValue::Int(i) => Some(KeyValue::Int(Some(i))),
@@ -130,6 +136,10 @@ impl Point {
             .enumerate()
             .map(|(i, (k, v))| neurodyn_io::SweepKey {
                 name: k.to_string(),
+                unit: units
+                    .iter()
+                    .find(|(a, _)| a == k)
+                    .map(|(_, u)| u.to_string()),
                 value: typed(*v).unwrap_or_else(|| {
                     match points
                         .iter()
@@ -206,6 +216,9 @@ pub struct StageContext {
     pub partition: Option<PathBuf>,
     /// The pipeline's output folder `<out>/<pipeline>`.
     pub pipeline_dir: PathBuf,
+    /// The sweep axes that have a unit: (axis, unit), for the key columns'
+    /// metadata.
+    pub key_units: Vec<(&'static str, &'static str)>,
     /// This instance's fingerprint (hex).
     pub fingerprint: String,
     /// Validated parameters of every stage of the pipeline.
@@ -403,7 +416,7 @@ pub(crate) fn recorder(ctx: &StageContext, seed: u64) -> Result<ParquetRecorder,
     Ok(ParquetRecorder::create_partitioned(
         &ctx.dir,
         partition,
-        point.sweep_keys(&ctx.points),
+        point.sweep_keys(&ctx.points, &ctx.key_units),
         ctx.file_meta(seed),
         RecorderOptions::default(),
     )?)

@@ -12,6 +12,7 @@ pub mod force_motifs;
 pub mod ring_attractor;
 pub mod rnn_chaos;
 pub mod sweep;
+pub mod units;
 pub mod user_data;
 pub mod whole_brain;
 
@@ -118,34 +119,72 @@ pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u
     let mut file = neurodyn_io::atomic::AtomicFile::create(path)
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     let rows = df.height() as u64;
-    ctx(parquet_writer(file.file(), meta).finish(df), || {
-        format!("writing {}", path.display())
-    })?;
-    arrow_footer(file.temp_path(), meta)?;
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    ctx(
+        parquet_writer(file.file(), meta, &columns, path).finish(df),
+        || format!("writing {}", path.display()),
+    )?;
+    arrow_footer(file.temp_path(), meta, &columns, path)?;
     file.commit()
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     Ok(rows)
 }
 
 /// A Parquet writer with neurodyn's settings: Zstandard, and the
-/// key-value metadata of `meta`.
-pub(crate) fn parquet_writer<W: std::io::Write>(w: W, meta: &FileMeta) -> ParquetWriter<W> {
+/// key-value metadata of `meta` with the units of `columns` (see
+/// [`units`]) for the table at `path`.
+pub(crate) fn parquet_writer<W: std::io::Write>(
+    w: W,
+    meta: &FileMeta,
+    columns: &[String],
+    path: &Path,
+) -> ParquetWriter<W> {
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values(meta))))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values(
+            meta, columns, path,
+        ))))
 }
 
 /// The footer of a file polars wrote, made as the recorder writes its
 /// own: plain string types, and the provenance in the Arrow schema.
-pub(crate) fn arrow_footer(temp: &Path, meta: &FileMeta) -> Result<()> {
-    let metadata = key_values(meta).into_iter().collect();
+pub(crate) fn arrow_footer(
+    temp: &Path,
+    meta: &FileMeta,
+    columns: &[String],
+    path: &Path,
+) -> Result<()> {
+    let metadata = key_values(meta, columns, path).into_iter().collect();
     neurodyn_io::arrow_schema_metadata(temp, &metadata)
         .map_err(|e| TableError(format!("{}: {e}", temp.display())))
 }
 
-fn key_values(meta: &FileMeta) -> Vec<(String, String)> {
-    let no_units = neurodyn_core::TableSchema::new("", Vec::new());
-    meta.key_values(&no_units).into_iter().collect()
+/// `meta`'s key-value metadata, with the units of `columns`: for a table
+/// across the sweep (`<pipeline>/tables/<name>.parquet`) those of the
+/// pipeline's per-point columns it derives from, else as the names say.
+fn key_values(meta: &FileMeta, columns: &[String], path: &Path) -> Vec<(String, String)> {
+    let known = match path.parent() {
+        Some(t) if t.file_name().is_some_and(|n| n == "tables") => {
+            t.parent().map(units::per_point_units).unwrap_or_default()
+        }
+        _ => Default::default(),
+    };
+    let fields = columns
+        .iter()
+        .map(|c| {
+            neurodyn_core::Field::new(
+                c,
+                neurodyn_core::ColumnType::F64,
+                units::unit_of(c, &known).as_deref(),
+            )
+        })
+        .collect();
+    let schema = neurodyn_core::TableSchema::new("", fields);
+    meta.key_values(&schema).into_iter().collect()
 }
 
 /// Numeric columns of a Parquet file as f64 (nulls as None), for figures.

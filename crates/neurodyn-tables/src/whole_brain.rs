@@ -223,14 +223,20 @@ fn concat_points(
     let handle = file.file().try_clone().map_err(|e| io(&e))?;
     let mut handle = Some(handle);
     let mut writer = None;
+    let mut written: Vec<String> = Vec::new();
     let mut rows = 0u64;
     let mut write = |df: &DataFrame| -> Result<()> {
         if df.height() == 0 {
             return Ok(());
         }
         if let Some(h) = handle.take() {
+            written = df
+                .get_column_names()
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
             writer = Some(crate::ctx(
-                crate::parquet_writer(h, meta).batched(df.schema()),
+                crate::parquet_writer(h, meta, &written, path).batched(df.schema()),
                 || format!("writing {}", path.display()),
             )?);
         }
@@ -299,7 +305,7 @@ fn concat_points(
     };
     crate::ctx(w.finish(), || format!("writing {}", path.display()))?;
     drop(w);
-    crate::arrow_footer(file.temp_path(), meta)?;
+    crate::arrow_footer(file.temp_path(), meta, &written, path)?;
     file.commit().map_err(|e| io(&e))?;
     Ok(rows)
 }

@@ -322,6 +322,7 @@ pub fn seed_axis() -> AxisDef {
         default: &[0.0],
         choices: &[],
         doc: "seed of the run's random numbers (initial state, connectivity, noise)",
+        unit: "",
     }
 }
 

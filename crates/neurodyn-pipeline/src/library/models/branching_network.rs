@@ -84,6 +84,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0],
             choices: MODEL_NAMES,
             doc: "layered (the notebook's model), poisson (driven branching process, separated time scales), random_graph (K out-neighbours)",
+            unit: "",
         },
         AxisDef {
             name: "sigma",
@@ -93,6 +94,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.7, 1.0, 1.2],
             choices: &[],
             doc: "branching ratio: expected activations caused by one active neuron",
+            unit: "",
         },
         AxisDef {
             name: "seed",
@@ -102,6 +104,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0],
             choices: &[],
             doc: "random seed (network, activity)",
+            unit: "",
         },
     ]
 }

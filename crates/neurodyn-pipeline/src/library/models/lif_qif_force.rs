@@ -56,6 +56,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 0.25, 0.5, 0.75, 1.0],
             choices: &[],
             doc: "fraction of QIF neurons",
+            unit: "",
         },
         AxisDef {
             name: "v_reset",
@@ -65,6 +66,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[-8.5, -12.3, -17.0, -22.0],
             choices: &[],
             doc: "LIF reset potential, below simulate.v_threshold (null for pqif = 1: no LIF neuron)",
+            unit: "",
         },
         AxisDef {
             name: "seed",
@@ -74,6 +76,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0],
             choices: &[],
             doc: "network seed: connectivity, background, targets, initial states and noise",
+            unit: "",
         },
     ]
 }

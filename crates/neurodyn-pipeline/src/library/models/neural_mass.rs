@@ -113,6 +113,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0],
             choices: MODEL_NAMES,
             doc: "node model: hopf, wilson_cowan, jansen_rit, kuramoto, wong_wang (reduced Wong-Wang), mpr (Montbrio-Pazo-Roxin), fitzhugh_nagumo",
+            unit: "",
         },
         AxisDef {
             name: "k",
@@ -122,6 +123,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.05, 0.1, 0.2, 0.5, 1.0],
             choices: &[],
             doc: "global coupling strength",
+            unit: "",
         },
         AxisDef {
             name: "speed",
@@ -131,6 +133,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[3.0, 10.0, 30.0],
             choices: &[],
             doc: "conduction speed (mm/ms = m/s); delays are tract length / speed",
+            unit: "mm/ms",
         },
         AxisDef {
             name: "seed",
@@ -140,6 +143,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0],
             choices: &[],
             doc: "initial state and noise (shared by every k and speed: common random numbers)",
+            unit: "",
         },
     ]
 }

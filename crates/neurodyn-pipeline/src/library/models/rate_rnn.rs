@@ -165,6 +165,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.5, 1.0, 1.5, 2.0, 3.0],
             choices: &[],
             doc: "synaptic gain g",
+            unit: "",
         },
         seed_axis(),
     ]

@@ -48,6 +48,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[1.0, 4.0, 7.0, 10.0, 13.0, 16.0, 19.0, 22.0],
             choices: &[],
             doc: "synaptic gain",
+            unit: "",
         },
         AxisDef {
             name: "session",
@@ -57,6 +58,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[1.0, 2.0, 3.0, 4.0, 5.0],
             choices: &[],
             doc: "connectivity seed: W and the initial states are drawn from (seed, session)",
+            unit: "",
         },
     ]
 }

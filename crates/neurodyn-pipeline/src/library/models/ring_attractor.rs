@@ -66,6 +66,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0],
             choices: SET_NAMES,
             doc: "bundled parameter set: original (the thesis code's values) or book (Izhikevich 2007 cells)",
+            unit: "",
         },
         AxisDef {
             name: "condition",
@@ -75,6 +76,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0, 2.0, 3.0],
             choices: CONDITION_NAMES,
             doc: "serotonin: normal 1.0; increased: E 0.97; decreased: all 1.02; slightly_decreased: all 1.01",
+            unit: "",
         },
         AxisDef {
             name: "seed",
@@ -84,6 +86,7 @@ fn axes() -> Vec<AxisDef> {
             default: &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
             choices: &[],
             doc: "background noise seed (the same trains in every condition: paired comparisons)",
+            unit: "",
         },
     ]
 }
