@@ -330,7 +330,7 @@ fn avalanches(a: AvalancheArgs) -> Result<()> {
         None => String::new(),
     };
     let incomplete = incomplete_runs(&bins);
-    println!(
+    out!(
         "{}: `{column}`: {} bins{width}, {} avalanches ({incomplete} incomplete runs at the ends left out)",
         a.input.display(),
         bins.len(),
@@ -338,17 +338,17 @@ fn avalanches(a: AvalancheArgs) -> Result<()> {
     );
     if !found.is_empty() {
         let n = found.len() as f64;
-        println!(
+        out!(
             "mean size {:.3} events, mean duration {:.3} bins",
             found.iter().map(|v| v.size as f64).sum::<f64>() / n,
             found.iter().map(|v| v.duration as f64).sum::<f64>() / n,
         );
     }
     for f in fits {
-        println!("{f}");
+        out!("{f}");
     }
     for (p, n) in written {
-        println!("wrote {} ({n} rows)", p.display());
+        out!("wrote {} ({n} rows)", p.display());
     }
     Ok(())
 }
@@ -388,8 +388,8 @@ fn powerlaw(a: PowerLawArgs) -> Result<()> {
     } else {
         String::new()
     };
-    println!("{what}: {} samples{zeros}", samples.len());
-    println!("{}", describe(&a.column, &report));
-    println!("wrote {} (1 row)", path.display());
+    out!("{what}: {} samples{zeros}", samples.len());
+    out!("{}", describe(&a.column, &report));
+    out!("wrote {} (1 row)", path.display());
     Ok(())
 }

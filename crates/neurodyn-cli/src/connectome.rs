@@ -91,7 +91,7 @@ pub fn run(cmd: ConnectomeCmd) -> Result<()> {
         } => {
             let c = read_zip(&input)?;
             let rule = DelayRule::parse(&delay_rule).map_err(bad)?;
-            print!("{}", info(&c, speed_mm_per_ms, dt_ms, rule)?);
+            out_part!("{}", info(&c, speed_mm_per_ms, dt_ms, rule)?);
         }
         ConnectomeCmd::Export {
             input,

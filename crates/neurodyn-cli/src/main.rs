@@ -3,6 +3,33 @@
 //! Exit codes: 0 success, 1 a run failed, 2 a bad pipeline file, bad
 //! arguments or bad input data.
 
+/// `println!` that ends the process quietly when stdout is closed
+/// (`neurodyn status | head`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("writing to stdout: {e}");
+        }
+    }};
+}
+
+/// `print!` with the same care as [`out!`].
+macro_rules! out_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            panic!("writing to stdout: {e}");
+        }
+    }};
+}
+
 mod analyze;
 mod connectome;
 #[cfg(feature = "mpi")]
@@ -78,13 +105,16 @@ enum Command {
         /// A kind (`avalanches`); none: list them all.
         name: Option<String>,
     },
-    /// Delete a pipeline's outputs.
+    /// Delete a pipeline's outputs, or one stage's (listing each file).
     Clean {
         /// A pipeline file, or a name in pipelines/.
         pipeline: String,
         /// Output root.
         #[arg(long, default_value = "data/out")]
         out: PathBuf,
+        /// Only this stage's files and manifests.
+        #[arg(long)]
+        stage: Option<String>,
     },
     /// Analyse your own recording (Parquet, CSV or TSV) as the pipelines do.
     #[command(subcommand)]
@@ -94,17 +124,102 @@ enum Command {
     Connectome(connectome::ConnectomeCmd),
 }
 
-fn resolve(pipeline: &str) -> PathBuf {
+/// A pipeline argument: the path of a file (it has an extension or a
+/// folder, or exists), else a name in `./pipelines/`. A name that is not
+/// there is a bad argument (exit 2) naming where it was looked for and the
+/// names that are.
+fn resolve(pipeline: &str) -> Result<PathBuf> {
     let p = Path::new(pipeline);
-    if p.extension().is_some() || p.components().count() > 1 {
-        p.to_path_buf()
-    } else {
-        Path::new("pipelines").join(format!("{pipeline}.toml"))
+    if p.extension().is_some() || p.components().count() > 1 || p.is_file() {
+        return Ok(p.to_path_buf());
     }
+    let in_folder = Path::new("pipelines").join(format!("{pipeline}.toml"));
+    if in_folder.is_file() {
+        return Ok(in_folder);
+    }
+    let here = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| ".".into());
+    let names = pipeline_files(Path::new("pipelines"))
+        .map(|f| {
+            f.iter()
+                .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    Err(analyze::BadInput(if names.is_empty() {
+        format!(
+            "no pipeline named `{pipeline}`: there is no pipelines/ folder in {here}; give the path of a pipeline file (`neurodyn run path/to/{pipeline}.toml`), or run from the folder that holds pipelines/"
+        )
+    } else {
+        format!(
+            "no pipeline named `{pipeline}` in {here}/pipelines (pipelines there: {names}); or give the path of a pipeline file"
+        )
+    })
+    .into())
 }
 
-fn load(pipeline: &str) -> Result<Pipeline, PipelineError> {
-    Ok(Pipeline::load(&resolve(pipeline))?)
+/// Files under `dir` (or 1 for a file).
+fn count_files(dir: &Path) -> usize {
+    if !dir.is_dir() {
+        return 1;
+    }
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| count_files(&e.path()))
+        .sum()
+}
+
+/// The `.toml` files of `dir`, sorted.
+fn pipeline_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn load(pipeline: &str) -> Result<(Pipeline, PathBuf)> {
+    let path = resolve(pipeline)?;
+    Ok((Pipeline::load(&path).map_err(PipelineError::from)?, path))
+}
+
+/// The file naming the pipeline file that last ran into an output folder
+/// (under `_manifests/`, which dataset readers skip).
+fn source_record(pipeline_dir: &Path) -> PathBuf {
+    pipeline_dir.join("_manifests").join("pipeline-file.txt")
+}
+
+/// Warn when `pipeline_dir` was last written from another pipeline file
+/// (an edited copy that kept `[pipeline].name`), then record this one.
+fn note_source(pipeline_dir: &Path, file: &Path) -> Result<()> {
+    let this = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let record = source_record(pipeline_dir);
+    if let Ok(last) = std::fs::read_to_string(&record) {
+        let last = last.trim();
+        if !last.is_empty() && Path::new(last) != this {
+            eprintln!(
+                "warning: {} was last written from {last}, not from {}: both files name the pipeline `{}`. Outputs this file does not share are recomputed, and the other file's become stale; give the copy its own [pipeline] name to keep both",
+                pipeline_dir.display(),
+                this.display(),
+                pipeline_dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            );
+        }
+    }
+    if let Some(parent) = record.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    neurodyn_io::atomic::write_atomic(&record, format!("{}\n", this.display()).as_bytes())
+        .with_context(|| format!("writing {}", record.display()))?;
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -134,18 +249,18 @@ fn print_report(report: &runner::RunReport, name: &str, plan: &Plan<'_>) {
         .unwrap_or(0)
         .max(12);
     for (stage, ran, fresh) in &report.stages {
-        println!("{stage:>w$}: {ran} ran, {fresh} fresh");
+        out!("{stage:>w$}: {ran} ran, {fresh} fresh");
     }
     for n in &report.notes {
-        println!("note: {n}");
+        out!("note: {n}");
     }
     if report.pruned > 0 {
-        println!(
+        out!(
             "removed {} partitions no longer in the sweep",
             report.pruned
         );
     }
-    println!(
+    out!(
         "{name} done in {:.2} s; outputs in {}",
         report.elapsed_s,
         plan.pipeline_dir.display()
@@ -163,8 +278,18 @@ fn dispatch(cmd: Command) -> Result<()> {
             shard,
             then_aggregate,
         } => {
-            let p = load(&pipeline)?;
+            let (p, file) = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
+            // only one process records the source: a plain run, or rank 0
+            #[cfg(feature = "mpi")]
+            let record = !mpi::launched()
+                || std::env::var("OMPI_COMM_WORLD_RANK").is_ok_and(|r| r == "0")
+                || std::env::var("PMI_RANK").is_ok_and(|r| r == "0");
+            #[cfg(not(feature = "mpi"))]
+            let record = true;
+            if record {
+                note_source(&plan.pipeline_dir, &file)?;
+            }
             // Ctrl-C: remove the hidden temporaries of files being written, then
             // stop. Completed files and manifests stay; the next run resumes.
             let dir = plan.pipeline_dir.clone();
@@ -189,10 +314,10 @@ fn dispatch(cmd: Command) -> Result<()> {
                 let ranked = mpi::run(&plan, opts)?;
                 if ranked.rank == 0 {
                     print_report(&ranked.report, &p.name, &plan);
-                    println!("({} MPI ranks)", ranked.size);
+                    out!("({} MPI ranks)", ranked.size);
                 } else {
                     for n in &ranked.report.notes {
-                        println!("rank {}: note: {n}", ranked.rank);
+                        out!("rank {}: note: {n}", ranked.rank);
                     }
                 }
                 return Ok(());
@@ -205,7 +330,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             out,
             verbose,
         } => {
-            let p = load(&pipeline)?;
+            let (p, _) = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
             for (si, (def, _)) in p.stages.iter().enumerate() {
                 let (mut fresh, mut stale, mut missing, mut running) = (0, 0, 0, 0);
@@ -224,7 +349,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                     {
                         running += 1;
                         if verbose {
-                            println!("  {}: {label}: running ({h})", def.name);
+                            out!("  {}: {label}: running ({h})", def.name);
                         }
                         continue;
                     }
@@ -233,14 +358,14 @@ fn dispatch(cmd: Command) -> Result<()> {
                         Status::Missing => {
                             missing += 1;
                             if verbose {
-                                println!("  {}: {label}: missing", def.name);
+                                out!("  {}: {label}: missing", def.name);
                             }
                         }
                         Status::Stale(why) => {
                             stale += 1;
                             let w = why.join("; ");
                             if verbose {
-                                println!("  {}: {label}: stale: {w}", def.name);
+                                out!("  {}: {label}: stale: {w}", def.name);
                             }
                             if !reasons.contains(&w) {
                                 reasons.push(w);
@@ -260,41 +385,44 @@ fn dispatch(cmd: Command) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!(
+                out!(
                     "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing{running}",
                     def.name
                 );
                 for r in reasons {
-                    println!("{:>w$}  stale because {r}", "");
+                    out!("{:>w$}  stale because {r}", "");
                 }
             }
         }
         Command::List { dir } => {
-            println!("pipelines in {}:", dir.display());
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .with_context(|| format!("reading {}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            files.sort();
+            let files = pipeline_files(&dir).map_err(|e| {
+                let here = std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|_| ".".into());
+                analyze::BadInput(format!(
+                    "cannot list {} (in {here}): {e}; give the folder of your pipeline files with --dir",
+                    dir.display()
+                ))
+            })?;
+            out!("pipelines in {}:", dir.display());
             for f in files {
                 match Pipeline::load(&f) {
-                    Ok(p) => println!(
+                    Ok(p) => out!(
                         "  {:<28} {} sweep points, {} stages",
                         f.file_stem().unwrap_or_default().to_string_lossy(),
                         p.points().len(),
                         p.stages.len()
                     ),
-                    Err(e) => println!("  {:<22} invalid: {e}", f.display()),
+                    Err(e) => out!("  {:<22} invalid: {e}", f.display()),
                 }
             }
         }
         Command::Stages { name: None } => {
-            print!("{}", neurodyn_pipeline::library::listing());
-            println!("`neurodyn stages NAME` describes one; docs/stages.md describes them all.");
+            out_part!("{}", neurodyn_pipeline::library::listing());
+            out!("`neurodyn stages NAME` describes one; docs/stages.md describes them all.");
         }
         Command::Stages { name: Some(name) } => match neurodyn_pipeline::library::find(&name) {
-            Some(k) => print!("{}", neurodyn_pipeline::library::describe(&k)),
+            Some(k) => out_part!("{}", neurodyn_pipeline::library::describe(&k)),
             None => {
                 let names: Vec<&str> = neurodyn_pipeline::library::kinds()
                     .iter()
@@ -307,15 +435,80 @@ fn dispatch(cmd: Command) -> Result<()> {
                 .into());
             }
         },
-        Command::Clean { pipeline, out } => {
-            let p = load(&pipeline)?;
+        Command::Clean {
+            pipeline,
+            out,
+            stage,
+        } => {
+            let (p, _) = load(&pipeline)?;
             let dir = out.join(&p.name);
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("removing {}", dir.display()))?;
-                println!("removed {}", dir.display());
+            let Some(stage) = stage else {
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .with_context(|| format!("removing {}", dir.display()))?;
+                    out!("removed {}", dir.display());
+                } else {
+                    out!("nothing to clean at {}", dir.display());
+                }
+                return Ok(());
+            };
+            let plan = Plan::new(&p, &out);
+            let Some(si) = p.stages.iter().position(|(d, _)| d.name == stage) else {
+                let names: Vec<&str> = p.stages.iter().map(|(d, _)| d.name).collect();
+                return Err(analyze::BadInput(format!(
+                    "--stage {stage}: no such stage in {}; stages: {}",
+                    p.name,
+                    names.join(", ")
+                ))
+                .into());
+            };
+            let folder = dir.join(stage.as_str());
+            let per_point = p.stages[si].0.scope == neurodyn_pipeline::study::Scope::PerPoint;
+            let mut removed: Vec<String> = Vec::new();
+            if per_point {
+                // the stage's folder goes whole (old sweeps' partitions and
+                // its manifests too), one line per table dataset
+                if folder.is_dir() {
+                    let mut tables: Vec<PathBuf> = std::fs::read_dir(&folder)
+                        .with_context(|| format!("reading {}", folder.display()))?
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .collect();
+                    tables.sort();
+                    for t in tables {
+                        let n = count_files(&t);
+                        removed.push(format!("{} ({n} files)", t.display()));
+                    }
+                    std::fs::remove_dir_all(&folder)
+                        .with_context(|| format!("removing {}", folder.display()))?;
+                }
             } else {
-                println!("nothing to clean at {}", dir.display());
+                // the files its manifest lists, then the manifest
+                for inst in plan.instances.iter().filter(|i| i.stage == si) {
+                    let listed = std::fs::read_to_string(&inst.manifest)
+                        .ok()
+                        .and_then(|t| serde_json::from_str::<runner::Manifest>(&t).ok());
+                    for f in listed.into_iter().flat_map(|m| m.files) {
+                        let path = inst.dir.join(&f.path);
+                        if path.is_file() {
+                            std::fs::remove_file(&path)
+                                .with_context(|| format!("removing {}", path.display()))?;
+                            removed.push(path.display().to_string());
+                        }
+                    }
+                    if inst.manifest.is_file() {
+                        std::fs::remove_file(&inst.manifest)
+                            .with_context(|| format!("removing {}", inst.manifest.display()))?;
+                        removed.push(inst.manifest.display().to_string());
+                    }
+                }
+            }
+            for r in &removed {
+                out!("removed {r}");
+            }
+            if removed.is_empty() {
+                out!("nothing of stage {stage} to clean under {}", dir.display());
+            } else {
+                out!("the next run recomputes stage {stage}");
             }
         }
         Command::Analyze(what) => analyze::run(what)?,

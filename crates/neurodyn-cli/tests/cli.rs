@@ -503,3 +503,111 @@ fn stages_lists_and_describes_the_library_and_bad_graphs_exit_2() {
     );
     assert!(!tmp.path().join("out").exists());
 }
+
+#[test]
+fn names_resolve_in_pipelines_only_with_a_clear_error_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    // a folder without pipelines/: a name is a bad argument naming the folder
+    let o = bin()
+        .args(["run", "rnn-chaos"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no pipelines/ folder") && err.contains("path of a pipeline file"),
+        "{err}"
+    );
+    let o = bin().arg("list").current_dir(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--dir"));
+    // with pipelines/: a missing name lists the names there
+    std::fs::create_dir(tmp.path().join("pipelines")).unwrap();
+    write(
+        &tmp.path().join("pipelines"),
+        "mine.toml",
+        &format!(
+            "[pipeline]\nname = \"mine\"\n[sweep]\ng = [2.0]\nsession = [1]\n{}",
+            rnn_chaos_stages(
+                "steps = 100\ntrials = 2\n",
+                "benettin_transient_steps = 20\n"
+            )
+        ),
+    );
+    let o = bin()
+        .args(["run", "nope"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("pipelines there: mine"), "{err}");
+    // and a name that is there runs, from that folder
+    let o = bin()
+        .args(["run", "mine", "--quiet", "--out", "o"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // stdout closed early (`neurodyn list | head -1`): no panic, exit 0
+    let mut child = bin().arg("stages").stdout(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn an_edited_copy_writing_the_same_folder_is_warned_and_clean_stage_lists_what_it_removes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = |steps: u32| {
+        format!(
+            "[pipeline]\nname = \"same\"\n[sweep]\ng = [2.0, 9.0]\nsession = [1]\n{}",
+            rnn_chaos_stages(
+                &format!("steps = {steps}\ntrials = 2\n"),
+                "benettin_transient_steps = 20\n"
+            )
+        )
+    };
+    let a = write(tmp.path(), "a.toml", &text(100));
+    let b = write(tmp.path(), "b.toml", &text(120));
+    let out = tmp.path().join("out");
+    let o = run_cmd(&a, &out).output().unwrap();
+    assert!(o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
+    let o = run_cmd(&b, &out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("was last written from") && err.contains("a.toml") && err.contains("b.toml"),
+        "{err}"
+    );
+    // the same file again: no warning
+    let o = run_cmd(&b, &out).output().unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
+
+    // clean one stage: its folder's datasets are listed and gone, the
+    // other stages stay; the next run recomputes only that stage
+    let o = bin()
+        .args(["clean", b.to_str().unwrap(), "--stage", "lyapunov", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(said.contains("lyapunov/trials (2 files)"), "{said}");
+    assert!(!out.join("same/lyapunov").exists());
+    assert!(out.join("same/simulate").is_dir());
+    let again = run(&b, &out);
+    assert_eq!(ran(&again, "simulate"), 0, "{again}");
+    assert_eq!(ran(&again, "lyapunov"), 2, "{again}");
+    let o = bin()
+        .args(["clean", b.to_str().unwrap(), "--stage", "nope", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("stages: simulate, lyapunov, tables, figures")
+    );
+}
