@@ -462,3 +462,42 @@ fn a_run_diverging_in_its_transient_stops_at_the_drivers_first_state_check() {
         "{e}"
     );
 }
+
+#[test]
+fn without_a_target_the_fc_is_computed_and_the_fit_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[pipeline]\nname = \"nofit\"\nseed = 5\n\
+         [sweep]\nmodel = [\"hopf\"]\nk = [0.2, 1.0]\nspeed = [10.0]\nseed = [0]\n{}",
+        whole_brain_stages(
+            "duration_ms = 120.0\ntransient_ms = 20.0\n",
+            "target = \"none\"\n"
+        )
+    );
+    let p = pipeline(&text);
+    let r = run(&p, tmp.path(), Some(2), &[]);
+    assert_eq!(counts(&r, "fc"), (2, 0));
+    let t = all_tables(&tmp.path().join("nofit/tables"));
+    let fit = &t["fit.parquet"];
+    let sim = fit.f64s("fc_similarity").unwrap();
+    let mean = fit.f64s("mean_fc").unwrap();
+    assert!(sim.iter().all(|s| s.is_nan()), "{sim:?}");
+    assert!(mean.iter().all(|m| m.is_finite()), "{mean:?}");
+    let figures = tmp.path().join("nofit/figures");
+    assert!(figures.join("activity.png").is_file());
+    assert!(!figures.join("fc_target.png").exists());
+    // the same sweep with the example target: the fit stage reruns, with
+    // a similarity for each run
+    let p = pipeline(&text.replace("target = \"none\"", "target = \"example\""));
+    let r = run(&p, tmp.path(), Some(2), &[]);
+    assert_eq!(counts(&r, "simulate"), (0, 2));
+    assert_eq!(counts(&r, "fc"), (2, 0));
+    let t = all_tables(&tmp.path().join("nofit/tables"));
+    assert!(
+        t["fit.parquet"]
+            .f64s("fc_similarity")
+            .unwrap()
+            .iter()
+            .all(|s| s.is_finite())
+    );
+}

@@ -45,6 +45,8 @@ pub enum ParamKind {
     File {
         /// The bundled data `"example"` stands for.
         example: &'static [u8],
+        /// Whether `"none"` is allowed (no file: the stage skips what needs it).
+        optional: bool,
     },
     /// The name of a column or sweep axis: letters, digits and `_`, or `""`
     /// for none.
@@ -88,11 +90,11 @@ impl ParamKind {
                 format!("a list of integers >= {min}")
             }
             ParamKind::IntList { min, max } => format!("a list of integers in [{min}, {max}]"),
-            ParamKind::File { .. } => {
-                "\"example\" (the bundled data) or the path of an existing file, \
-                 relative to the current directory"
-                    .into()
-            }
+            ParamKind::File { optional, .. } => format!(
+                "\"example\" (the bundled data){} or the path of an existing file, \
+                 relative to the current directory",
+                if *optional { ", \"none\"" } else { "" }
+            ),
             ParamKind::Name => {
                 "the name of a column or sweep axis (letters, digits, _), or \"\" for none".into()
             }
@@ -310,8 +312,9 @@ pub fn check_value(
             }
             Ok(ParamValue::Str(s.clone()))
         }
-        (ParamKind::File { .. }, NodeKind::Str(s)) => {
-            if s != "example" && !std::path::Path::new(s).is_file() {
+        (ParamKind::File { optional, .. }, NodeKind::Str(s)) => {
+            let none = *optional && s == "none";
+            if s != "example" && !none && !std::path::Path::new(s).is_file() {
                 let cwd = std::env::current_dir()
                     .map(|d| d.display().to_string())
                     .unwrap_or_else(|_| "?".into());

@@ -127,11 +127,13 @@ fn hash_fingerprint(parts: &[&str]) -> String {
 fn file_digests(def: &crate::study::StageDef, params: &crate::params::Params) -> String {
     let mut out = String::new();
     for d in &def.params {
-        let crate::params::ParamKind::File { example } = d.kind else {
+        let crate::params::ParamKind::File { example, .. } = d.kind else {
             continue;
         };
         let path = params.str(d.key);
-        let digest = if path == "example" {
+        let digest = if path == "none" {
+            "none".to_string()
+        } else if path == "example" {
             blake3::hash(example).to_hex().to_string()
         } else {
             match std::fs::read(path) {

@@ -18,7 +18,7 @@ use crate::library::models::neural_mass::{self, EXAMPLE_TARGET_FC, file, load_co
 use crate::library::{
     KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
 };
-use crate::params::{ParamDef, choice, float, int, positive};
+use crate::params::{ParamDef, ParamKind, choice, float, int, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
 use crate::typed::input_params;
 
@@ -62,11 +62,17 @@ pub const KIND: StageKind = StageKind {
 
 fn params() -> Vec<ParamDef> {
     vec![
-        file(
-            "target",
-            EXAMPLE_TARGET_FC,
-            "target FC: a square CSV/TSV matrix (optional header row of labels) with one row per region, or \"example\"",
-        ),
+        ParamDef {
+            kind: ParamKind::File {
+                example: EXAMPLE_TARGET_FC,
+                optional: true,
+            },
+            ..file(
+                "target",
+                EXAMPLE_TARGET_FC,
+                "target FC: a square CSV/TSV matrix (optional header row of labels) with one row per region, \"example\", or \"none\" (no fit: fc_similarity is NaN)",
+            )
+        },
         choice(
             "signal",
             &["activity", "bold"],
@@ -209,28 +215,34 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         )));
     }
     let target_param = fp.target.as_str();
-    let tm = load_target_labelled(target_param)?;
-    let (tn, target) = (tm.n, tm.values);
-    if tn != n {
-        return Err(PipelineError::Other(format!(
-            "{}.target = \"{target_param}\": a {tn} x {tn} matrix for a connectome of {n} regions",
-            ctx.stage
-        )));
-    }
-    let mismatch = tm.labels.as_ref().and_then(|labels| {
-        (0..n)
-            .find(|&r| labels[r] != connectome.labels()[r])
-            .map(|r| (labels[r].clone(), r))
-    });
-    if let Some((label, r)) = mismatch {
-        return Err(PipelineError::Other(format!(
-            "{}.target = \"{target_param}\": column {} is labelled {label:?} but region {r} of the connectome is {:?}; \
-             order the target's regions as the connectome's (or drop its header row)",
-            ctx.stage,
-            r + 1,
-            connectome.labels()[r]
-        )));
-    }
+    // "none": no fit, fc_similarity NaN
+    let target = if target_param == "none" {
+        None
+    } else {
+        let tm = load_target_labelled(target_param)?;
+        let (tn, target) = (tm.n, tm.values);
+        if tn != n {
+            return Err(PipelineError::Other(format!(
+                "{}.target = \"{target_param}\": a {tn} x {tn} matrix for a connectome of {n} regions",
+                ctx.stage
+            )));
+        }
+        let mismatch = tm.labels.as_ref().and_then(|labels| {
+            (0..n)
+                .find(|&r| labels[r] != connectome.labels()[r])
+                .map(|r| (labels[r].clone(), r))
+        });
+        if let Some((label, r)) = mismatch {
+            return Err(PipelineError::Other(format!(
+                "{}.target = \"{target_param}\": column {} is labelled {label:?} but region {r} of the connectome is {:?}; \
+                 order the target's regions as the connectome's (or drop its header row)",
+                ctx.stage,
+                r + 1,
+                connectome.labels()[r]
+            )));
+        }
+        Some(target)
+    };
     // Dominant frequency per region: Welch with half-overlapping segments
     // of half the longest power of two that fits (so that at least two
     // segments are averaged), or of that power of two for short series, at
@@ -281,10 +293,9 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
     })?;
     let fcm = products.finish();
-    let similarity = if n >= 3 {
-        fc::fc_similarity(&fcm, &target, n)?
-    } else {
-        f64::NAN
+    let similarity = match &target {
+        Some(target) if n >= 3 => fc::fc_similarity(&fcm, target, n)?,
+        _ => f64::NAN,
     };
     let upper = fc::upper_triangle(&fcm, n);
     let finite: Vec<f64> = upper.iter().copied().filter(|v| v.is_finite()).collect();

@@ -191,7 +191,13 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
     }
     let fc_params: fc_fit::Params = input_params(ctx, "fit")?;
-    let (tn, target) = load_target(fc_params.target.as_str())?;
+    // no target ("none"): no fit to draw (the landscapes above are all NaN
+    // and skipped), no target figure
+    let (tn, target) = if fc_params.target == "none" {
+        (0, Vec::new())
+    } else {
+        load_target(fc_params.target.as_str())?
+    };
     if tn == n {
         let h = Heatmap::new(
             format!("Target FC ({})", fc_params.target.as_str()),

@@ -258,7 +258,10 @@ fn params() -> Vec<ParamDef> {
 pub(crate) fn file(key: &'static str, example: &'static [u8], doc: &'static str) -> ParamDef {
     ParamDef {
         key,
-        kind: ParamKind::File { example },
+        kind: ParamKind::File {
+            example,
+            optional: false,
+        },
         default: ParamValue::Str("example".into()),
         doc,
     }
