@@ -82,6 +82,17 @@ enum Command {
         #[arg(long, requires = "shard")]
         then_aggregate: bool,
     },
+    /// Redraw a pipeline's figures from its existing tables: only the
+    /// figure stages run (every other instance must be fresh).
+    Plot {
+        /// A pipeline file, or a name in pipelines/.
+        pipeline: String,
+        /// Only this figure stage (default: all of them).
+        stage: Option<String>,
+        /// Output root.
+        #[arg(long, default_value = "data/out")]
+        out: PathBuf,
+    },
     /// Show which stage instances are fresh, stale (and why) or missing.
     Status {
         /// A pipeline file, or a name in pipelines/.
@@ -324,6 +335,93 @@ fn dispatch(cmd: Command) -> Result<()> {
             }
             let report = runner::run(&plan, &opts)?;
             print_report(&report, &p.name, &plan);
+        }
+        Command::Plot {
+            pipeline,
+            stage,
+            out,
+        } => {
+            let (p, _) = load(&pipeline)?;
+            let draws: Vec<&str> = p
+                .stages
+                .iter()
+                .filter(|(d, _)| d.draws)
+                .map(|(d, _)| d.name)
+                .collect();
+            let chosen: Vec<String> = match &stage {
+                None => draws.iter().map(|s| s.to_string()).collect(),
+                Some(s) if draws.contains(&s.as_str()) => vec![s.clone()],
+                Some(s) => {
+                    return Err(analyze::BadInput(format!(
+                        "`{s}` is not a figure stage of {}; figure stages: {}",
+                        p.name,
+                        if draws.is_empty() {
+                            "none".to_string()
+                        } else {
+                            draws.join(", ")
+                        }
+                    ))
+                    .into());
+                }
+            };
+            if chosen.is_empty() {
+                return Err(analyze::BadInput(format!("{} has no figure stage", p.name)).into());
+            }
+            let plan = Plan::new(&p, &out);
+            // nothing but the figures may run: every other instance is fresh
+            let mut not_fresh: Vec<(String, usize)> = Vec::new();
+            for inst in &plan.instances {
+                let (def, _) = &p.stages[inst.stage];
+                if def.draws || plan.status(inst) == Status::Fresh {
+                    continue;
+                }
+                match not_fresh.iter_mut().find(|(n, _)| n == def.name) {
+                    Some((_, k)) => *k += 1,
+                    None => not_fresh.push((def.name.to_string(), 1)),
+                }
+            }
+            if !not_fresh.is_empty() {
+                let what: Vec<String> = not_fresh
+                    .iter()
+                    .map(|(n, k)| format!("{k} of stage {n}"))
+                    .collect();
+                anyhow::bail!(
+                    "{} instances are not up to date ({}): run `neurodyn run {pipeline}` first; plot only redraws figures",
+                    not_fresh.iter().map(|(_, k)| k).sum::<usize>(),
+                    what.join(", ")
+                );
+            }
+            let report = runner::run(
+                &plan,
+                &RunOptions {
+                    force: chosen.clone(),
+                    quiet: true,
+                    ..Default::default()
+                },
+            )?;
+            let recomputed: usize = report
+                .stages
+                .iter()
+                .filter(|(n, _, _)| !chosen.contains(n))
+                .map(|(_, r, _)| r)
+                .sum();
+            for inst in plan
+                .instances
+                .iter()
+                .filter(|i| chosen.iter().any(|c| c == p.stages[i.stage].0.name))
+            {
+                let listed = std::fs::read_to_string(&inst.manifest)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<runner::Manifest>(&t).ok());
+                for f in listed.into_iter().flat_map(|m| m.files) {
+                    out!("{}", inst.dir.join(&f.path).display());
+                }
+            }
+            out!(
+                "redrew {} in {:.2} s; {recomputed} other instances recomputed",
+                chosen.join(", "),
+                report.elapsed_s
+            );
         }
         Command::Status {
             pipeline,

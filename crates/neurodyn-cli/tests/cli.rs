@@ -611,3 +611,59 @@ fn an_edited_copy_writing_the_same_folder_is_warned_and_clean_stage_lists_what_i
         String::from_utf8_lossy(&o.stderr).contains("stages: simulate, lyapunov, tables, figures")
     );
 }
+
+#[test]
+fn plot_redraws_only_the_figures_and_refuses_when_anything_else_is_not_fresh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write(
+        tmp.path(),
+        "pl.toml",
+        &format!(
+            "[pipeline]\nname = \"pl\"\n[sweep]\ng = [2.0, 9.0]\nsession = [1]\n{}",
+            rnn_chaos_stages(
+                "steps = 200\ntrials = 2\n",
+                "benettin_transient_steps = 20\n"
+            )
+        ),
+    );
+    let out = tmp.path().join("out");
+    run(&spec, &out);
+    let png = out.join("pl/figures/lambda_vs_g.png");
+    let table = out.join("pl/tables/summary.parquet");
+    let (png_t0, table_t0) = (
+        std::fs::metadata(&png).unwrap().modified().unwrap(),
+        std::fs::metadata(&table).unwrap().modified().unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    let o = bin()
+        .args(["plot", spec.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        said.contains("figures/lambda_vs_g.png") && said.contains("0 other instances recomputed"),
+        "{said}"
+    );
+    // the figure was written again, the table was not
+    assert!(std::fs::metadata(&png).unwrap().modified().unwrap() > png_t0);
+    assert_eq!(
+        std::fs::metadata(&table).unwrap().modified().unwrap(),
+        table_t0
+    );
+    // a missing upstream instance: nothing runs, exit 1, the stage named
+    std::fs::remove_dir_all(out.join("pl/lyapunov/trials")).unwrap();
+    let o = bin()
+        .args(["plot", spec.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("2 of stage lyapunov") && err.contains("neurodyn run"),
+        "{err}"
+    );
+    assert!(!out.join("pl/lyapunov/trials").exists());
+}

@@ -523,6 +523,7 @@ pub fn compose(
                 check: e.kind.check,
                 run: e.kind.run,
                 cost: e.kind.cost,
+                draws: e.kind.role == crate::library::Role::Figure,
             },
             params,
         ));

@@ -390,6 +390,8 @@ pub struct StageDef {
     /// Expected work at a sweep point, relative to the other points (None:
     /// the same everywhere); see `StageKind::cost`.
     pub cost: Option<fn(&Point) -> f64>,
+    /// Whether it only draws figures (`neurodyn plot` redraws these).
+    pub draws: bool,
 }
 
 /// A study: the science behind a pipeline file.
