@@ -168,7 +168,15 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let mut chart = Chart::new("Mean avalanche size by duration (crackling: slope gamma)")
         .labels("log10 duration (bins)", "log10 mean size");
     for (label, x, y) in curves {
-        chart.series.push(Series::line_markers(label, x, y));
+        // the table holds durations and mean sizes; the axes are their
+        // log10, where the crackling relation <S>(T) ~ T^gamma is a line
+        let (lx, ly): (Vec<f64>, Vec<f64>) = x
+            .iter()
+            .zip(&y)
+            .filter(|(d, m)| **d > 0.0 && **m > 0.0)
+            .map(|(d, m)| (d.log10(), m.log10()))
+            .unzip();
+        chart.series.push(Series::line_markers(label, lx, ly));
     }
     push(&neurodyn_plot::save_chart(
         &chart,

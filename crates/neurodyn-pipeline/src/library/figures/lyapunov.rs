@@ -119,6 +119,40 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             .unzip();
         chart.series.push(Series::line(format!("g = {gv}"), x, y));
     }
+    // The y range that shows the growing and saturating curves: from the
+    // initial separation down by 1.5 times its rise at most; a curve that
+    // decays faster (a stable network, down to ln delta of -300) leaves
+    // the plot at its bottom instead of flattening the others.
+    let finite = |s: &Series| s.y.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
+    let start = chart
+        .series
+        .iter()
+        .filter_map(|s| finite(s).first().copied())
+        .fold(f64::INFINITY, f64::min);
+    let top = chart
+        .series
+        .iter()
+        .flat_map(finite)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let bottom = chart.series.iter().flat_map(finite).fold(f64::INFINITY, f64::min);
+    if start.is_finite() && top > start {
+        let floor = start - 1.5 * (top - start);
+        if bottom < floor {
+            // a curve ends where it leaves the range (the chart would
+            // otherwise draw it along the bottom edge)
+            for s in &mut chart.series {
+                if let Some(k) = s.y.iter().position(|v| *v < floor) {
+                    s.x.truncate(k);
+                    s.y.truncate(k);
+                }
+            }
+            let pad = 0.05 * (top - floor);
+            chart = chart.y_range(floor, top + pad);
+            chart.title = format!(
+                "Twin-trajectory divergence (curves below {floor:.0} continue down to {bottom:.0})"
+            );
+        }
+    }
     push(neurodyn_plot::save_chart(&chart, &fig.join("divergence"))?);
 
     let window = params_of::<Params>(ctx)?.activity_window_steps;
