@@ -190,8 +190,17 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &ctx.input_path("training"),
         &["mse", "correlation"],
     )?;
+    // log axis: the error falls by two decades with training; the loops
+    // trained and tested are named on the x axis
     let mut c = Chart::new("Training error by loop (mean over v_reset and seeds)")
-        .labels("loop", "MSE after the stimulus window");
+        .labels(
+            format!(
+                "loop (trained: {}-{}; the others run with fixed weights)",
+                sim.train_first_loop, sim.train_last_loop
+            ),
+            "MSE after the stimulus window (log)",
+        )
+        .log_y(true);
     for &q in &pqifs {
         let (x, y): (Vec<f64>, Vec<f64>) = tr
             .iter()
