@@ -137,6 +137,12 @@ pub struct Heatmap {
     pub colorbar_label: String,
     /// Image size in pixels (width, height).
     pub size: (u32, u32),
+    /// Write each cell's value in it with this many decimals (None: no
+    /// text; meant for small grids).
+    pub annotate: Option<usize>,
+    /// Cells `(row, column)` framed by a thick outline, with a legend line
+    /// under the title each: `(row, column, what)`.
+    pub marks: Vec<(usize, usize, String)>,
 }
 
 impl Heatmap {
@@ -156,7 +162,21 @@ impl Heatmap {
             range: None,
             colorbar_label: String::new(),
             size: (900, 750),
+            annotate: None,
+            marks: Vec::new(),
         }
+    }
+
+    /// Write each cell's value in it with `decimals` decimals.
+    pub fn annotate(mut self, decimals: usize) -> Self {
+        self.annotate = Some(decimals);
+        self
+    }
+
+    /// Frame cell `(row, col)` and say `what` it is under the title.
+    pub fn mark(mut self, row: usize, col: usize, what: impl Into<String>) -> Self {
+        self.marks.push((row, col, what.into()));
+        self
     }
 
     /// Set the row and column labels (each: one per row/column, or none for
@@ -458,7 +478,7 @@ pub(crate) fn layout(h: &Heatmap, range: (f64, f64)) -> Layout {
         MARGIN + text_h / 2
     } else {
         MARGIN + text_size(&h.title, TITLE_FONT).1 + 14
-    };
+    } + h.marks.len() as i32 * (TICK_FONT as i32 + 4);
 
     let row_text = texts(&h.row_labels, h.rows, (w / 4).max(30));
     let left = MARGIN + if h.y_label.is_empty() { 0 } else { DESC_W } + max_w(&row_text) + TICK + 4;
@@ -555,6 +575,10 @@ fn line<DB: DrawingBackend>(
 
 const FRAME: RGBColor = RGBColor(60, 60, 60);
 
+/// Frames of marked cells: magenta, then orange (apart from viridis and
+/// RdBu).
+const MARK_COLOURS: [RGBColor; 2] = [RGBColor(230, 0, 180), RGBColor(255, 140, 0)];
+
 pub(crate) fn draw_heatmap<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     h: &Heatmap,
@@ -586,6 +610,48 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(
         }
     }
     area.draw(&Rectangle::new([(x0 - 1, y0 - 1), (x1, y1)], FRAME))?;
+
+    // Each cell's value, black or white by the cell's lightness.
+    if let Some(decimals) = h.annotate {
+        for i in 0..h.rows {
+            for j in 0..h.cols {
+                let v = h.values[i * h.cols + j];
+                let [a, b, c, d] = l.cell(i, j);
+                let text = if v.is_finite() {
+                    format!("{v:.decimals$}")
+                } else {
+                    "n/a".to_string()
+                };
+                let [r, g, bl] = value_rgb(h.colormap, v, range);
+                let light = 0.299 * r as f64 + 0.587 * g as f64 + 0.114 * bl as f64 > 140.0;
+                let colour = if light { BLACK } else { WHITE };
+                let size = (((d - b).min(c - a) as f64) * 0.3).clamp(9.0, TICK_FONT + 2.0);
+                let style = TextStyle::from((FONT, size).into_font())
+                    .pos(Pos::new(HPos::Center, VPos::Center))
+                    .color(&colour);
+                area.draw_text(&text, &style, ((a + c) / 2, (b + d) / 2))?;
+            }
+        }
+    }
+    // Marked cells: a thick frame each, and their meaning under the title.
+    for (k, (i, j, what)) in h.marks.iter().enumerate() {
+        if *i >= h.rows || *j >= h.cols {
+            continue;
+        }
+        let [a, b, c, d] = l.cell(*i, *j);
+        let colour = MARK_COLOURS[k % MARK_COLOURS.len()];
+        // each further mark inside the previous ones, so that a cell with
+        // two marks shows both
+        for t in (3 * k as i32)..(3 * k as i32 + 3) {
+            area.draw(&Rectangle::new([(a + t, b + t), (c - 1 - t, d - 1 - t)], colour))?;
+        }
+        let style = text_style(TICK_FONT, HPos::Left, VPos::Top).color(&colour);
+        area.draw_text(
+            &format!("[ ] {what}"),
+            &style,
+            (x0, y0 - 4 - (h.marks.len() - k) as i32 * (TICK_FONT as i32 + 4)),
+        )?;
+    }
 
     // Row labels (left) and column labels (below).
     let row_style = text_style(TICK_FONT, HPos::Right, VPos::Center);

@@ -625,3 +625,47 @@ fn invalid_heatmaps_are_rejected_and_write_nothing() {
     save_heatmap(&ok, &base).unwrap();
     assert_eq!(files_in(dir.path()), ["bad_heatmap.png", "bad_heatmap.svg"]);
 }
+
+#[test]
+fn marked_cells_are_framed_in_their_colours_and_values_written_in_contrast() {
+    let values = vec![0.0, 1.0, 0.5, 0.25];
+    let h = Heatmap::new("marks", values, 2, 2)
+        .colormap(Colormap::Greys)
+        .range(0.0, 1.0)
+        .annotate(2)
+        .mark(0, 1, "best")
+        .mark(0, 1, "true")
+        .size(500, 400);
+    assert_eq!(h.annotate, Some(2));
+    assert_eq!(h.marks.len(), 2);
+    let range = color_range(&h).unwrap();
+    let l = layout(&h, range);
+    let buf = render_rgb(&h);
+    // the first mark's frame on the cell's edge, the second inside it
+    let [x0, y0, x1, _] = l.cell(0, 1);
+    let mid = (x0 + x1) / 2;
+    assert_eq!(pixel(&buf, 500, mid, y0), [230, 0, 180]);
+    assert_eq!(pixel(&buf, 500, mid, y0 + 3), [255, 140, 0]);
+    // an unmarked cell has no frame: its edge has its value's colour
+    let [a, b, c, _] = l.cell(1, 0);
+    assert_eq!(
+        pixel(&buf, 500, (a + c) / 2, b + 1),
+        value_rgb(Colormap::Greys, 0.5, range)
+    );
+    // the text in a cell contrasts with it: some pixels of the centre
+    // region differ from the fill, in the other direction of lightness
+    for (i, j, v) in [(0, 0, 0.0), (1, 1, 0.25)] {
+        let [a, b, c, d] = l.cell(i, j);
+        let fill = value_rgb(Colormap::Greys, v, range);
+        let (cx, cy) = ((a + c) / 2, (b + d) / 2);
+        let text: Vec<[u8; 3]> = (cx - 20..cx + 20)
+            .flat_map(|x| (cy - 6..cy + 6).map(move |y| (x, y)))
+            .map(|(x, y)| pixel(&buf, 500, x, y))
+            .filter(|p| *p != fill)
+            .collect();
+        assert!(!text.is_empty(), "no text in cell ({i}, {j})");
+        let darker = text.iter().any(|p| luminance(*p) < luminance(fill));
+        let lighter = text.iter().any(|p| luminance(*p) > luminance(fill));
+        assert!(darker != lighter, "cell ({i}, {j}): text both darker and lighter");
+    }
+}

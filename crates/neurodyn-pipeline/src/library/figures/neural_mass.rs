@@ -116,6 +116,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         v.dedup();
         v
     };
+    let fc_params: fc_fit::Params = input_params(ctx, "fit")?;
     for m in &models {
         let mine: Vec<_> = cells.iter().filter(|c| &c.model == m).collect();
         let ks = sorted_unique(mine.iter().map(|c| c.k).collect());
@@ -127,18 +128,54 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             grid[r * speeds.len() + s] = c.mean;
         }
         if grid.iter().any(|v| v.is_finite()) {
-            let h = Heatmap::new(
+            // every cell's value written in it; the best cell framed, and
+            // the example target's true (k, speed) where it is in the grid
+            let best = grid
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(q, v)| (q / speeds.len(), q % speeds.len(), *v));
+            let mut h = Heatmap::new(
                 format!("FC fit, {m}: similarity to the target"),
                 grid,
                 ks.len(),
                 speeds.len(),
             )
+            .annotate(3);
+            if let Some((r, c, v)) = best {
+                h = h.mark(
+                    r,
+                    c,
+                    format!("best fit: k = {}, speed = {} mm/ms, r = {v:.3}", ks[r], speeds[c]),
+                );
+            }
+            // the example target is a Hopf network's FC
+            if fc_params.target == "example" && m == "hopf" {
+                let r = ks.iter().position(|&k| k == neural_mass::TARGET_K);
+                let c = speeds.iter().position(|&v| v == neural_mass::TARGET_SPEED);
+                if let (Some(r), Some(c)) = (r, c) {
+                    h = h.mark(
+                        r,
+                        c,
+                        format!(
+                            "the example target's true parameters: k = {}, speed = {} mm/ms (Hopf)",
+                            neural_mass::TARGET_K,
+                            neural_mass::TARGET_SPEED
+                        ),
+                    );
+                }
+            }
+            let h = h
             .labels(
                 ks.iter().map(|k| format!("{k}")),
                 speeds.iter().map(|s| format!("{s}")),
             )
             .axis_labels("speed (mm/ms)", "coupling k")
-            .colormap(Colormap::Viridis)
+            // the scale of a correlation, the same for every model: a model
+            // that fits nowhere stays pale instead of showing its noise
+            .colormap(Colormap::RdBu)
+            .range(-1.0, 1.0)
             .colorbar_label("Pearson r of FC upper triangles (mean over seeds)");
             push(neurodyn_plot::save_heatmap(
                 &h,
@@ -190,7 +227,6 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             )?);
         }
     }
-    let fc_params: fc_fit::Params = input_params(ctx, "fit")?;
     // no target ("none"): no fit to draw (the landscapes above are all NaN
     // and skipped), no target figure
     let (tn, target) = if fc_params.target == "none" {
