@@ -643,13 +643,19 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(
         // each further mark inside the previous ones, so that a cell with
         // two marks shows both
         for t in (3 * k as i32)..(3 * k as i32 + 3) {
-            area.draw(&Rectangle::new([(a + t, b + t), (c - 1 - t, d - 1 - t)], colour))?;
+            area.draw(&Rectangle::new(
+                [(a + t, b + t), (c - 1 - t, d - 1 - t)],
+                colour,
+            ))?;
         }
         let style = text_style(TICK_FONT, HPos::Left, VPos::Top).color(&colour);
         area.draw_text(
             &format!("[ ] {what}"),
             &style,
-            (x0, y0 - 4 - (h.marks.len() - k) as i32 * (TICK_FONT as i32 + 4)),
+            (
+                x0,
+                y0 - 4 - (h.marks.len() - k) as i32 * (TICK_FONT as i32 + 4),
+            ),
         )?;
     }
 

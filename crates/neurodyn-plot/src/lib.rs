@@ -30,8 +30,10 @@ use output::{write_both, write_png};
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("../../../data/fonts/DejaVuSans.ttf");
 
-/// Fixed colour palette (matplotlib "tab10"), cycled per series.
-const PALETTE: [RGBColor; 10] = [
+/// Fixed colour palette, cycled per series: matplotlib's "tab10", then the
+/// light shades of its "tab20", so that up to 20 series differ (a figure
+/// with 12 no longer repeats its first two colours).
+const PALETTE: [RGBColor; 20] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -42,6 +44,16 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(174, 199, 232),
+    RGBColor(255, 187, 120),
+    RGBColor(152, 223, 138),
+    RGBColor(255, 152, 150),
+    RGBColor(197, 176, 213),
+    RGBColor(196, 156, 148),
+    RGBColor(247, 182, 210),
+    RGBColor(199, 199, 199),
+    RGBColor(219, 219, 141),
+    RGBColor(158, 218, 229),
 ];
 const REF_GREY: RGBColor = RGBColor(150, 150, 150);
 
@@ -131,6 +143,9 @@ pub struct Series {
     pub y_err: Option<Vec<f64>>,
     /// Drawing style.
     pub style: SeriesStyle,
+    /// Palette slot (None: the series' position in the chart). Series that
+    /// pair up, such as data and its fit, share one.
+    pub colour: Option<usize>,
 }
 
 impl Series {
@@ -142,6 +157,7 @@ impl Series {
             y,
             y_err: None,
             style: SeriesStyle::Line,
+            colour: None,
         }
     }
 
@@ -178,6 +194,12 @@ impl Series {
     /// Change the drawing style.
     pub fn with_style(mut self, style: SeriesStyle) -> Self {
         self.style = style;
+        self
+    }
+
+    /// Draw in palette slot `k` (shared by series that pair up).
+    pub fn with_colour(mut self, k: usize) -> Self {
+        self.colour = Some(k);
         self
     }
 }
@@ -611,7 +633,7 @@ where
     let many = chart.series.len() > 1;
     let mut any_label = false;
     for (k, s) in chart.series.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
+        let color = PALETTE[s.colour.unwrap_or(k) % PALETTE.len()];
         let line = color.stroke_width(2);
         let fill = color.filled();
         let ok = |i: usize| plottable(log, s.x[i], s.y[i]);

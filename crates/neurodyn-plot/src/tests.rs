@@ -666,6 +666,9 @@ fn marked_cells_are_framed_in_their_colours_and_values_written_in_contrast() {
         assert!(!text.is_empty(), "no text in cell ({i}, {j})");
         let darker = text.iter().any(|p| luminance(*p) < luminance(fill));
         let lighter = text.iter().any(|p| luminance(*p) > luminance(fill));
-        assert!(darker != lighter, "cell ({i}, {j}): text both darker and lighter");
+        assert!(
+            darker != lighter,
+            "cell ({i}, {j}): text both darker and lighter"
+        );
     }
 }

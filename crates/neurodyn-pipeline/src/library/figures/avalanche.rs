@@ -143,15 +143,18 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             format!("log10 {quantity}"),
             format!("log10 P({quantity} >= x)"),
         );
-        for (label, x) in samples {
+        // each point's CCDF and its fit in one colour
+        for (k, (label, x)) in samples.into_iter().enumerate() {
             let (cx, cy) = log_ccdf(&x);
-            chart.series.push(Series::markers(label.clone(), cx, cy));
+            chart
+                .series
+                .push(Series::markers(label.clone(), cx, cy).with_colour(k));
             if let Some(f) = fits.iter().find(|f| f.label == label) {
                 let xmax = x.iter().copied().max().unwrap_or(f.xmin).max(f.xmin);
                 let (fx, fy) = log_fitted_ccdf(f, xmax);
                 chart
                     .series
-                    .push(Series::line(format!("{label} fit"), fx, fy));
+                    .push(Series::line(format!("{label} fit"), fx, fy).with_colour(k));
             }
         }
         push(&neurodyn_plot::save_chart(

@@ -123,7 +123,12 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     // initial separation down by 1.5 times its rise at most; a curve that
     // decays faster (a stable network, down to ln delta of -300) leaves
     // the plot at its bottom instead of flattening the others.
-    let finite = |s: &Series| s.y.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
+    let finite = |s: &Series| {
+        s.y.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect::<Vec<_>>()
+    };
     let start = chart
         .series
         .iter()
@@ -134,7 +139,11 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         .iter()
         .flat_map(finite)
         .fold(f64::NEG_INFINITY, f64::max);
-    let bottom = chart.series.iter().flat_map(finite).fold(f64::INFINITY, f64::min);
+    let bottom = chart
+        .series
+        .iter()
+        .flat_map(finite)
+        .fold(f64::INFINITY, f64::min);
     if start.is_finite() && top > start {
         let floor = start - 1.5 * (top - start);
         if bottom < floor {

@@ -147,7 +147,10 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 h = h.mark(
                     r,
                     c,
-                    format!("best fit: k = {}, speed = {} mm/ms, r = {v:.3}", ks[r], speeds[c]),
+                    format!(
+                        "best fit: k = {}, speed = {} mm/ms, r = {v:.3}",
+                        ks[r], speeds[c]
+                    ),
                 );
             }
             // the example target is a Hopf network's FC
@@ -167,16 +170,16 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 }
             }
             let h = h
-            .labels(
-                ks.iter().map(|k| format!("{k}")),
-                speeds.iter().map(|s| format!("{s}")),
-            )
-            .axis_labels("speed (mm/ms)", "coupling k")
-            // the scale of a correlation, the same for every model: a model
-            // that fits nowhere stays pale instead of showing its noise
-            .colormap(Colormap::RdBu)
-            .range(-1.0, 1.0)
-            .colorbar_label("Pearson r of FC upper triangles (mean over seeds)");
+                .labels(
+                    ks.iter().map(|k| format!("{k}")),
+                    speeds.iter().map(|s| format!("{s}")),
+                )
+                .axis_labels("speed (mm/ms)", "coupling k")
+                // the scale of a correlation, the same for every model: a model
+                // that fits nowhere stays pale instead of showing its noise
+                .colormap(Colormap::RdBu)
+                .range(-1.0, 1.0)
+                .colorbar_label("Pearson r of FC upper triangles (mean over seeds)");
             push(neurodyn_plot::save_heatmap(
                 &h,
                 &fig.join(format!("fit_landscape_{m}")),
