@@ -142,21 +142,28 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 let mut c = Chart::new(format!("{} — {title}", rp.label()))
                     .labels("t in loop (ms)", "input W r")
                     .size(700, 320);
-                for &unit in units.iter().take(3) {
+                // a unit's target in the light shade of its output's colour
+                for (k, &unit) in units.iter().take(3).enumerate() {
                     let sel: Vec<usize> = (0..l.len())
                         .filter(|&k| l[k] == lp && u[k] == unit)
                         .collect();
                     let tt: Vec<f64> = sel.iter().map(|&k| s[k] as f64 * ms_per_step).collect();
-                    c.series.push(Series::line(
-                        format!("target {unit}"),
-                        tt.clone(),
-                        sel.iter().map(|&k| tg[k]).collect(),
-                    ));
-                    c.series.push(Series::line(
-                        format!("output {unit}"),
-                        tt,
-                        sel.iter().map(|&k| z[k]).collect(),
-                    ));
+                    c.series.push(
+                        Series::line(
+                            format!("target {unit}"),
+                            tt.clone(),
+                            sel.iter().map(|&q| tg[q]).collect(),
+                        )
+                        .with_colour(10 + k),
+                    );
+                    c.series.push(
+                        Series::line(
+                            format!("output {unit}"),
+                            tt,
+                            sel.iter().map(|&q| z[q]).collect(),
+                        )
+                        .with_colour(k),
+                    );
                 }
                 panels.push(c);
             }
