@@ -600,9 +600,36 @@ where
     let y_span = (y_floor, y_ceil);
     let fmt_x = |v: &f64| tick_label(*v, x0, x1, false);
     let fmt_y = |v: &f64| tick_label(*v, y_span.0, y_span.1, log);
+    // The legend goes right of the plot, never over the data: its entries,
+    // and the width they need.
+    let many = chart.series.len() > 1;
+    let entries: Vec<(usize, String)> = chart
+        .series
+        .iter()
+        .enumerate()
+        .filter_map(|(k, s)| match (s.label.is_empty(), many) {
+            (false, _) => Some((k, s.label.clone())),
+            (true, true) => Some((k, format!("series {}", k + 1))),
+            (true, false) => None,
+        })
+        .collect();
+    let legend_style =
+        TextStyle::from((FONT, 14).into_font()).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+    let legend_w = entries
+        .iter()
+        .map(|(_, l)| {
+            area.estimate_text_size(l, &legend_style)
+                .map_or(0, |(w, _)| w)
+        })
+        .max()
+        .map_or(0, |w| w as i32 + 44);
     let mut ctx = ChartBuilder::on(area)
         .caption(&chart.title, (FONT, 22))
         .margin(12)
+        .margin_right(12 + legend_w)
         .x_label_area_size(45)
         .y_label_area_size(70)
         .build_cartesian_2d(xr, ys)?;
@@ -630,8 +657,6 @@ where
         ))?;
     }
 
-    let many = chart.series.len() > 1;
-    let mut any_label = false;
     for (k, s) in chart.series.iter().enumerate() {
         let color = PALETTE[s.colour.unwrap_or(k) % PALETTE.len()];
         let line = color.stroke_width(2);
@@ -674,37 +699,32 @@ where
                 .map(|i| Circle::new((s.x[i], s.y[i]), 3, fill));
             ctx.draw_series(pts)?;
         }
-
-        let label = match (s.label.is_empty(), many) {
-            (false, _) => s.label.clone(),
-            (true, true) => format!("series {}", k + 1),
-            (true, false) => continue,
-        };
-        any_label = true;
-        // Register the legend entry on an empty series.
-        let anno = ctx
-            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
-            .label(label);
-        match s.style {
-            SeriesStyle::Line => {
-                anno.legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line))
-            }
-            SeriesStyle::Markers | SeriesStyle::Dots => anno
-                .legend(move |(x, y)| EmptyElement::at((x + 10, y)) + Circle::new((0, 0), 3, fill)),
-            SeriesStyle::LineMarkers => anno.legend(move |(x, y)| {
-                EmptyElement::at((x + 10, y))
-                    + Circle::new((0, 0), 3, fill)
-                    + PathElement::new(vec![(-10, 0), (10, 0)], line)
-            }),
-        };
     }
-    if any_label {
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()?;
+    // The legend, right of the plot area: a sample of each series' style.
+    if !entries.is_empty() {
+        // the plotting area's corner in `area`'s own coordinates (panels
+        // are sub-areas of the image)
+        let (px, py) = ctx.plotting_area().get_base_pixel();
+        let (ax, ay) = area.get_base_pixel();
+        let (x0, y0) = (px - ax, py - ay);
+        let (pw, _) = ctx.plotting_area().dim_in_pixel();
+        let lx = x0 + pw as i32 + 16;
+        let style = &legend_style;
+        for (row, (k, label)) in entries.iter().enumerate() {
+            let s = &chart.series[*k];
+            let color = PALETTE[s.colour.unwrap_or(*k) % PALETTE.len()];
+            let y = y0 + 10 + row as i32 * 20;
+            if matches!(s.style, SeriesStyle::Line | SeriesStyle::LineMarkers) {
+                area.draw(&PathElement::new(
+                    vec![(lx, y), (lx + 20, y)],
+                    color.stroke_width(2),
+                ))?;
+            }
+            if s.style != SeriesStyle::Line {
+                area.draw(&Circle::new((lx + 10, y), 3, color.filled()))?;
+            }
+            area.draw_text(label, style, (lx + 26, y))?;
+        }
     }
     Ok(())
 }
