@@ -217,6 +217,8 @@ pub struct Chart {
     pub series: Vec<Series>,
     /// Logarithmic y axis (only positive values are plotted).
     pub log_y: bool,
+    /// Logarithmic x axis (non-positive x values are skipped).
+    pub log_x: bool,
     /// Dashed grey horizontal reference lines (e.g. `y = 0`).
     pub hlines: Vec<f64>,
     /// Image size in pixels (width, height); also the cell size in [`save_panels`].
@@ -235,6 +237,7 @@ impl Default for Chart {
             y_label: String::new(),
             series: Vec::new(),
             log_y: false,
+            log_x: false,
             hlines: Vec::new(),
             size: (900, 600),
             x_range: None,
@@ -262,6 +265,12 @@ impl Chart {
     /// Add a series.
     pub fn series(mut self, series: Series) -> Self {
         self.series.push(series);
+        self
+    }
+
+    /// Use a logarithmic x axis.
+    pub fn log_x(mut self, log_x: bool) -> Self {
+        self.log_x = log_x;
         self
     }
 
@@ -442,8 +451,19 @@ fn font_registered() -> bool {
     *OK.get_or_init(|| register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok())
 }
 
-fn plottable(log_y: bool, x: f64, y: f64) -> bool {
-    x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
+fn plottable(chart: &Chart, x: f64, y: f64) -> bool {
+    x.is_finite() && y.is_finite() && (!chart.log_y || y > 0.0) && (!chart.log_x || x > 0.0)
+}
+
+/// `padded` in log10 space for a log axis.
+fn padded_axis(v: &[f64], log: bool) -> Range<f64> {
+    if log {
+        let l: Vec<f64> = v.iter().map(|v| v.log10()).collect();
+        let r = padded(&l);
+        10f64.powf(r.start)..10f64.powf(r.end)
+    } else {
+        padded(v)
+    }
 }
 
 /// Error-bar extent `(lo, hi)` of point `i`, if any.
@@ -458,7 +478,7 @@ fn data_ranges(chart: &Chart) -> Option<(Range<f64>, Range<f64>)> {
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for s in &chart.series {
         for (i, (&x, &y)) in s.x.iter().zip(&s.y).enumerate() {
-            if !plottable(log, x, y) {
+            if !plottable(chart, x, y) {
                 continue;
             }
             xs.push(x);
@@ -478,15 +498,7 @@ fn data_ranges(chart: &Chart) -> Option<(Range<f64>, Range<f64>)> {
             .copied()
             .filter(|&h| h.is_finite() && (!log || h > 0.0)),
     );
-    let xr = padded(&xs);
-    let yr = if log {
-        let l: Vec<f64> = ys.iter().map(|v| v.log10()).collect();
-        let r = padded(&l);
-        10f64.powf(r.start)..10f64.powf(r.end)
-    } else {
-        padded(&ys)
-    };
-    Some((xr, yr))
+    Some((padded_axis(&xs, chart.log_x), padded_axis(&ys, log)))
 }
 
 /// Min..max with a 5% margin; constant data is expanded around its value.
@@ -539,9 +551,14 @@ fn draw_figure<DB: DrawingBackend>(
 }
 
 fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
-    let (mut xr, mut yr) =
-        data_ranges(chart).unwrap_or((0.0..1.0, if chart.log_y { 0.1..10.0 } else { 0.0..1.0 }));
-    if let Some((lo, hi)) = chart.x_range.filter(|(lo, hi)| hi > lo) {
+    let (mut xr, mut yr) = data_ranges(chart).unwrap_or((
+        if chart.log_x { 0.1..10.0 } else { 0.0..1.0 },
+        if chart.log_y { 0.1..10.0 } else { 0.0..1.0 },
+    ));
+    if let Some((lo, hi)) = chart
+        .x_range
+        .filter(|(lo, hi)| hi > lo && (!chart.log_x || *lo > 0.0))
+    {
         xr = lo..hi;
     }
     if let Some((lo, hi)) = chart
@@ -550,11 +567,13 @@ fn draw_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) 
     {
         yr = lo..hi;
     }
-    let bounds = (yr.start, yr.end);
-    if chart.log_y {
-        plot_in(area, chart, xr, yr.log_scale(), bounds)
-    } else {
-        plot_in(area, chart, xr, yr, bounds)
+    let xb = (xr.start, xr.end);
+    let yb = (yr.start, yr.end);
+    match (chart.log_x, chart.log_y) {
+        (false, false) => plot_in(area, chart, xr, xb, yr, yb),
+        (false, true) => plot_in(area, chart, xr, xb, yr.log_scale(), yb),
+        (true, false) => plot_in(area, chart, xr.log_scale(), xb, yr, yb),
+        (true, true) => plot_in(area, chart, xr.log_scale(), xb, yr.log_scale(), yb),
     }
 }
 
@@ -583,22 +602,24 @@ fn tick_label(v: f64, lo: f64, hi: f64, log: bool) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-fn plot_in<DB, Y>(
+fn plot_in<DB, X, Y>(
     area: &DrawingArea<DB, Shift>,
     chart: &Chart,
-    xr: Range<f64>,
+    xr: X,
+    (x0, x1): (f64, f64),
     ys: Y,
     (y_floor, y_ceil): (f64, f64),
 ) -> DrawResult<DB>
 where
     DB: DrawingBackend,
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
     let log = chart.log_y;
-    let (x0, x1) = (xr.start, xr.end);
     let y_span = (y_floor, y_ceil);
-    let fmt_x = |v: &f64| tick_label(*v, x0, x1, false);
+    let fmt_x = |v: &f64| tick_label(*v, x0, x1, chart.log_x);
     let fmt_y = |v: &f64| tick_label(*v, y_span.0, y_span.1, log);
     // The legend goes right of the plot, never over the data: its entries,
     // and the width they need.
@@ -661,7 +682,7 @@ where
         let color = PALETTE[s.colour.unwrap_or(k) % PALETTE.len()];
         let line = color.stroke_width(2);
         let fill = color.filled();
-        let ok = |i: usize| plottable(log, s.x[i], s.y[i]);
+        let ok = |i: usize| plottable(chart, s.x[i], s.y[i]);
 
         // Error whiskers with small caps.
         for i in (0..s.y.len()).filter(|&i| ok(i)) {

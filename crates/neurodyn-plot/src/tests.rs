@@ -672,3 +672,34 @@ fn marked_cells_are_framed_in_their_colours_and_values_written_in_contrast() {
         );
     }
 }
+
+#[test]
+fn a_log_x_axis_skips_non_positive_x_and_pads_in_decades() {
+    let chart = Chart::new("log x")
+        .log_x(true)
+        .log_y(true)
+        .series(Series::line(
+            "a",
+            vec![0.0, 1.0, 10.0, 100.0],
+            vec![1.0, 0.1, 0.01, 0.001],
+        ));
+    let (xr, yr) = data_ranges(&chart).unwrap();
+    // x = 0 is skipped; the range is 1..100 padded by 5 % of its two
+    // decades on each side, in log10
+    let want = |lo: f64, hi: f64| (10f64.powf(lo - 0.1), 10f64.powf(hi + 0.1));
+    let (lo, hi) = want(0.0, 2.0);
+    assert!(
+        (xr.start - lo).abs() < 1e-12 && (xr.end - hi).abs() < 1e-9,
+        "{xr:?}"
+    );
+    // y of the skipped point (1.0) is left out too: 0.1..0.001
+    let (lo, hi) = want(-3.0, -1.0);
+    assert!(
+        (yr.start / lo - 1.0).abs() < 1e-9 && (yr.end / hi - 1.0).abs() < 1e-9,
+        "{yr:?}"
+    );
+    // and it draws
+    let dir = tempfile::tempdir().unwrap();
+    let files = save_chart(&chart, &dir.path().join("loglog")).unwrap();
+    assert!(files.iter().all(|f| f.is_file()));
+}

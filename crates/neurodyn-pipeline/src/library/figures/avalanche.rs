@@ -139,16 +139,18 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         let mut chart = Chart::new(format!(
             "Avalanche {quantity}s: CCDF (points) and fitted power law from xmin (lines)"
         ))
-        .labels(
-            format!("log10 {quantity}"),
-            format!("log10 P({quantity} >= x)"),
-        );
+        .labels(quantity.to_string(), format!("P({quantity} >= x)"))
+        .log_x(true)
+        .log_y(true);
+        // the CCDFs are computed in log10 (even spacing there); the axes
+        // are logarithmic
+        let unlog = |v: Vec<f64>| v.into_iter().map(|l| 10f64.powf(l)).collect::<Vec<_>>();
         // each point's CCDF and its fit in one colour
         for (k, (label, x)) in samples.into_iter().enumerate() {
             let (cx, cy) = log_ccdf(&x);
             chart
                 .series
-                .push(Series::markers(label.clone(), cx, cy).with_colour(k));
+                .push(Series::markers(label.clone(), unlog(cx), unlog(cy)).with_colour(k));
             if let Some(f) = fits.iter().find(|f| f.label == label) {
                 let xmax = x.iter().copied().max().unwrap_or(f.xmin).max(f.xmin);
                 let (fx, fy) = log_fitted_ccdf(f, xmax);
@@ -168,18 +170,13 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &ctx.input_path("size_by_duration"),
         first_seed as i64,
     )?;
+    // log-log axes, where the crackling relation <S>(T) ~ T^gamma is a line
     let mut chart = Chart::new("Mean avalanche size by duration (crackling: slope gamma)")
-        .labels("log10 duration (bins)", "log10 mean size");
+        .labels("duration (bins)", "mean size")
+        .log_x(true)
+        .log_y(true);
     for (label, x, y) in curves {
-        // the table holds durations and mean sizes; the axes are their
-        // log10, where the crackling relation <S>(T) ~ T^gamma is a line
-        let (lx, ly): (Vec<f64>, Vec<f64>) = x
-            .iter()
-            .zip(&y)
-            .filter(|(d, m)| **d > 0.0 && **m > 0.0)
-            .map(|(d, m)| (d.log10(), m.log10()))
-            .unzip();
-        chart.series.push(Series::line_markers(label, lx, ly));
+        chart.series.push(Series::line_markers(label, x, y));
     }
     push(&neurodyn_plot::save_chart(
         &chart,
