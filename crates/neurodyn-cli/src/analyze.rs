@@ -1,6 +1,8 @@
 //! `neurodyn analyze`: the avalanche analyses on an experimenter's own
 //! recording (Parquet, CSV or TSV), writing the pipeline's tables
-//! (`avalanches.parquet`, `powerlaw.parquet`; see docs/tables.md).
+//! (`avalanches.parquet`, `powerlaw.parquet`; see docs/tables.md) and
+//! beside them the CCDF of each quantity with its fitted power law
+//! (`ccdf_<quantity>.png` and `.svg`, log-log axes).
 //!
 //! Bad arguments or input (a missing file or column, values that are not
 //! what the analysis needs, data no power law can be fitted to) are
@@ -195,6 +197,74 @@ fn meta(stage: &str, input: &Path, params: serde_json::Value, seed: u64) -> Resu
     })
 }
 
+/// The empirical CCDF `P(X >= x)` of the positive `samples`, at each
+/// distinct value.
+fn ccdf(samples: &[u64]) -> (Vec<f64>, Vec<f64>) {
+    let mut v: Vec<u64> = samples.iter().copied().filter(|&a| a > 0).collect();
+    v.sort_unstable();
+    let n = v.len() as f64;
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < v.len() {
+        x.push(v[i] as f64);
+        y.push((v.len() - i) as f64 / n);
+        i += v[i..].partition_point(|&a| a == v[i]);
+    }
+    (x, y)
+}
+
+/// Draw `samples`' CCDF and, with a fit, the fitted power law's CCDF on the
+/// same scale, `(n_tail / n) ζ(α, x) / ζ(α, xmin)` from `xmin` on, to
+/// `<dir>/ccdf_<quantity>.png` and `.svg`.
+fn ccdf_figure(
+    dir: &Path,
+    label: &str,
+    quantity: &str,
+    samples: &[u64],
+    fit: Option<&PowerLawReport>,
+) -> Result<Vec<PathBuf>> {
+    use neurodyn_analysis::powerlaw::hurwitz_zeta;
+    use neurodyn_plot::{Chart, Series};
+    let (x, y) = ccdf(samples);
+    let xmax = x.last().copied().unwrap_or(1.0);
+    let mut chart = Chart::new(format!("{label}: {quantity} CCDF"))
+        .labels(quantity.to_string(), format!("P({quantity} >= x)"))
+        .log_x(true)
+        .log_y(true)
+        .series(Series::markers("data", x, y).with_colour(0));
+    if let Some(r) = fit {
+        let f = &r.fit;
+        let (z0, scale) = (
+            hurwitz_zeta(f.alpha, f.xmin as f64),
+            f.n_tail as f64 / r.n as f64,
+        );
+        let (a, b) = (
+            (f.xmin as f64).log10(),
+            xmax.log10().max((f.xmin as f64).log10()),
+        );
+        let (fx, fy): (Vec<f64>, Vec<f64>) = (0..=60)
+            .map(|k| {
+                let x = 10f64
+                    .powf(a + (b - a) * k as f64 / 60.0)
+                    .round()
+                    .max(f.xmin as f64);
+                (x, scale * hurwitz_zeta(f.alpha, x) / z0)
+            })
+            .unzip();
+        chart = chart.series(
+            Series::line(
+                format!("power law, alpha = {:.2}, xmin = {}", f.alpha, f.xmin),
+                fx,
+                fy,
+            )
+            .with_colour(3),
+        );
+    }
+    let written = neurodyn_plot::save_chart(&chart, &dir.join(format!("ccdf_{quantity}")))
+        .with_context(|| format!("drawing the {quantity} CCDF"))?;
+    Ok(written.to_vec())
+}
+
 fn powerlaw_row(label: &str, quantity: &str, r: &PowerLawReport) -> PowerLawRow {
     PowerLawRow {
         model: label.to_string(),
@@ -302,25 +372,45 @@ fn avalanches(a: AvalancheArgs) -> Result<()> {
     write_avalanches(&path, &rows, &meta)?;
     let mut written = vec![(path, rows.len())];
     let mut fits = Vec::new();
+    let mut figures: Vec<PathBuf> = Vec::new();
     if a.fit {
         let sizes: Vec<u64> = found.iter().map(|v| v.size).collect();
         let durations: Vec<u64> = found.iter().map(|v| v.duration).collect();
         let mut table = Vec::new();
         for (quantity, samples) in [("size", &sizes), ("duration", &durations)] {
-            match analyse(samples, &opts) {
+            let report = analyse(samples, &opts);
+            match &report {
                 Some(r) => {
-                    table.push(powerlaw_row(&label, quantity, &r));
-                    fits.push(describe(quantity, &r));
+                    table.push(powerlaw_row(&label, quantity, r));
+                    fits.push(describe(quantity, r));
                 }
                 None => eprintln!(
                     "warning: {}",
                     no_fit(&format!("avalanche {quantity}s"), samples.len(), &opts)
                 ),
             }
+            if !samples.is_empty() {
+                figures.extend(ccdf_figure(
+                    &dir,
+                    &label,
+                    quantity,
+                    samples,
+                    report.as_ref(),
+                )?);
+            }
         }
         let path = dir.join("powerlaw.parquet");
         write_powerlaw(&path, &table, &meta)?;
         written.push((path, table.len()));
+    } else {
+        // the CCDFs alone
+        let sizes: Vec<u64> = found.iter().map(|v| v.size).collect();
+        let durations: Vec<u64> = found.iter().map(|v| v.duration).collect();
+        for (quantity, samples) in [("size", &sizes), ("duration", &durations)] {
+            if !samples.is_empty() {
+                figures.extend(ccdf_figure(&dir, &label, quantity, samples, None)?);
+            }
+        }
     }
 
     let width = match a.bin_ms {
@@ -349,6 +439,9 @@ fn avalanches(a: AvalancheArgs) -> Result<()> {
     }
     for (p, n) in written {
         out!("wrote {} ({n} rows)", p.display());
+    }
+    for f in figures {
+        out!("wrote {}", f.display());
     }
     Ok(())
 }
@@ -388,8 +481,12 @@ fn powerlaw(a: PowerLawArgs) -> Result<()> {
     } else {
         String::new()
     };
+    let figures = ccdf_figure(&dir, &label, &a.column, &samples, Some(&report))?;
     out!("{what}: {} samples{zeros}", samples.len());
     out!("{}", describe(&a.column, &report));
     out!("wrote {} (1 row)", path.display());
+    for f in figures {
+        out!("wrote {}", f.display());
+    }
     Ok(())
 }

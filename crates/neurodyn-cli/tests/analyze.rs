@@ -191,6 +191,18 @@ fn avalanches_of_a_count_table_with_fits() {
     let q: Vec<(&str, u64)> = fits.iter().map(|r| (r.quantity.as_str(), r.n)).collect();
     assert_eq!(q, [("size", 4), ("duration", 4)], "{stdout}");
     assert!(stdout.contains("size: alpha"), "{stdout}");
+    // the CCDF of each quantity with its fit, beside the tables
+    for q in ["size", "duration"] {
+        for ext in ["png", "svg"] {
+            let f = out.join(format!("ccdf_{q}.{ext}"));
+            assert!(
+                f.is_file() && stdout.contains(&format!("wrote {}", f.display())),
+                "{stdout}"
+            );
+        }
+    }
+    let svg = std::fs::read_to_string(out.join("ccdf_size.svg")).unwrap();
+    assert!(svg.contains("power law, alpha ="), "the fit's legend entry");
     // fit options without --fit are refused
     let o = analyze(
         &["avalanches", "--count-col", "events", "--bootstrap", "10"],
