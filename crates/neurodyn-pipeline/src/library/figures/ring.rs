@@ -88,6 +88,12 @@ fn sets_in_sweep(ctx: &StageContext) -> Vec<&'static str> {
     sets
 }
 
+/// The population vector's resultant length (0: no direction, 1: all
+/// activity at one angle) above which the bump-angle figure draws the angle:
+/// a held bump measures 0.7-0.87 in the default run, spontaneous activity
+/// 0.16-0.26, a runaway about 0.
+const BUMP_RESULTANT: f64 = 0.5;
+
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let fig = ctx.pipeline_dir.join("figures");
     let mut out = Vec::new();
@@ -205,15 +211,30 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
         let bump = neurodyn_tables::read_f64_columns(
             &ctx.input_point_file("bump", point),
-            &["t_s", "angle_deg"],
+            &["t_s", "angle_deg", "resultant"],
         )?;
-        let x: Vec<f64> = bump[0].iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-        let y: Vec<f64> = bump[1].iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-        angle_charts.push((set, Series::dots(cond, x, y)));
+        // the angle only where there is a bump to point at: without one
+        // (spontaneous activity, or a runaway that fires everywhere, with
+        // resultant near 0) the population vector's angle is noise
+        let (x, y): (Vec<f64>, Vec<f64>) = (0..bump[0].len())
+            .filter(|&k| bump[2][k].is_some_and(|r| r >= BUMP_RESULTANT))
+            .map(|k| {
+                (
+                    bump[0][k].unwrap_or(f64::NAN),
+                    bump[1][k].unwrap_or(f64::NAN),
+                )
+            })
+            .unzip();
+        let name = if x.is_empty() {
+            format!("{cond}: no bump")
+        } else {
+            cond.to_string()
+        };
+        angle_charts.push((set, Series::dots(name, x, y)));
     }
     for set in sets_in_sweep(ctx) {
         let mut chart = Chart::new(format!(
-            "Decoded bump angle ({set} parameters, seed {first_seed})"
+            "Decoded bump angle ({set} parameters, seed {first_seed}; where resultant >= {BUMP_RESULTANT})"
         ))
         .labels("t (s)", "population-vector angle (deg)")
         .y_range(0.0, 360.0)
