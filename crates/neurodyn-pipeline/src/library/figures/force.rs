@@ -181,9 +181,13 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             let (l, s, u) = (t.u32s("loop")?, t.u32s("step")?, t.u32s("neuron")?);
             let last = loops as u32 - 1;
             let sel: Vec<usize> = (0..l.len()).filter(|&k| l[k] == last).collect();
+            // one-pixel dots on a tall canvas: one row of pixels or more
+            // per neuron, so that rows of spikes do not merge into stripes
+            let neurons = u.iter().copied().max().map_or(1, |m| m as u32 + 1);
             let mut c = Chart::new(format!("Spikes, last loop, {}", rp.label()))
-                .labels("t in loop (ms)", "neuron (QIF first, then LIF)");
-            c.series.push(Series::markers(
+                .labels("t in loop (ms)", "neuron (QIF first, then LIF)")
+                .size(1100, (3 * neurons + 160).clamp(600, 1600));
+            c.series.push(Series::dots(
                 "spike",
                 sel.iter().map(|&k| s[k] as f64 * ms_per_step).collect(),
                 sel.iter().map(|&k| u[k] as f64).collect(),
