@@ -183,7 +183,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             let sel: Vec<usize> = (0..l.len()).filter(|&k| l[k] == last).collect();
             // one-pixel dots on a tall canvas: one row of pixels or more
             // per neuron, so that rows of spikes do not merge into stripes
-            let neurons = u.iter().copied().max().map_or(1, |m| m as u32 + 1);
+            let neurons = u.iter().copied().max().map_or(1, |m| m + 1);
             let mut c = Chart::new(format!("Spikes, last loop, {}", rp.label()))
                 .labels("t in loop (ms)", "neuron (QIF first, then LIF)")
                 .size(1100, (3 * neurons + 160).clamp(600, 1600));
