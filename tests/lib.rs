@@ -158,6 +158,18 @@ pub fn all_tables(dir: &Path) -> BTreeMap<String, MemoryTable> {
     out
 }
 
+/// Every Parquet table under `a` has a twin under `b` with the same bits,
+/// and there are as many (and at least one); returns how many.
+pub fn assert_same_tables(a: &Path, b: &Path) -> usize {
+    let (ta, tb) = (all_tables(a), all_tables(b));
+    assert!(!ta.is_empty(), "no table under {}", a.display());
+    assert_eq!(ta.len(), tb.len(), "{} vs {}", a.display(), b.display());
+    for (k, t) in &ta {
+        assert!(tb.get(k).is_some_and(|u| u.same_bits(t)), "{k} differs");
+    }
+    ta.len()
+}
+
 /// Check the columns of every table documented in `docs/tables.md` under
 /// `## {section}` against the files of a run in `dir` (the pipeline's output
 /// folder): for each `### \`stage/table/…/table.parquet\`` (or

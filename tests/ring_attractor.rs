@@ -108,12 +108,7 @@ fn runs_end_to_end_then_reruns_only_the_analysis() {
         Some(1),
         &[],
     );
-    let a = all_tables(&dir);
-    let b = all_tables(&one.join("ra"));
-    assert_eq!(a.len(), b.len());
-    for (k, v) in &a {
-        assert!(b.get(k).is_some_and(|w| w.same_bits(v)), "{k} differs");
-    }
+    neurodyn_tests::assert_same_tables(&dir, &one.join("ra"));
 }
 
 /// Persistence rows of one pipeline's `tables/persistence.parquet`:

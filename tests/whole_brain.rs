@@ -254,12 +254,7 @@ fn shards_balanced_by_the_models_cost_give_one_process_bits() {
     }
     run(&p, &tmp.path().join("shards"), Some(1), &[]);
     run(&p, &tmp.path().join("one"), Some(2), &[]);
-    let a = all_tables(&tmp.path().join("shards/wbs"));
-    let b = all_tables(&tmp.path().join("one/wbs"));
-    assert_eq!(a.len(), b.len());
-    for (k, t) in &a {
-        assert!(b.get(k).is_some_and(|u| u.same_bits(t)), "{k} differs");
-    }
+    neurodyn_tests::assert_same_tables(&tmp.path().join("shards/wbs"), &tmp.path().join("one/wbs"));
 }
 
 #[test]

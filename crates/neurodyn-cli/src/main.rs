@@ -6,28 +6,28 @@
 /// `println!` that ends the process quietly when stdout is closed
 /// (`neurodyn status | head`) instead of panicking.
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-            panic!("writing to stdout: {e}");
-        }
-    }};
+    ($($arg:tt)*) => {
+        $crate::to_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
 }
 
 /// `print!` with the same care as [`out!`].
 macro_rules! out_part {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-            panic!("writing to stdout: {e}");
+    ($($arg:tt)*) => {
+        $crate::to_stdout(format_args!($($arg)*))
+    };
+}
+
+/// Write to stdout for [`out!`] and [`out_part!`]: exit 0 when the reader
+/// has gone (a closed pipe), panic on any other failure, as `print!` does.
+fn to_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = std::io::stdout().write_fmt(text) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
         }
-    }};
+        panic!("writing to stdout: {e}");
+    }
 }
 
 mod analyze;
@@ -148,9 +148,7 @@ fn resolve(pipeline: &str) -> Result<PathBuf> {
     if in_folder.is_file() {
         return Ok(in_folder);
     }
-    let here = std::env::current_dir()
-        .map(|d| d.display().to_string())
-        .unwrap_or_else(|_| ".".into());
+    let here = here();
     let names = pipeline_files(Path::new("pipelines"))
         .map(|f| {
             f.iter()
@@ -182,6 +180,13 @@ fn count_files(dir: &Path) -> usize {
         .flatten()
         .map(|e| count_files(&e.path()))
         .sum()
+}
+
+/// The current folder, for messages.
+fn here() -> String {
+    std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| ".".into())
 }
 
 /// The `.toml` files of `dir`, sorted.
@@ -293,9 +298,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             let plan = Plan::new(&p, &out);
             // only one process records the source: a plain run, or rank 0
             #[cfg(feature = "mpi")]
-            let record = !mpi::launched()
-                || std::env::var("OMPI_COMM_WORLD_RANK").is_ok_and(|r| r == "0")
-                || std::env::var("PMI_RANK").is_ok_and(|r| r == "0");
+            let record = mpi::launcher_rank().is_none_or(|r| r == 0);
             #[cfg(not(feature = "mpi"))]
             let record = true;
             if record {
@@ -410,9 +413,7 @@ fn dispatch(cmd: Command) -> Result<()> {
                 .iter()
                 .filter(|i| chosen.iter().any(|c| c == p.stages[i.stage].0.name))
             {
-                let listed = std::fs::read_to_string(&inst.manifest)
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<runner::Manifest>(&t).ok());
+                let listed = Plan::read_manifest(&inst.manifest);
                 for f in listed.into_iter().flat_map(|m| m.files) {
                     out!("{}", inst.dir.join(&f.path).display());
                 }
@@ -494,12 +495,10 @@ fn dispatch(cmd: Command) -> Result<()> {
         }
         Command::List { dir } => {
             let files = pipeline_files(&dir).map_err(|e| {
-                let here = std::env::current_dir()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_else(|_| ".".into());
                 analyze::BadInput(format!(
-                    "cannot list {} (in {here}): {e}; give the folder of your pipeline files with --dir",
-                    dir.display()
+                    "cannot list {} (in {}): {e}; give the folder of your pipeline files with --dir",
+                    dir.display(),
+                    here()
                 ))
             })?;
             out!("pipelines in {}:", dir.display());
@@ -582,9 +581,7 @@ fn dispatch(cmd: Command) -> Result<()> {
             } else {
                 // the files its manifest lists, then the manifest
                 for inst in plan.instances.iter().filter(|i| i.stage == si) {
-                    let listed = std::fs::read_to_string(&inst.manifest)
-                        .ok()
-                        .and_then(|t| serde_json::from_str::<runner::Manifest>(&t).ok());
+                    let listed = Plan::read_manifest(&inst.manifest);
                     for f in listed.into_iter().flat_map(|m| m.files) {
                         let path = inst.dir.join(&f.path);
                         if path.is_file() {

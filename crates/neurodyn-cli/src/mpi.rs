@@ -61,6 +61,15 @@ pub(crate) fn launched() -> bool {
     .any(|v| std::env::var_os(v).is_some())
 }
 
+/// This process's rank as its launcher sets it in the environment, before
+/// MPI is initialised (None: not started by an MPI launcher, or one that
+/// names the rank otherwise).
+pub(crate) fn launcher_rank() -> Option<u32> {
+    ["OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
+
 /// The error of a failed job, printed by rank 0 already.
 #[derive(Debug)]
 pub(crate) struct Reported;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatch, UInt64Array};
 use neurodyn_tables::user_data::{AvalancheRow, read_avalanches, read_powerlaw};
 
+use crate::cli::ok;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_neurodyn"))
 }
@@ -22,16 +24,6 @@ fn analyze(args: &[&str], input: &Path, out: &Path) -> Output {
         .arg(out)
         .output()
         .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).to_string()
 }
 
 fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {

@@ -162,12 +162,7 @@ fn the_slurm_recipe_runs_shards_then_aggregates_to_a_plain_runs_data() {
         "{out}"
     );
     run(&spec, &tmp.path().join("plain"));
-    let a = tables(&tmp.path().join("out/arr"));
-    let b = tables(&tmp.path().join("plain/arr"));
-    assert_eq!(a.len(), b.len());
-    for (k, v) in &a {
-        assert!(b.get(k).is_some_and(|w| w.same_bits(v)), "{k} differs");
-    }
+    assert_same_tables(&tmp.path().join("out/arr"), &tmp.path().join("plain/arr"));
 }
 
 /// The four stages of rnn-chaos, with `simulate` and `lyapunov` keys.
@@ -193,6 +188,30 @@ pub(crate) fn run_cmd(spec: &Path, out: &Path) -> Command {
     ])
     .arg(out);
     c
+}
+
+/// The stdout of a command that must have succeeded (else its exit code,
+/// stdout and stderr in the failure).
+pub(crate) fn ok(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}: {}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Every table under `a` has a twin under `b` with the same bits, and the
+/// other way round (and there is at least one).
+pub(crate) fn assert_same_tables(a: &Path, b: &Path) {
+    let (a, b) = (tables(a), tables(b));
+    assert!(!a.is_empty());
+    assert_eq!(a.len(), b.len());
+    for (k, v) in &a {
+        assert!(b.get(k).is_some_and(|w| w.same_bits(v)), "{k} differs");
+    }
 }
 
 pub(crate) fn run(spec: &Path, out: &Path) -> String {
@@ -284,15 +303,8 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
 
     let clean = tmp.path().join("clean");
     run(&spec, &clean);
-    let a = tables(&out.join("big"));
-    let b = tables(&clean.join("big"));
-    assert_eq!(a.len(), b.len());
-    for (k, v) in &a {
-        assert!(
-            b.get(k).is_some_and(|w| w.same_bits(v)),
-            "{k} differs from an uninterrupted run"
-        );
-    }
+    // the same as an uninterrupted run
+    assert_same_tables(&out.join("big"), &clean.join("big"));
 }
 
 #[test]

@@ -3,10 +3,10 @@
 //! partial, and a rerun completes only what is missing.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{files, ran, rnn_chaos_stages, run, tables, temps, write};
+use crate::cli::{assert_same_tables, files, ok, ran, rnn_chaos_stages, run, tables, temps, write};
 
 /// `mpirun -np N neurodyn run SPEC --quiet --out OUT`, as CI runs it (root
 /// in a container, more ranks than cores).
@@ -18,25 +18,6 @@ fn mpirun(np: usize, spec: &Path, out: &Path) -> Command {
         .args(["run", spec.to_str().unwrap(), "--quiet", "--out"])
         .arg(out);
     c
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn assert_same_tables(a: &Path, b: &Path) {
-    let (a, b) = (tables(a), tables(b));
-    assert!(!a.is_empty());
-    assert_eq!(a.len(), b.len());
-    for (k, v) in &a {
-        assert!(b.get(k).is_some_and(|w| w.same_bits(v)), "{k} differs");
-    }
 }
 
 fn mpirun_works() {

@@ -274,13 +274,14 @@ impl<'p> Plan<'p> {
         )
     }
 
-    /// The instance of PerPoint stage `stage` at the `k`-th sweep point.
-    pub fn at_point(&self, stage: usize, k: usize) -> &Instance {
-        let i = self.first[stage].expect("a PerPoint stage") + k;
-        &self.instances[i]
+    /// The index in `instances` of PerPoint stage `stage`'s instance at the
+    /// `k`-th sweep point.
+    fn index_at(&self, stage: usize, k: usize) -> usize {
+        self.first[stage].expect("a PerPoint stage") + k
     }
 
-    fn read_manifest(path: &Path) -> Option<Manifest> {
+    /// The manifest at `path`, if it is there and reads.
+    pub fn read_manifest(path: &Path) -> Option<Manifest> {
         let text = std::fs::read_to_string(path).ok()?;
         serde_json::from_str(&text).ok()
     }
@@ -793,8 +794,8 @@ impl<'a, 'p> Run<'a, 'p> {
         let p = &plan.points[k];
         let mut out = Vec::new();
         for (j, &s) in self.per_point.iter().enumerate().skip(from) {
-            let inst = plan.at_point(s, k);
-            let i = plan.first[s].expect("a PerPoint stage") + k;
+            let i = plan.index_at(s, k);
+            let inst = &plan.instances[i];
             let mut did = false;
             if self.todo[i] {
                 let claimed = claim_and_run(plan, inst, self.forced(s), wait, &self.notes)
@@ -866,7 +867,7 @@ impl<'a, 'p> Run<'a, 'p> {
             let busy = self
                 .per_point
                 .iter()
-                .any(|&s| self.todo[self.plan.first[s].expect("PerPoint") + k]);
+                .any(|&s| self.todo[self.plan.index_at(s, k)]);
             if busy {
                 out.push(k);
             } else {

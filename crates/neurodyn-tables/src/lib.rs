@@ -124,41 +124,29 @@ pub fn write_table(df: &mut DataFrame, path: &Path, meta: &FileMeta) -> Result<u
         .iter()
         .map(|c| c.to_string())
         .collect();
-    ctx(
-        parquet_writer(file.file(), meta, &columns, path).finish(df),
-        || format!("writing {}", path.display()),
-    )?;
-    arrow_footer(file.temp_path(), meta, &columns, path)?;
+    // once: the units come from a walk over the pipeline's per-point tables
+    let kv = key_values(meta, &columns, path);
+    ctx(parquet_writer(file.file(), &kv).finish(df), || {
+        format!("writing {}", path.display())
+    })?;
+    arrow_footer(file.temp_path(), &kv)?;
     file.commit()
         .map_err(|e| TableError(format!("{}: {e}", path.display())))?;
     Ok(rows)
 }
 
 /// A Parquet writer with neurodyn's settings: Zstandard, and the
-/// key-value metadata of `meta` with the units of `columns` (see
-/// [`units`]) for the table at `path`.
-pub(crate) fn parquet_writer<W: std::io::Write>(
-    w: W,
-    meta: &FileMeta,
-    columns: &[String],
-    path: &Path,
-) -> ParquetWriter<W> {
+/// key-value metadata `kv` (from [`key_values`]).
+pub(crate) fn parquet_writer<W: std::io::Write>(w: W, kv: &[(String, String)]) -> ParquetWriter<W> {
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Zstd(None))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(key_values(
-            meta, columns, path,
-        ))))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv.to_vec())))
 }
 
 /// The footer of a file polars wrote, made as the recorder writes its
-/// own: plain string types, and the provenance in the Arrow schema.
-pub(crate) fn arrow_footer(
-    temp: &Path,
-    meta: &FileMeta,
-    columns: &[String],
-    path: &Path,
-) -> Result<()> {
-    let metadata = key_values(meta, columns, path).into_iter().collect();
+/// own: plain string types, and the provenance `kv` in the Arrow schema.
+pub(crate) fn arrow_footer(temp: &Path, kv: &[(String, String)]) -> Result<()> {
+    let metadata = kv.iter().cloned().collect();
     neurodyn_io::arrow_schema_metadata(temp, &metadata)
         .map_err(|e| TableError(format!("{}: {e}", temp.display())))
 }
@@ -166,7 +154,11 @@ pub(crate) fn arrow_footer(
 /// `meta`'s key-value metadata, with the units of `columns`: for a table
 /// across the sweep (`<pipeline>/tables/<name>.parquet`) those of the
 /// pipeline's per-point columns it derives from, else as the names say.
-fn key_values(meta: &FileMeta, columns: &[String], path: &Path) -> Vec<(String, String)> {
+pub(crate) fn key_values(
+    meta: &FileMeta,
+    columns: &[String],
+    path: &Path,
+) -> Vec<(String, String)> {
     let known = match path.parent() {
         Some(t) if t.file_name().is_some_and(|n| n == "tables") => {
             t.parent().map(units::per_point_units).unwrap_or_default()

@@ -223,20 +223,22 @@ fn concat_points(
     let handle = file.file().try_clone().map_err(|e| io(&e))?;
     let mut handle = Some(handle);
     let mut writer = None;
-    let mut written: Vec<String> = Vec::new();
+    // the key-value metadata, once the first frame gives the columns
+    let mut kv: Vec<(String, String)> = Vec::new();
     let mut rows = 0u64;
     let mut write = |df: &DataFrame| -> Result<()> {
         if df.height() == 0 {
             return Ok(());
         }
         if let Some(h) = handle.take() {
-            written = df
+            let columns: Vec<String> = df
                 .get_column_names()
                 .iter()
                 .map(|c| c.to_string())
                 .collect();
+            kv = crate::key_values(meta, &columns, path);
             writer = Some(crate::ctx(
-                crate::parquet_writer(h, meta, &written, path).batched(df.schema()),
+                crate::parquet_writer(h, &kv).batched(df.schema()),
                 || format!("writing {}", path.display()),
             )?);
         }
@@ -305,7 +307,7 @@ fn concat_points(
     };
     crate::ctx(w.finish(), || format!("writing {}", path.display()))?;
     drop(w);
-    crate::arrow_footer(file.temp_path(), meta, &written, path)?;
+    crate::arrow_footer(file.temp_path(), &kv)?;
     file.commit().map_err(|e| io(&e))?;
     Ok(rows)
 }
