@@ -56,6 +56,7 @@ const PALETTE: [RGBColor; 20] = [
     RGBColor(158, 218, 229),
 ];
 const REF_GREY: RGBColor = RGBColor(150, 150, 150);
+const SPAN_GREY: RGBColor = RGBColor(160, 160, 160);
 
 /// Errors from writing a figure; every variant names the output path concerned.
 #[derive(Debug)]
@@ -146,6 +147,9 @@ pub struct Series {
     /// Palette slot (None: the series' position in the chart). Series that
     /// pair up, such as data and its fit, share one.
     pub colour: Option<usize>,
+    /// Optional shaded band `(lo, hi)` per point, in the series' colour: the
+    /// spread across seeds (quartiles, min..max) around a median or mean.
+    pub band: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 impl Series {
@@ -158,6 +162,7 @@ impl Series {
             y_err: None,
             style: SeriesStyle::Line,
             colour: None,
+            band: None,
         }
     }
 
@@ -202,6 +207,24 @@ impl Series {
         self.colour = Some(k);
         self
     }
+
+    /// Shade the band from `lo` to `hi` (one value of each per point) in a
+    /// light tint of the series' colour.
+    pub fn with_band(mut self, lo: Vec<f64>, hi: Vec<f64>) -> Self {
+        self.band = Some((lo, hi));
+        self
+    }
+}
+
+/// A shaded stretch of the x axis, such as a training window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    /// Start on the x axis.
+    pub lo: f64,
+    /// End on the x axis.
+    pub hi: f64,
+    /// Legend entry.
+    pub label: String,
 }
 
 /// A single 2-D chart.
@@ -221,6 +244,8 @@ pub struct Chart {
     pub log_x: bool,
     /// Dashed grey horizontal reference lines (e.g. `y = 0`).
     pub hlines: Vec<f64>,
+    /// Grey shaded stretches of the x axis, drawn under the data.
+    pub spans: Vec<Span>,
     /// Image size in pixels (width, height); also the cell size in [`save_panels`].
     pub size: (u32, u32),
     /// Fixed x range (default: the data's, padded).
@@ -239,6 +264,7 @@ impl Default for Chart {
             log_y: false,
             log_x: false,
             hlines: Vec::new(),
+            spans: Vec::new(),
             size: (900, 600),
             x_range: None,
             y_range: None,
@@ -283,6 +309,17 @@ impl Chart {
     /// Add a dashed grey horizontal reference line at `y`.
     pub fn hline(mut self, y: f64) -> Self {
         self.hlines.push(y);
+        self
+    }
+
+    /// Shade the x axis from `lo` to `hi` in grey under the data, with a
+    /// legend entry (e.g. the loops trained).
+    pub fn shade_x(mut self, lo: f64, hi: f64, label: impl Into<String>) -> Self {
+        self.spans.push(Span {
+            lo,
+            hi,
+            label: label.into(),
+        });
         self
     }
 
@@ -442,6 +479,18 @@ fn validate(chart: &Chart, base: &Path) -> Result<(), PlotError> {
             );
             return Err(invalid(base, m));
         }
+        if let Some((lo, hi)) = &s.band
+            && (lo.len() != s.y.len() || hi.len() != s.y.len())
+        {
+            let m = format!(
+                "series '{}': the band has {} and {} values, y has {}",
+                s.label,
+                lo.len(),
+                hi.len(),
+                s.y.len()
+            );
+            return Err(invalid(base, m));
+        }
     }
     Ok(())
 }
@@ -472,6 +521,13 @@ fn err_span(s: &Series, i: usize) -> Option<(f64, f64)> {
     e.is_finite().then(|| (s.y[i] - e, s.y[i] + e))
 }
 
+/// Band extent `(lo, hi)` of point `i`, where both ends are finite.
+fn band_span(s: &Series, i: usize) -> Option<(f64, f64)> {
+    let (lo, hi) = s.band.as_ref()?;
+    let (lo, hi) = (*lo.get(i)?, *hi.get(i)?);
+    (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
+}
+
 /// Axis ranges with margins, or `None` when nothing is plottable.
 fn data_ranges(chart: &Chart) -> Option<(Range<f64>, Range<f64>)> {
     let log = chart.log_y;
@@ -484,6 +540,9 @@ fn data_ranges(chart: &Chart) -> Option<(Range<f64>, Range<f64>)> {
             xs.push(x);
             ys.push(y);
             if let Some((lo, hi)) = err_span(s, i) {
+                ys.extend([lo, hi].into_iter().filter(|&v| !log || v > 0.0));
+            }
+            if let Some((lo, hi)) = band_span(s, i) {
                 ys.extend([lo, hi].into_iter().filter(|&v| !log || v > 0.0));
             }
         }
@@ -641,7 +700,9 @@ where
         ));
     let legend_w = entries
         .iter()
-        .map(|(_, l)| {
+        .map(|(_, l)| l)
+        .chain(chart.spans.iter().map(|s| &s.label))
+        .map(|l| {
             area.estimate_text_size(l, &legend_style)
                 .map_or(0, |(w, _)| w)
         })
@@ -676,6 +737,41 @@ where
             5,
             REF_GREY.stroke_width(1),
         ))?;
+    }
+
+    for span in &chart.spans {
+        let (lo, hi) = (span.lo.max(x0), span.hi.min(x1));
+        if lo < hi {
+            ctx.draw_series([Rectangle::new(
+                [(lo, y_floor), (hi, y_ceil)],
+                SPAN_GREY.mix(0.35).filled(),
+            )])?;
+        }
+    }
+    // Bands first, under every line.
+    for (k, s) in chart.series.iter().enumerate() {
+        let color = PALETTE[s.colour.unwrap_or(k) % PALETTE.len()];
+        // one polygon per contiguous run of points with a band
+        let mut run: Vec<(f64, f64, f64)> = Vec::new();
+        for i in 0..=s.y.len() {
+            let b = (i < s.y.len())
+                .then(|| band_span(s, i))
+                .flatten()
+                .filter(|_| s.x[i].is_finite() && (!chart.log_x || s.x[i] > 0.0));
+            if let Some((lo, hi)) = b {
+                let lo = if log { lo.max(y_floor) } else { lo };
+                if !log || hi > 0.0 {
+                    run.push((s.x[i], lo, hi));
+                    continue;
+                }
+            }
+            if run.len() > 1 {
+                let mut poly: Vec<(f64, f64)> = run.iter().map(|p| (p.0, p.2)).collect();
+                poly.extend(run.iter().rev().map(|p| (p.0, p.1)));
+                ctx.draw_series([Polygon::new(poly, color.mix(0.2).filled())])?;
+            }
+            run.clear();
+        }
     }
 
     for (k, s) in chart.series.iter().enumerate() {
@@ -722,7 +818,7 @@ where
         }
     }
     // The legend, right of the plot area: a sample of each series' style.
-    if !entries.is_empty() {
+    if !entries.is_empty() || !chart.spans.is_empty() {
         // the plotting area's corner in `area`'s own coordinates (panels
         // are sub-areas of the image)
         let (px, py) = ctx.plotting_area().get_base_pixel();
@@ -745,6 +841,14 @@ where
                 area.draw(&Circle::new((lx + 10, y), 3, color.filled()))?;
             }
             area.draw_text(label, style, (lx + 26, y))?;
+        }
+        for (row, span) in chart.spans.iter().enumerate() {
+            let y = y0 + 10 + (entries.len() + row) as i32 * 20;
+            area.draw(&Rectangle::new(
+                [(lx, y - 6), (lx + 20, y + 6)],
+                SPAN_GREY.mix(0.35).filled(),
+            ))?;
+            area.draw_text(&span.label, style, (lx + 26, y))?;
         }
     }
     Ok(())

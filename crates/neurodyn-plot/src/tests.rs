@@ -703,3 +703,94 @@ fn a_log_x_axis_skips_non_positive_x_and_pads_in_decades() {
     let files = save_chart(&chart, &dir.path().join("loglog")).unwrap();
     assert!(files.iter().all(|f| f.is_file()));
 }
+
+/// Draw `chart` into an RGB buffer through the same path as the PNG file.
+fn render_chart_rgb(chart: &Chart) -> Vec<u8> {
+    assert!(font_registered());
+    let mut buf = vec![0u8; chart.size.0 as usize * chart.size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, chart.size).into_drawing_area();
+        draw_figure(&root, &Figure::Single(chart)).unwrap();
+        root.present().unwrap();
+    }
+    buf
+}
+
+#[test]
+fn a_band_spans_its_own_values_around_the_line_and_a_span_shades_only_its_stretch() {
+    // a line at y = 5 with the band 4..8 over x 0..10, and x 6..9 shaded
+    let x: Vec<f64> = (0..=10).map(f64::from).collect();
+    let chart = Chart::new("")
+        .x_range(0.0, 10.0)
+        .y_range(0.0, 10.0)
+        .series(
+            Series::line("median", x.clone(), vec![5.0; 11])
+                .with_band(vec![4.0; 11], vec![8.0; 11]),
+        )
+        .shade_x(6.0, 9.0, "trained")
+        .size(600, 400);
+    let buf = render_chart_rgb(&chart);
+    let (w, h) = chart.size;
+    let is_line = |c: [u8; 3]| i32::from(c[2]) > i32::from(c[0]) + 60 && c[0] < 120;
+    let is_band = |c: [u8; 3]| i32::from(c[2]) > i32::from(c[0]) + 15 && c[0] >= 120;
+    let is_span = |c: [u8; 3]| c[0] == c[1] && c[1] == c[2] && (215..=228).contains(&c[0]);
+    // the columns the line crosses, and in each the rows of line and band
+    let columns: Vec<i32> = (0..w as i32)
+        .filter(|&px| (0..h as i32).any(|py| is_line(pixel(&buf, w, px, py))))
+        .collect();
+    assert!(
+        columns.len() > 300,
+        "the line spans the plot: {}",
+        columns.len()
+    );
+    let (first, last) = (columns[0], *columns.last().unwrap());
+    let probe = |frac: f64| first + ((last - first) as f64 * frac) as i32;
+    for frac in [0.3, 0.75] {
+        let px = probe(frac);
+        let rows = |f: &dyn Fn([u8; 3]) -> bool| -> Vec<i32> {
+            (0..h as i32)
+                .filter(|&py| f(pixel(&buf, w, px, py)))
+                .collect()
+        };
+        let band = rows(&is_band);
+        let line = rows(&is_line);
+        let (top, bottom) = (band[0] as f64, *band.last().unwrap() as f64);
+        let mid = line.iter().sum::<i32>() as f64 / line.len() as f64;
+        // 5 is a quarter of the way up from 4 to 8
+        let up = (bottom - mid) / (bottom - top);
+        assert!(
+            (up - 0.25).abs() < 0.03,
+            "column {px}: line at {up} of the band"
+        );
+        // inside 6..9 the shade fills the plot above and below the band
+        // (between grid lines), and at x = 3 there is none
+        let shaded = rows(&is_span);
+        let above = shaded.iter().filter(|&&r| (r as f64) < top).count() as f64;
+        let below = shaded.iter().filter(|&&r| (r as f64) > bottom).count() as f64;
+        let band_px = bottom - top;
+        if frac > 0.6 {
+            // 2 units above the band and 4 below, less the grid lines
+            assert!(
+                above > 0.3 * band_px && below > 0.6 * band_px,
+                "{above} {below} {band_px}"
+            );
+        } else {
+            assert!(shaded.len() < 3, "no shade at x = 3: {}", shaded.len());
+        }
+    }
+}
+
+#[test]
+fn a_band_of_the_wrong_length_is_refused() {
+    let chart = Chart::new("").series(
+        Series::line("a", vec![0.0, 1.0], vec![0.0, 1.0]).with_band(vec![0.0], vec![1.0, 2.0]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let err = save_chart(&chart, &dir.path().join("c")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the band has 1 and 2 values, y has 2"),
+        "{err}"
+    );
+    assert!(files_in(dir.path()).is_empty());
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 use neurodyn_io::FileMeta;
 use polars::prelude::*;
 
-use crate::{Dataset, Result, collect, f64_column, scan_file, write_table};
+use crate::{Dataset, Result, collect, write_table};
 
 fn keys() -> [Expr; 3] {
     [
@@ -93,35 +93,4 @@ pub fn derive(inputs: &Inputs, pipeline_dir: &Path, meta: &FileMeta) -> Result<V
         ],
     )?);
     Ok(out)
-}
-
-/// Means over `v_reset` and seeds of `columns` of a summary table, per
-/// (pqif, loop), sorted: `(pqif, loop, means)`. For figures.
-pub fn by_pqif_loop(path: &Path, columns: &[&str]) -> Result<Vec<(f64, f64, Vec<f64>)>> {
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let aggs: Vec<Expr> = columns
-        .iter()
-        .map(|c| col(*c).cast(DataType::Float64).mean())
-        .collect();
-    let df = collect(
-        scan_file(path)?
-            .group_by([col("pqif"), col("loop").cast(DataType::Float64)])
-            .agg(aggs)
-            .sort(["pqif", "loop"], Default::default()),
-        &path.display().to_string(),
-    )?;
-    let what = path.display().to_string();
-    let get = |name: &str| -> Result<Vec<f64>> {
-        Ok(f64_column(&df, name, &what)?
-            .into_iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    };
-    let (q, l) = (get("pqif")?, get("loop")?);
-    let vals: Vec<Vec<f64>> = columns.iter().map(|c| get(c)).collect::<Result<_>>()?;
-    Ok((0..q.len())
-        .map(|i| (q[i], l[i], vals.iter().map(|v| v[i]).collect()))
-        .collect())
 }

@@ -10,6 +10,7 @@ use neurodyn_core::contracts::{
 use neurodyn_plot::{Chart, Series};
 use serde::Deserialize;
 
+use super::{median_with_quartiles, quartiles_by};
 use crate::PipelineError;
 use crate::library::models::lif_qif_force;
 use crate::library::{
@@ -18,6 +19,7 @@ use crate::library::{
 use crate::params::{ParamDef, float};
 use crate::study::{OutputFile, Point, Scope, StageContext, figure_files};
 use crate::typed::input_params;
+use neurodyn_analysis::stats;
 
 /// The kind.
 pub const KIND: StageKind = StageKind {
@@ -25,7 +27,7 @@ pub const KIND: StageKind = StageKind {
     role: Role::Figure,
     scope: Scope::Aggregate,
     doc: "traces, MSE by loop, motifs by loop, dpr before/after, a raster (figures/*)",
-    code_version: "1",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[
@@ -196,51 +198,54 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         }
     }
 
-    // 2. MSE by loop, mean over v_reset and seeds, per pqif
-    let tr = neurodyn_tables::force_motifs::by_pqif_loop(
-        &ctx.input_path("training"),
-        &["mse", "correlation"],
-    )?;
-    // log axis: the error falls by two decades with training; the loops
-    // trained and tested are named on the x axis
-    let mut c = Chart::new("Training error by loop (mean over v_reset and seeds)")
-        .labels(
+    // 2. MSE by loop per pqif: the median over v_reset and seeds, with the
+    // quartiles shaded; the loops trained are shaded grey
+    let trained = |c: Chart| {
+        c.shade_x(
+            sim.train_first_loop as f64 - 0.5,
+            sim.train_last_loop as f64 + 0.5,
             format!(
-                "loop (trained: {}-{}; the others run with fixed weights)",
+                "trained: loops {}-{}",
                 sim.train_first_loop, sim.train_last_loop
             ),
-            "MSE after the stimulus window (log)",
         )
-        .log_y(true);
+    };
+    let tr =
+        neurodyn_tables::read_f64_columns(&ctx.input_path("training"), &["pqif", "loop", "mse"])?;
+    let tr = quartiles_by(&un(&tr[0]), &un(&tr[1]), &un(&tr[2]));
+    // log axis: the error falls by two decades with training
+    let mut c = trained(
+        Chart::new("Training error by loop (median over v_reset and seeds; band: quartiles)")
+            .labels(
+                "loop (the others run with fixed weights)",
+                "MSE after the stimulus window (log)",
+            )
+            .log_y(true),
+    );
     for &q in &pqifs {
-        let (x, y): (Vec<f64>, Vec<f64>) = tr
-            .iter()
-            .filter(|r| r.0 == q)
-            .map(|r| (r.1, r.2[0]))
-            .unzip();
         c.series
-            .push(Series::line_markers(format!("pqif = {q}"), x, y));
+            .push(median_with_quartiles(format!("pqif = {q}"), &tr, q));
     }
     push(neurodyn_plot::save_chart(&c, &fig.join("mse_by_loop"))?);
 
-    // 3. motifs by loop per pqif
+    // 3. motifs by loop per pqif, the same way
     let names = ["sigma2", "tau_rec", "tau_div", "tau_con", "tau_chn"];
-    let mo = neurodyn_tables::force_motifs::by_pqif_loop(&ctx.input_path("motifs"), &names)?;
+    let mut cols = vec!["pqif", "loop"];
+    cols.extend(names);
+    let mo = neurodyn_tables::read_f64_columns(&ctx.input_path("motifs"), &cols)?;
     let panels: Vec<Chart> = names
         .iter()
         .enumerate()
         .map(|(k, name)| {
-            let mut c = Chart::new(*name)
-                .labels("loop (-1: initial)", *name)
-                .size(450, 300);
+            let rows = quartiles_by(&un(&mo[0]), &un(&mo[1]), &un(&mo[2 + k]));
+            let mut c = trained(
+                Chart::new(*name)
+                    .labels("loop (-1: initial)", *name)
+                    .size(450, 300),
+            );
             for &q in &pqifs {
-                let (x, y): (Vec<f64>, Vec<f64>) = mo
-                    .iter()
-                    .filter(|r| r.0 == q)
-                    .map(|r| (r.1, r.2[k]))
-                    .unzip();
                 c.series
-                    .push(Series::line_markers(format!("pqif = {q}"), x, y));
+                    .push(median_with_quartiles(format!("pqif = {q}"), &rows, q));
             }
             c
         })
@@ -249,7 +254,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &panels,
         3,
         &fig.join("motifs_by_loop"),
-        "Connectivity motifs by loop (mean over v_reset and seeds)",
+        "Connectivity motifs by loop (median over v_reset and seeds; band: quartiles)",
     )?);
 
     // 4. dpr before (loop 0) and after training (last loop) by pqif and v_reset
@@ -269,6 +274,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         let mut c = Chart::new(title)
             .labels("pqif", "bias-corrected PR of r")
             .size(500, 350);
+        // mean and sd over seeds
         let mean_at = |q: f64, v: Option<f64>| {
             let sel: Vec<f64> = (0..pq.len())
                 .filter(|&k| {
@@ -276,22 +282,23 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 })
                 .map(|k| dp[k])
                 .collect();
-            (!sel.is_empty()).then(|| sel.iter().sum::<f64>() / sel.len() as f64)
+            (!sel.is_empty()).then(|| (q, stats::mean(&sel), stats::sd(&sel)))
+        };
+        let series = |label: String, v: Option<f64>| {
+            let m: Vec<(f64, f64, f64)> = pqifs.iter().filter_map(|&q| mean_at(q, v)).collect();
+            let s = Series::line_markers(
+                label,
+                m.iter().map(|r| r.0).collect(),
+                m.iter().map(|r| r.1).collect(),
+            );
+            (!m.is_empty()).then(|| s.with_errors(m.iter().map(|r| r.2).collect()))
         };
         for &v in &v_resets {
-            let (x, y): (Vec<f64>, Vec<f64>) = pqifs
-                .iter()
-                .filter_map(|&q| mean_at(q, Some(v)).map(|m| (q, m)))
-                .unzip();
-            c.series
-                .push(Series::line_markers(format!("v_reset = {v}"), x, y));
+            c.series.extend(series(format!("v_reset = {v}"), Some(v)));
         }
-        let (x, y): (Vec<f64>, Vec<f64>) = pqifs
-            .iter()
-            .filter_map(|&q| mean_at(q, None).map(|m| (q, m)))
-            .unzip();
-        if !x.is_empty() {
-            c.series.push(Series::markers("pure QIF (no reset)", x, y));
+        if let Some(s) = series("pure QIF (no reset)".into(), None) {
+            c.series
+                .push(s.with_style(neurodyn_plot::SeriesStyle::Markers));
         }
         panels.push(c);
     }
@@ -299,7 +306,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         &panels,
         2,
         &fig.join("dpr"),
-        "Dimensionality of the traces r (mean over seeds)",
+        "Dimensionality of the traces r (mean and sd over seeds)",
     )?);
     Ok(out)
 }

@@ -1,5 +1,6 @@
 //! `line-plot`: a column against another, one line per value of a third.
 
+use neurodyn_analysis::stats;
 use neurodyn_core::contracts::SUMMARY;
 use neurodyn_plot::{Chart, Series};
 use serde::Deserialize;
@@ -16,8 +17,8 @@ pub const KIND: StageKind = StageKind {
     name: "line-plot",
     role: Role::Figure,
     scope: Scope::Aggregate,
-    doc: "figures/<stage>.png and .svg: column y against column x of a table across the sweep, one line per value of column series, with error bars from column error",
-    code_version: "1",
+    doc: "figures/<stage>.png and .svg: column y against column x of a table across the sweep, one line per value of column series, with error bars from column error; rows that share an x (seeds) are drawn as their mean with their range shaded",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[Port {
@@ -107,6 +108,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
     let mut chart = Chart::new(format!("{}: {} vs {}", ctx.pipeline, p.y, p.x))
         .labels(p.x.as_str(), p.y.as_str())
         .log_y(p.log_y);
+    let mut repeated = false;
     for l in &order {
         let mut pts: Vec<(f64, f64, f64)> = (0..labels.len())
             .filter(|&i| &labels[i] == l)
@@ -125,17 +127,77 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             None if p.series.is_empty() => String::new(),
             None => format!("{} = null", p.series),
         };
-        let mut s = Series::line_markers(
-            name,
-            pts.iter().map(|q| q.0).collect(),
-            pts.iter().map(|q| q.1).collect(),
-        );
-        if !p.error.is_empty() {
-            s = s.with_errors(pts.iter().map(|q| q.2).collect());
-        }
+        // rows that share an x (seeds, or an axis not named in `series`):
+        // their mean, with their range shaded, instead of a zigzag
+        let s = if let Some([x, mean, lo, hi]) = mean_and_range(&pts) {
+            repeated = true;
+            Series::line_markers(name, x, mean).with_band(lo, hi)
+        } else {
+            let s = Series::line_markers(
+                name,
+                pts.iter().map(|q| q.0).collect(),
+                pts.iter().map(|q| q.1).collect(),
+            );
+            if p.error.is_empty() {
+                s
+            } else {
+                s.with_errors(pts.iter().map(|q| q.2).collect())
+            }
+        };
         chart = chart.series(s);
+    }
+    if repeated {
+        chart.title = format!(
+            "{}: {} vs {} (mean of the rows at each {}; band: their range)",
+            ctx.pipeline, p.y, p.x, p.x
+        );
     }
     let base = ctx.pipeline_dir.join("figures").join(ctx.stage);
     let written = neurodyn_plot::save_chart(&chart, &base)?;
     Ok(figure_files(ctx, &written))
+}
+
+/// For points `(x, y, _)` sorted by x where some x repeats: per distinct x,
+/// `[x, mean of y, min of y, max of y]`; None when every x is distinct.
+fn mean_and_range(pts: &[(f64, f64, f64)]) -> Option<[Vec<f64>; 4]> {
+    let groups: Vec<&[(f64, f64, f64)]> = pts.chunk_by(|a, b| a.0 == b.0).collect();
+    if groups.iter().all(|g| g.len() == 1) {
+        return None;
+    }
+    let ys = |g: &[(f64, f64, f64)]| g.iter().map(|q| q.1).collect::<Vec<f64>>();
+    Some([
+        groups.iter().map(|g| g[0].0).collect(),
+        groups.iter().map(|g| stats::mean(&ys(g))).collect(),
+        groups
+            .iter()
+            .map(|g| ys(g).into_iter().fold(f64::INFINITY, f64::min))
+            .collect(),
+        groups
+            .iter()
+            .map(|g| ys(g).into_iter().fold(f64::NEG_INFINITY, f64::max))
+            .collect(),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mean_and_range;
+
+    #[test]
+    fn rows_sharing_an_x_fold_into_their_mean_and_range() {
+        assert!(mean_and_range(&[(0.0, 1.0, 0.0), (1.0, 2.0, 0.0)]).is_none());
+        let [x, m, lo, hi] = mean_and_range(&[
+            (0.0, 1.0, 0.0),
+            (0.0, 4.0, 0.0),
+            (1.0, 2.0, 0.0),
+            (2.0, 3.0, 0.0),
+            (2.0, 5.0, 0.0),
+            (2.0, 10.0, 0.0),
+        ])
+        .unwrap();
+        assert_eq!(x, [0.0, 1.0, 2.0]);
+        assert_eq!(m, [2.5, 2.0, 6.0]);
+        assert_eq!(lo, [1.0, 2.0, 3.0]);
+        assert_eq!(hi, [4.0, 2.0, 10.0]);
+    }
 }

@@ -21,7 +21,7 @@ pub const KIND: StageKind = StageKind {
     role: Role::Figure,
     scope: Scope::Aggregate,
     doc: "figures/lambda_vs_g, divergence and activity (.png and .svg): exponents against g, divergence curves, traces of recorded units",
-    code_version: "1",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[
@@ -106,18 +106,27 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
 
     let d = neurodyn_tables::read_f64_columns(
         &ctx.input_path("divergence"),
-        &["g", "t_ms", "ln_distance_mean"],
+        &["g", "t_ms", "ln_distance_mean", "ln_distance_sd"],
     )?;
-    let mut chart = Chart::new("Twin-trajectory divergence").labels("t (ms)", "mean ln |delta(t)|");
+    let (dg, dt, dm, ds) = (un(&d[0]), un(&d[1]), un(&d[2]), un(&d[3]));
+    let mut chart = Chart::new("Twin-trajectory divergence").labels(
+        "t (ms)",
+        "ln |delta(t)|: mean, band +/- sd over sessions and trials",
+    );
     for &gv in &g {
-        let (x, y): (Vec<f64>, Vec<f64>) = d[0]
-            .iter()
-            .zip(&d[1])
-            .zip(&d[2])
-            .filter(|((gg, _), _)| **gg == Some(gv))
-            .map(|((_, t), y)| (t.unwrap_or(f64::NAN), y.unwrap_or(f64::NAN)))
-            .unzip();
-        chart.series.push(Series::line(format!("g = {gv}"), x, y));
+        let sel: Vec<usize> = (0..dg.len()).filter(|&k| dg[k] == gv).collect();
+        let at = |v: &[f64], sign: f64| -> Vec<f64> {
+            sel.iter().map(|&k| dm[k] + sign * v[k]).collect()
+        };
+        let zero = vec![0.0; dg.len()];
+        chart.series.push(
+            Series::line(
+                format!("g = {gv}"),
+                sel.iter().map(|&k| dt[k]).collect(),
+                at(&zero, 1.0),
+            )
+            .with_band(at(&ds, -1.0), at(&ds, 1.0)),
+        );
     }
     // The y range that shows the growing and saturating curves: from the
     // initial separation down by 1.5 times its rise at most; a curve that
@@ -153,6 +162,10 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 if let Some(k) = s.y.iter().position(|v| *v < floor) {
                     s.x.truncate(k);
                     s.y.truncate(k);
+                    if let Some((lo, hi)) = &mut s.band {
+                        lo.truncate(k);
+                        hi.truncate(k);
+                    }
                 }
             }
             let pad = 0.05 * (top - floor);
