@@ -807,6 +807,29 @@ mod tests {
     }
 
     #[test]
+    fn a_sweep_of_too_many_points_is_refused_at_load_without_making_them() {
+        // 100 000 x 100 000 points would need 240 GB to plan
+        let t = std::time::Instant::now();
+        let e = err(&format!(
+            "[sweep]\ng = {{ start = 0, stop = 99999 }}\nseed = {{ start = 0, stop = 99999 }}\n{RNN}"
+        ));
+        assert_eq!((e.line, e.key.as_str()), (3, "sweep"), "{e}");
+        assert!(
+            e.message
+                .contains("more than 1000000 points (g: 100000 x seed: 100000)"),
+            "{e}"
+        );
+        // the check is linear in the axes' lengths
+        assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
+        // just at the bound is accepted
+        let p = load(&format!(
+            "[sweep]\ng = {{ start = 1, stop = 1000 }}\nseed = {{ start = 0, stop = 999 }}\n{RNN}"
+        ))
+        .unwrap();
+        assert_eq!(p.points().len(), crate::load::MAX_POINTS);
+    }
+
+    #[test]
     fn an_unknown_kind_names_the_line_and_the_kinds() {
         let e = err("[stages.sim]\nkind = \"rate_rnn\"\n");
         assert_eq!(

@@ -292,8 +292,9 @@ fn parse_sweep(
                 "the sweep axis has no values",
             ));
         }
-        for (i, v) in values.iter().enumerate() {
-            if values[..i].contains(v) {
+        let mut seen = std::collections::HashSet::new();
+        for v in &values {
+            if !seen.insert(v.canonical()) {
                 return Err(src.error(
                     node.map_or(0, |n| n.span.start),
                     &key,
@@ -303,8 +304,31 @@ fn parse_sweep(
         }
         out.push((def.name, values));
     }
+    // the sweep's size is bounded before any point is made
+    let total = out
+        .iter()
+        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    if total.is_none() {
+        let sizes: Vec<String> = out
+            .iter()
+            .map(|(name, v)| format!("{name}: {}", v.len()))
+            .collect();
+        return Err(src.error(
+            sweep.map_or(0, |s| s.span.start),
+            "sweep",
+            format!(
+                "the sweep has more than {MAX_POINTS} points ({}); sweep fewer values, or split the study into several pipelines",
+                sizes.join(" x ")
+            ),
+        ));
+    }
     Ok(out)
 }
+
+/// The most points a sweep may have: planning holds every point (and a few
+/// hundred bytes per point and stage) in memory.
+pub const MAX_POINTS: usize = 1_000_000;
 
 /// `{ start = a, stop = b, step = s }`, stop inclusive (step defaults to 1).
 fn range(src: &Source, key: &str, def: &AxisDef, n: &Node) -> Result<Vec<AxisValue>, SpecError> {

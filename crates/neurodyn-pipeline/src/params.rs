@@ -223,7 +223,8 @@ impl Params {
     }
 }
 
-/// Flatten a table node into `(dotted key, key span, value)` leaves.
+/// Flatten a table node into `(dotted key, key span, value)` leaves. An
+/// empty table is a leaf of its own (`dt_ms = {}` must not vanish).
 pub fn flatten<'a>(prefix: &str, node: &'a Node, out: &mut Vec<(String, usize, &'a Node)>) {
     if let NodeKind::Table(entries) = &node.kind {
         for (k, span, v) in entries {
@@ -232,7 +233,7 @@ pub fn flatten<'a>(prefix: &str, node: &'a Node, out: &mut Vec<(String, usize, &
             } else {
                 format!("{prefix}.{k}")
             };
-            if matches!(v.kind, NodeKind::Table(_)) {
+            if matches!(&v.kind, NodeKind::Table(t) if !t.is_empty()) {
                 flatten(&key, v, out);
             } else {
                 out.push((key, span.start, v));
@@ -382,6 +383,29 @@ pub fn validate_stage(
         flatten("", t, &mut leaves);
         for (key, at, node) in leaves {
             let full = format!("{stage}.{key}");
+            let section = format!("{key}.");
+            if matches!(&node.kind, NodeKind::Table(t) if t.is_empty())
+                && defs.iter().any(|d| d.key.starts_with(&section))
+            {
+                continue; // an empty section such as `[stages.x.record]`
+            }
+            // a table where a value belongs (`dt_ms = { a = 1 }`)
+            let mut prefix = String::new();
+            for part in key.split('.') {
+                if !prefix.is_empty() {
+                    prefix.push('.');
+                }
+                prefix.push_str(part);
+                if prefix.len() < key.len()
+                    && let Some(def) = defs.iter().find(|d| d.key == prefix)
+                {
+                    return Err(src.error(
+                        at,
+                        &format!("{stage}.{prefix}"),
+                        format!("expected {}, found a table", def.kind.allowed()),
+                    ));
+                }
+            }
             let Some(def) = defs.iter().find(|d| d.key == key) else {
                 let allowed = defs.iter().map(|d| d.key).collect::<Vec<_>>().join(", ");
                 return Err(src.error(
@@ -571,5 +595,23 @@ mod tests {
         assert!(e.message.contains("> 0"), "{e}");
         let e = run("[sim.record]\nunits = [1, -2]\n").unwrap_err();
         assert_eq!((e.line, e.column), (2, 13));
+    }
+
+    #[test]
+    fn a_table_where_a_value_belongs_is_an_error_and_an_empty_section_is_not() {
+        for (text, key) in [
+            ("[sim]\ntau_ms = {}\n", "sim.tau_ms"),
+            ("[sim]\nn = { a = 1 }\n", "sim.n"),
+            ("[sim]\nrecord = { units = {} }\n", "sim.record.units"),
+        ] {
+            let e = run(text).unwrap_err();
+            assert_eq!((e.line, e.key.as_str()), (2, key), "{text}: {e}");
+            assert!(e.message.contains("found a table"), "{text}: {e}");
+        }
+        let e = run("[sim]\nnoise = {}\n").unwrap_err();
+        assert!(e.message.starts_with("unknown key"), "{e}");
+        // an empty section of parameters keeps the defaults
+        let p = run("[sim]\n[sim.record]\n").unwrap();
+        assert_eq!(p.u32_list("record.units"), Vec::<u32>::new());
     }
 }
