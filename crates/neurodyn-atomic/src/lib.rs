@@ -3,9 +3,12 @@
 //!
 //! A reader therefore sees either the previous file or the complete new one,
 //! never a half-written file. The temporary file is named
-//! `.<final file name>.tmp-<pid>-<counter>@<host>`: it is hidden and does
-//! not end in `.parquet`, so dataset readers (pandas, pyarrow, polars)
-//! scanning the folder never pick it up. If the process is killed before
+//! `.<final file name>.tmp-<pid>-<counter>@<host>`. It is written into the
+//! temporary folder [`TEMP_DIR`] of the nearest enclosing folder that has
+//! one (a pipeline's output folder: see [`make_temp_dir`]), so that no
+//! reader of a dataset folder ever lists it: polars reads every file below
+//! a folder it is given, hidden or not. Elsewhere it sits next to the final
+//! file, hidden and not ending in `.parquet`. If the process is killed before
 //! the rename, the leftover is removed by [`remove_stale_temps`] at the
 //! start of the next run on that host (only temporaries whose process is
 //! gone: other processes, shards or hosts may be writing into the folder).
@@ -41,6 +44,27 @@ use neurodyn_core::{Error, Result};
 
 /// The marker every temporary file name contains (after its leading dot).
 pub const TEMP_MARKER: &str = ".tmp-";
+
+/// The folder that holds the temporary files of every file written below
+/// the folder that contains it.
+pub const TEMP_DIR: &str = ".neurodyn-tmp";
+
+/// Create `root/`[`TEMP_DIR`]: from then on the temporary files of every
+/// file written below `root` are kept there, out of the dataset folders.
+pub fn make_temp_dir(root: impl AsRef<Path>) -> Result<PathBuf> {
+    let dir = root.as_ref().join(TEMP_DIR);
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    Ok(dir)
+}
+
+/// Where the temporary file of a file in `dir` goes: the [`TEMP_DIR`] of
+/// the nearest folder from `dir` upwards that has one, else `dir`.
+fn temp_folder(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .map(|a| a.join(TEMP_DIR))
+        .find(|t| t.is_dir())
+        .unwrap_or_else(|| dir.to_path_buf())
+}
 
 /// Per-process counter making temporary names unique within the process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -131,7 +155,7 @@ impl AtomicFile {
             temp_name.push(".");
             temp_name.push(ext);
         }
-        let temp = dir.join(temp_name);
+        let temp = temp_folder(dir).join(temp_name);
         let mut l = live();
         if l.stopping {
             return Err(Error::io(
@@ -550,6 +574,31 @@ mod tests {
         assert!(!name.ends_with(".parquet"));
         assert!(temp.exists());
         assert_eq!(f.path(), path);
+    }
+
+    #[test]
+    fn below_a_temp_folder_the_dataset_folders_hold_only_final_files() {
+        let root = tempfile::tempdir().unwrap();
+        let tmp = make_temp_dir(root.path()).unwrap();
+        let path = root.path().join("simulate/spikes/g_1.0/spikes.parquet");
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"data").unwrap();
+        // while it is written: the dataset folder is empty, the temporary
+        // file is in the temp folder
+        assert_eq!(f.temp_path().parent().unwrap(), tmp);
+        assert!(names(&root.path().join("simulate/spikes/g_1.0")).is_empty());
+        f.commit().unwrap();
+        assert_eq!(
+            names(&root.path().join("simulate/spikes/g_1.0")),
+            ["spikes.parquet"]
+        );
+        assert!(names(&tmp).is_empty());
+        // one that is killed is removed by the next run's sweep of the root
+        let gone = 4_194_305 + 19;
+        let dead = tmp.join(format!(".x.parquet.tmp-{gone}-0@{}", host_name()));
+        fs::write(&dead, b"half").unwrap();
+        assert_eq!(remove_stale_temps(root.path()).unwrap(), 1);
+        assert!(!dead.exists());
     }
 
     #[test]

@@ -296,6 +296,11 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
     for t in files(&out, ".parquet") {
         assert!(!t.file_name().unwrap().to_string_lossy().starts_with('.'));
     }
+    // and outside every dataset folder (polars lists hidden files too)
+    for t in temps(&out) {
+        let folder = t.parent().unwrap();
+        assert_eq!(folder, out.join("big/.neurodyn-tmp"), "{}", t.display());
+    }
 
     let stdout = run(&spec, &out);
     assert_eq!(ran(&stdout, "simulate"), 24 - completed, "{stdout}");
@@ -305,6 +310,50 @@ fn kill_9_mid_sweep_leaves_no_partial_file_and_the_rerun_completes_only_what_is_
     run(&spec, &clean);
     // the same as an uninterrupted run
     assert_same_tables(&out.join("big"), &clean.join("big"));
+}
+
+/// A one-stage Hopf sweep over `k`; Euler steps diverge at k = 1e4.
+pub(crate) fn hopf_sweep(dir: &Path, k: &str) -> std::path::PathBuf {
+    write(
+        dir,
+        "hopf.toml",
+        &format!(
+            "[pipeline]\nname = \"hopf\"\n[sweep]\nmodel = [\"hopf\"]\nk = [{k}]\nspeed = [10.0]\nseed = [0]\n\
+             [stages.simulate]\nkind = \"neural-mass-network\"\nintegrator = \"euler\"\n\
+             duration_ms = 100.0\ntransient_ms = 20.0\n[stages.simulate.noise]\nkind = \"none\"\n"
+        ),
+    )
+}
+
+#[test]
+fn the_first_failing_point_stops_the_run_and_no_other_point_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // one worker: the diverging point is the first taken
+    let spec = hopf_sweep(tmp.path(), "1e4, 0.1, 0.2, 0.5, 1.0, 2.0");
+    let o = bin()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "--threads",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("model hopf diverged at k = 10000"), "{err}");
+    assert!(
+        err.contains("the run stopped there: 5 other sweep points did not start"),
+        "{err}"
+    );
+    // nothing of the failed point, and no other point, was written
+    assert!(files(&out, "_manifest.json").is_empty());
+    assert!(files(&out, ".parquet").is_empty());
+    assert!(temps(&out).is_empty());
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{assert_same_tables, files, ok, ran, rnn_chaos_stages, run, tables, temps, write};
+use crate::cli::{
+    assert_same_tables, files, hopf_sweep, ok, ran, rnn_chaos_stages, run, tables, temps, write,
+};
 
 /// `mpirun -np N neurodyn run SPEC --quiet --out OUT`, as CI runs it (root
 /// in a container, more ranks than cores).
@@ -56,19 +58,6 @@ fn three_ranks_write_the_bits_of_one_process_and_a_rerun_is_fresh() {
     let again = ok(&mpirun(3, &spec, &out).output().unwrap());
     assert!(again.contains("simulate: 0 ran, 6 fresh"), "{again}");
     assert!(again.contains("tables: 0 ran, 1 fresh"), "{again}");
-}
-
-/// A one-stage Hopf sweep over `k`; Euler steps diverge at k = 1e4.
-fn hopf_sweep(dir: &Path, k: &str) -> std::path::PathBuf {
-    write(
-        dir,
-        "hopf.toml",
-        &format!(
-            "[pipeline]\nname = \"hopf\"\n[sweep]\nmodel = [\"hopf\"]\nk = [{k}]\nspeed = [10.0]\nseed = [0]\n\
-             [stages.simulate]\nkind = \"neural-mass-network\"\nintegrator = \"euler\"\n\
-             duration_ms = 100.0\ntransient_ms = 20.0\n[stages.simulate.noise]\nkind = \"none\"\n"
-        ),
-    )
 }
 
 #[test]

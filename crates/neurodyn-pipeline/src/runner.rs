@@ -101,8 +101,9 @@ pub struct Plan<'p> {
     pub pipeline: &'p Pipeline,
     /// `<out>/<pipeline name>`.
     pub pipeline_dir: PathBuf,
-    /// Every sweep point.
-    pub points: Vec<Point>,
+    /// Every sweep point (shared with every instance's context: cloning
+    /// the sweep per instance would make planning quadratic).
+    pub points: std::sync::Arc<Vec<Point>>,
     /// Instances in an order where inputs come first.
     pub instances: Vec<Instance>,
     /// Per stage: the index in `instances` of a PerPoint stage's instance at
@@ -246,7 +247,7 @@ impl<'p> Plan<'p> {
         Plan {
             pipeline,
             pipeline_dir,
-            points,
+            points: std::sync::Arc::new(points),
             instances,
             first,
         }
@@ -717,6 +718,9 @@ impl<'a, 'p> Run<'a, 'p> {
             // First, so that aggregate stages read exactly this sweep.
             pruned = plan.prune()?;
         }
+        // temporary files out of the dataset folders (every process: MPI
+        // ranks and shards may start before the housekeeper)
+        neurodyn_io::atomic::make_temp_dir(&plan.pipeline_dir)?;
         let names: Vec<String> = stages.iter().map(|(d, _)| d.name.to_string()).collect();
         let todo: Vec<bool> = plan
             .instances
@@ -830,30 +834,59 @@ impl<'a, 'p> Run<'a, 'p> {
     /// Run this run's sweep points in parallel: first the points no other
     /// process is running, then (waiting for them) the rest.
     pub fn run_points(&self) -> Result<(), PipelineError> {
+        // The first error (a point that fails, a disk that is full) stops
+        // the run: the points under way finish, no other point starts.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let skipped = std::sync::atomic::AtomicUsize::new(0);
+        let step = |k: usize, from: usize, wait: bool| {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok((Vec::new(), None));
+            }
+            let r = self.chain(k, from, wait);
+            if r.is_err() {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            r
+        };
         let first: Vec<Result<(Reached, Option<usize>), PipelineError>> =
             in_pool(self.pool.as_ref(), || {
-                self.mine
-                    .par_iter()
-                    .map(|&k| self.chain(k, 0, false))
-                    .collect()
+                self.mine.par_iter().map(|&k| step(k, 0, false)).collect()
             });
         let mut later = Vec::new();
+        let mut failed = None;
         for (&k, r) in self.mine.iter().zip(first) {
-            if let (_, Some(j)) = r? {
-                later.push((k, j));
+            match r {
+                Ok((_, Some(j))) => later.push((k, j)),
+                Ok(_) => {}
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
             }
         }
         let second: Vec<Result<(Reached, Option<usize>), PipelineError>> =
             in_pool(self.pool.as_ref(), || {
-                later
-                    .par_iter()
-                    .map(|&(k, j)| self.chain(k, j, true))
-                    .collect()
+                later.par_iter().map(|&(k, j)| step(k, j, true)).collect()
             });
         for r in second {
-            r?;
+            if let Err(e) = r {
+                failed.get_or_insert(e);
+            }
         }
-        Ok(())
+        match failed {
+            None => Ok(()),
+            Some(e) => {
+                let n = skipped.into_inner();
+                Err(if n == 0 {
+                    e
+                } else {
+                    PipelineError::Other(format!(
+                        "{e}\nthe run stopped there: {n} other sweep point{} did not start. Completed instances are kept: run again to complete only what is missing",
+                        if n == 1 { "" } else { "s" }
+                    ))
+                })
+            }
+        }
     }
 
     /// Count this run's points whose every PerPoint instance is fresh (as

@@ -206,8 +206,9 @@ pub struct StageContext {
     pub params: Params,
     /// The sweep point (PerPoint stages) or None (Aggregate).
     pub point: Option<Point>,
-    /// Every sweep point (Aggregate stages use it to find inputs).
-    pub points: Vec<Point>,
+    /// Every sweep point (Aggregate stages use it to find inputs), shared
+    /// by every instance of the run.
+    pub points: std::sync::Arc<Vec<Point>>,
     /// Where this instance writes: the stage folder (PerPoint: each table
     /// goes to `<dir>/<table>/<partition>/<table>.parquet`) or the pipeline's
     /// output folder (Aggregate, which writes `tables/` and `figures/`).

@@ -79,7 +79,7 @@ impl KindParams for Params {}
 /// The parameter sets a sweep visits, in axis order.
 fn sets_in_sweep(ctx: &StageContext) -> Vec<&'static str> {
     let mut sets: Vec<&'static str> = Vec::new();
-    for p in &ctx.points {
+    for p in ctx.points.iter() {
         let s = p.get("parameter_set").as_choice();
         if !sets.contains(&s) {
             sets.push(s);
