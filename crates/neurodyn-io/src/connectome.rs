@@ -353,8 +353,34 @@ fn parse_centres(src: Source, text: &str) -> Result<Centres> {
 /// of the private `zip` module: stored and deflate members, no encryption,
 /// no ZIP64).
 pub fn read_tvb_zip(path: &Path) -> Result<Connectome> {
+    check_size(path, 3 * MAX_TEXT_BYTES, "a connectivity zip")?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_tvb_zip(&bytes, path)
+}
+
+/// The largest text a matrix may be read from: a file, or a zip member's
+/// declared uncompressed size. 256 MiB holds a dense matrix of about 5 000
+/// regions; reading it takes about twice that in memory. Anything larger
+/// is refused before it is read (a 20 GB file, a zip bomb).
+pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+
+/// Refuse `path` if it is larger than `max` bytes, before reading it.
+fn check_size(path: &Path, max: u64, what: &str) -> Result<()> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    if len > max {
+        return Err(bad(
+            path,
+            format!(
+                "{} bytes ({:.1} GiB): larger than the {} MiB {what} may hold (a dense matrix of about 5 000 regions); nothing was read",
+                len,
+                len as f64 / (1u64 << 30) as f64,
+                max >> 20
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// [`read_tvb_zip`] on the bytes of a zip already in memory (bundled data);
@@ -370,6 +396,20 @@ pub fn parse_tvb_zip(bytes: &[u8], path: &Path) -> Result<Connectome> {
                 format!("missing member `{member}` (a TVB connectivity zip holds {WEIGHTS}, {TRACT_LENGTHS} and {CENTRES})"),
             )
         })?;
+        // the size the zip declares bounds what is inflated (and the data
+        // must match it), so a zip bomb is refused here, before inflating
+        if entry.size as u64 > MAX_TEXT_BYTES {
+            return Err(bad(
+                path,
+                format!(
+                    "{member}: declares {} bytes uncompressed ({:.1} GiB from {} compressed): larger than the {} MiB a member may hold (a dense matrix of about 5 000 regions); nothing was inflated",
+                    entry.size,
+                    entry.size as f64 / (1u64 << 30) as f64,
+                    entry.compressed_size,
+                    MAX_TEXT_BYTES >> 20
+                ),
+            ));
+        }
         let data = archive
             .read(entry)
             .map_err(|m| bad(path, format!("{member}: {m}")))?;
@@ -558,6 +598,7 @@ pub fn read_matrix_csv(path: &Path) -> Result<(usize, Vec<f64>)> {
 
 /// [`read_matrix_csv`], keeping the labels of the header row.
 pub fn read_matrix_csv_labelled(path: &Path) -> Result<LabelledMatrix> {
+    check_size(path, MAX_TEXT_BYTES, "a matrix file")?;
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_matrix_csv_labelled(data, path)
 }
@@ -1051,6 +1092,59 @@ with zipfile.ZipFile(sys.stdout.buffer, "w", zipfile.ZIP_DEFLATED) as z:
         );
         let m = zip_error("", T3, C3);
         contains_all(&m, &["conn/weights.txt: no rows"]);
+    }
+
+    #[test]
+    fn a_zip_bomb_and_a_huge_file_are_refused_before_they_are_read() {
+        let dir = tmp();
+        // a zip whose weights.txt declares 1 GiB uncompressed: the central
+        // directory entry's size field (offset 24) patched
+        let p = zip_of(
+            dir.path(),
+            "bomb.zip",
+            &[
+                ("weights.txt", W3),
+                ("tract_lengths.txt", W3),
+                ("centres.txt", C3),
+            ],
+        );
+        let mut bytes = std::fs::read(&p).unwrap();
+        let cd = bytes
+            .windows(4)
+            .position(|w| w == [0x50, 0x4b, 0x01, 0x02])
+            .unwrap();
+        bytes[cd + 24..cd + 28].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        std::fs::write(&p, &bytes).unwrap();
+        let t = std::time::Instant::now();
+        let m = message(read_tvb_zip(&p));
+        contains_all(
+            &m,
+            &[
+                "bomb.zip",
+                "weights.txt: declares 1073741824 bytes uncompressed",
+                "nothing was inflated",
+            ],
+        );
+        assert!(t.elapsed().as_secs_f64() < 1.0);
+        // a 20 GB sparse file, as a zip and as a matrix: refused by its size
+        for name in ["huge.zip", "huge.csv"] {
+            let p = dir.path().join(name);
+            std::fs::File::create(&p)
+                .unwrap()
+                .set_len(20 << 30)
+                .unwrap();
+            let t = std::time::Instant::now();
+            let m = if name.ends_with("zip") {
+                message(read_tvb_zip(&p))
+            } else {
+                message(read_matrix_csv(&p))
+            };
+            contains_all(
+                &m,
+                &[name, "21474836480 bytes (20.0 GiB)", "nothing was read"],
+            );
+            assert!(t.elapsed().as_secs_f64() < 1.0);
+        }
     }
 
     #[test]

@@ -67,8 +67,8 @@ pub(super) struct Entry {
     flags: u16,
     method: u16,
     crc32: u32,
-    compressed_size: usize,
-    size: usize,
+    pub(super) compressed_size: usize,
+    pub(super) size: usize,
     local_offset: usize,
 }
 

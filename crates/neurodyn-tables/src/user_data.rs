@@ -278,17 +278,114 @@ fn scan_input(path: &Path, column: &str) -> Result<LazyFrame> {
             };
             crate::ctx(LazyFrame::scan_parquet(p, args), what)
         }
-        Format::Delimited(sep) => crate::ctx(
-            LazyCsvReader::new(p)
-                .with_separator(sep)
-                .with_has_header(true)
-                .with_glob(false)
-                // every row: a value far down may make a column non-numeric
-                .with_infer_schema_length(None)
-                .finish(),
-            what,
-        ),
+        Format::Delimited(sep) => {
+            check_rows(path, column, sep)?;
+            crate::ctx(
+                LazyCsvReader::new(p)
+                    .with_separator(sep)
+                    .with_has_header(true)
+                    .with_glob(false)
+                    // every column as text: `input_column` reads the
+                    // numbers itself (u64 up to its largest, and errors in
+                    // the row and value, not polars' schema inference)
+                    .with_infer_schema_length(Some(0))
+                    .finish(),
+                what,
+            )
+        }
     }
+}
+
+/// Every line of a delimited file has as many fields as its header:
+/// checked in one pass over the file in chunks (memory does not grow with
+/// the file), naming the first line that differs. Separators inside double
+/// quotes do not count; blank lines are skipped.
+fn check_rows(path: &Path, column: &str, sep: u8) -> Result<()> {
+    use std::io::BufRead;
+    let io = |e: std::io::Error| TableError(format!("{}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut line = Vec::new();
+    let mut header: Option<usize> = None;
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let mut quoted = false;
+        let mut fields = 1;
+        for &b in text {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == sep && !quoted {
+                fields += 1;
+            }
+        }
+        match header {
+            None => header = Some(fields),
+            Some(h) if h != fields => {
+                return Err(err(
+                    path,
+                    column,
+                    format!(
+                        "line {number} has {fields} field{}, but the header (line 1) has {h} (ragged rows); every line needs one value per column, empty for a missing one",
+                        if fields == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// A text column of numbers as the narrowest of u64, i64 and f64 that
+/// holds every value (empty cells stay empty); the first value that is not
+/// a number is an error naming its row.
+fn numbers_of_text(path: &Path, column: &str, c: &Column) -> Result<Column> {
+    let s = c.str().map_err(|e| err(path, column, e))?;
+    let values: Vec<Option<&str>> = s.iter().map(|v| v.map(str::trim)).collect();
+    let name = c.name().clone();
+    let all = |ok: &dyn Fn(&str) -> bool| values.iter().flatten().all(|v| ok(v));
+    if all(&|v| v.parse::<u64>().is_ok()) {
+        let v: Vec<Option<u64>> = values
+            .iter()
+            .map(|v| v.and_then(|v| v.parse().ok()))
+            .collect();
+        return Ok(Column::new(name, v));
+    }
+    if all(&|v| v.parse::<i64>().is_ok()) {
+        let v: Vec<Option<i64>> = values
+            .iter()
+            .map(|v| v.and_then(|v| v.parse().ok()))
+            .collect();
+        return Ok(Column::new(name, v));
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        match v.map(str::parse::<f64>) {
+            None => out.push(None),
+            Some(Ok(x)) => out.push(Some(x)),
+            Some(Err(_)) => {
+                return Err(err(
+                    path,
+                    column,
+                    format!(
+                        "row {} holds `{}`; expected numbers",
+                        i + 1,
+                        v.unwrap_or("")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(Column::new(name, out))
 }
 
 /// The column `column` of the table at `path`, checked to exist, be numeric
@@ -298,7 +395,7 @@ fn input_column(path: &Path, column: &str) -> Result<Column> {
     let schema = crate::ctx(lf.collect_schema(), || {
         format!("{} (reading column `{column}`)", path.display())
     })?;
-    let Some(dtype) = schema.get(column).cloned() else {
+    if schema.get(column).is_none() {
         let names: Vec<String> = schema.iter_names().map(|n| format!("`{n}`")).collect();
         let present = if names.is_empty() {
             "the file has no columns".to_string()
@@ -309,14 +406,18 @@ fn input_column(path: &Path, column: &str) -> Result<Column> {
             "{}: no column `{column}`; {present}",
             path.display()
         )));
-    };
+    }
     let df = crate::ctx(lf.select([col(column)]).collect(), || {
         format!("{}: column `{column}`", path.display())
     })?;
-    let c = df.column(column).map_err(|e| err(path, column, e))?.clone();
+    let mut c = df.column(column).map_err(|e| err(path, column, e))?.clone();
     if c.is_empty() {
         return Err(err(path, column, "the table has no rows"));
     }
+    if matches!(format_of(path, column)?, Format::Delimited(_)) && c.dtype() == &DataType::String {
+        c = numbers_of_text(path, column, &c)?;
+    }
+    let dtype = c.dtype().clone();
     if !dtype.is_primitive_numeric() {
         let mut msg = format!("holds {dtype} values; expected numbers");
         if let Ok(s) = c.str() {
@@ -720,6 +821,33 @@ mod tests {
             assert_eq!(column_u64(p, "size").unwrap(), [1, 4, 2]);
         }
         assert_eq!(column_u64(&pq, "u").unwrap(), [3, 0, 5]);
+    }
+
+    #[test]
+    fn ragged_rows_and_the_largest_u64_are_read_in_the_projects_terms() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        // rows of 3 and 1 fields under a 2-column header
+        let ragged = write_text(d, "rag.csv", "size,duration\n3,1\n5,2,9\n7\n");
+        error_of(
+            column_u64(&ragged, "size"),
+            &ragged,
+            "size",
+            "line 3 has 3 fields, but the header (line 1) has 2 (ragged rows)",
+        );
+        let short = write_text(d, "short.tsv", "size\tduration\n3\t1\n7\n");
+        let e = column_u64(&short, "size").unwrap_err().to_string();
+        assert!(
+            e.contains("line 3 has 1 field, but the header (line 1) has 2"),
+            "{e}"
+        );
+        // quoted separators are not ragged
+        let quoted = write_text(d, "q.csv", "size,label\n3,\"a,b\"\n4,c\n");
+        assert_eq!(column_u64(&quoted, "size").unwrap(), [3, 4]);
+        // u64::MAX, and i64 and float columns, with their exact values
+        let big = write_text(d, "big.csv", "size,t\n3,-1\n18446744073709551615,2.5\n");
+        assert_eq!(column_u64(&big, "size").unwrap(), [3, u64::MAX]);
+        error_of(column_u64(&big, "t"), &big, "t", "row 1 holds -1");
     }
 
     #[test]
