@@ -278,25 +278,25 @@ fn a_target_of_the_wrong_size_is_an_error_that_names_it() {
             &format!("target = \"{}\"\n", target.display())
         )
     );
-    let p = pipeline(&text);
-    let out = tmp.path().join("out");
-    let err = runner::run(
-        &Plan::new(&p, &out),
-        &RunOptions {
-            force: vec![],
-            threads: Some(1),
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .expect_err("a 4 x 4 target for 68 regions");
-    let msg = err.to_string();
+    // refused at load, before anything runs
+    let msg = load_error(&text);
     assert!(
         msg.contains("small_target.csv") && msg.contains("4 x 4") && msg.contains("68"),
         "{msg}"
     );
-    // nothing half-written: no fc tables
-    assert!(!out.join("wbe/tables/fit.parquet").exists());
+    assert!(msg.contains("key `stages.fc.target`"), "{msg}");
+}
+
+/// The load error of a pipeline file's text (as if read from `test.toml`).
+fn load_error(text: &str) -> String {
+    let src = neurodyn_pipeline::spec::Source {
+        path: "test.toml".into(),
+        text: text.into(),
+    };
+    match neurodyn_pipeline::Pipeline::from_source(&src) {
+        Ok(_) => panic!("accepted at load"),
+        Err(e) => e.to_string(),
+    }
 }
 
 #[test]
@@ -374,18 +374,7 @@ fn a_target_whose_labels_are_in_another_order_is_an_error_that_names_them() {
             &format!("target = \"{}\"\n", target.display())
         )
     );
-    let p = pipeline(&spec);
-    let err = runner::run(
-        &Plan::new(&p, &tmp.path().join("out")),
-        &RunOptions {
-            force: vec![],
-            threads: Some(1),
-            quiet: true,
-            ..Default::default()
-        },
-    )
-    .expect_err("labels out of order");
-    let msg = err.to_string();
+    let msg = load_error(&spec);
     assert!(
         msg.contains("swapped.csv") && msg.contains("\"L02\"") && msg.contains("\"L01\""),
         "{msg}"

@@ -81,6 +81,11 @@ enum Command {
         /// is done (whichever shard finishes last does it).
         #[arg(long, requires = "shard")]
         then_aggregate: bool,
+        /// The memory one stage instance may use, such as 8G or 500M
+        /// (default: the memory available when the run starts). A point
+        /// whose estimate exceeds it is refused before anything runs.
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_memory: Option<u64>,
     },
     /// Redraw a pipeline's figures from its existing tables: only the
     /// figure stages run (every other instance must be fresh).
@@ -283,6 +288,31 @@ fn print_report(report: &runner::RunReport, name: &str, plan: &Plan<'_>) {
     );
 }
 
+/// A size in bytes: a number with an optional K, M, G or T (powers of
+/// 1024; a trailing B or iB is allowed), such as `8G` or `500MiB`.
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (num, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    match num.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x * ((1u64 << shift) as f64) < 1.8e19 => {
+            Ok((x * (1u64 << shift) as f64) as u64)
+        }
+        _ => Err(format!(
+            "\"{s}\": expected a size > 0 such as 8G, 500M or 2.5G (K, M, G, T: powers of 1024)"
+        )),
+    }
+}
+
 fn dispatch(cmd: Command) -> Result<()> {
     match cmd {
         Command::Run {
@@ -293,7 +323,11 @@ fn dispatch(cmd: Command) -> Result<()> {
             quiet,
             shard,
             then_aggregate,
+            max_memory,
         } => {
+            if let Some(b) = max_memory {
+                neurodyn_pipeline::set_memory_budget(b);
+            }
             let (p, file) = load(&pipeline)?;
             let plan = Plan::new(&p, &out);
             // only one process records the source: a plain run, or rank 0

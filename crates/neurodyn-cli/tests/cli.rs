@@ -565,6 +565,169 @@ fn stages_lists_and_describes_the_library_and_bad_graphs_exit_2() {
     assert!(!tmp.path().join("out").exists());
 }
 
+/// `pipelines/NAME.toml` with each `(line prefix, replacement line)` applied.
+fn edited(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(repo.join(format!("pipelines/{name}.toml"))).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        match edits.iter().find(|(prefix, _)| line.starts_with(prefix)) {
+            Some((_, new)) => out.push_str(new),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    assert!(
+        edits
+            .iter()
+            .all(|(p, _)| text.lines().any(|l| l.starts_with(p))),
+        "{edits:?}"
+    );
+    write(dir, "edited.toml", &out)
+}
+
+#[test]
+fn inputs_that_failed_late_are_refused_at_load_naming_the_place_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    // (pipeline, edits, the key named, words of the message)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
+        // (pipeline, edits, the key named, words of the message)
+        (
+            "ring-attractor",
+            &[("dt_ms = 0.1", "dt_ms = 10")],
+            "stages.simulate.dt_ms",
+            "dt_ms must be at most 9.9",
+        ),
+        (
+            "rnn-chaos",
+            &[("steps = 7000", "steps = 1")],
+            "stages.lyapunov.benettin_transient_steps",
+            "leaves no step of the 1 steps of `simulate`",
+        ),
+        (
+            "branching-avalanches",
+            &[("sigma = ", "sigma = [1000.0]")],
+            "sweep.sigma",
+            "1000 is not allowed at model=layered sigma=1000.0 seed=0",
+        ),
+        (
+            "whole-brain",
+            &[("speed = ", "speed = [1e-6]")],
+            "sweep.speed",
+            "more than 1e9; a speed of at least",
+        ),
+        (
+            "whole-brain",
+            &[("connectome = ", "connectome = \"/etc/passwd\"")],
+            "stages.simulate.connectome",
+            "not a zip file",
+        ),
+        (
+            "whole-brain",
+            &[("target = ", "target = \"/etc/passwd\"")],
+            "stages.fc.target",
+            "a matrix file ends in .csv",
+        ),
+        (
+            "whole-brain-spectra",
+            &[("\"fcd.window_ms\" = ", "\"fcd.window_ms\" = 1e9")],
+            "stages.fc.fcd.window_ms",
+            "expected between 2 and the",
+        ),
+        (
+            "rnn-chaos",
+            &[("n = 200", "n = 100000"), ("p = 0.1", "p = 1.0")],
+            "stages.simulate.n",
+            "an instance would need about 280.2 GB",
+        ),
+        (
+            "force-motifs",
+            &[("n = 200", "n = 100000")],
+            "stages.simulate.n",
+            "the RLS matrices of n = 100000 neurons",
+        ),
+        (
+            "ring-attractor",
+            &[("n_e = ", "n_e = 100000")],
+            "stages.simulate.n_e",
+            "dense weights of n_e + n_i",
+        ),
+        (
+            "ring-attractor",
+            &[("current_step_pa = ", "current_step_pa = 1e-9")],
+            "stages.fi_curves.current_step_pa",
+            "at most 10000",
+        ),
+        (
+            "rnn-chaos",
+            &[
+                ("g = ", "g = { start = 0, stop = 99999 }"),
+                ("session = ", "session = { start = 0, stop = 99999 }"),
+            ],
+            "sweep",
+            "more than 1000000 points (g: 100000 x session: 100000)",
+        ),
+    ];
+    for (name, edits, key, words) in cases {
+        let spec = edited(tmp.path(), name, edits);
+        let t = Instant::now();
+        let o = bin()
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            // a fixed budget: the same refusals on any machine
+            .args([
+                "run",
+                spec.to_str().unwrap(),
+                "--quiet",
+                "--max-memory",
+                "16G",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name} {edits:?}: {err}");
+        assert!(
+            err.contains("edited.toml:")
+                && err.contains(&format!("key `{key}`"))
+                && err.contains(words),
+            "{name} {edits:?}: {err}"
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "{name}: {:?}",
+            t.elapsed()
+        );
+        assert!(
+            !out.exists(),
+            "{name} {edits:?}: wrote {:?}",
+            files(&out, "")
+        );
+    }
+    // a budget of our own
+    let spec = edited(tmp.path(), "rnn-chaos", &[("n = 200", "n = 2000")]);
+    let o = bin()
+        .args([
+            "run",
+            spec.to_str().unwrap(),
+            "--quiet",
+            "--max-memory",
+            "10M",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("more than the 10 MB it may use") && err.contains("raise --max-memory"),
+        "{err}"
+    );
+}
+
 #[test]
 fn names_resolve_in_pipelines_only_with_a_clear_error_elsewhere() {
     let tmp = tempfile::tempdir().unwrap();

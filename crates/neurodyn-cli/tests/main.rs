@@ -3,6 +3,7 @@
 
 mod analyze;
 mod cli;
+mod fuzz;
 #[cfg(feature = "mpi")]
 mod mpi;
 

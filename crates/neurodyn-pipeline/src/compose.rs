@@ -523,6 +523,7 @@ pub fn compose(
                 check: e.kind.check,
                 run: e.kind.run,
                 cost: e.kind.cost,
+                check_at_load: e.kind.check_at_load,
                 draws: e.kind.role == crate::library::Role::Figure,
             },
             params,

@@ -75,3 +75,46 @@ impl From<neurodyn_plot::PlotError> for PipelineError {
         PipelineError::Plot(e.to_string())
     }
 }
+
+/// The budget set by [`set_memory_budget`] (0: none set).
+static MEMORY_BUDGET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Set the memory one stage instance may use, in bytes (the CLI's
+/// `--max-memory`), for pipelines loaded from now on.
+pub fn set_memory_budget(bytes: u64) {
+    MEMORY_BUDGET.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether [`set_memory_budget`] set the budget.
+pub fn memory_budget_is_set() -> bool {
+    MEMORY_BUDGET.load(std::sync::atomic::Ordering::Relaxed) > 0
+}
+
+/// The memory one stage instance may use at load time: the budget set by
+/// [`set_memory_budget`], else the memory the system has available now
+/// (`MemAvailable` of /proc/meminfo; unbounded where that cannot be read).
+pub fn memory_budget() -> u64 {
+    let set = MEMORY_BUDGET.load(std::sync::atomic::Ordering::Relaxed);
+    if set > 0 {
+        return set;
+    }
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemAvailable:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(u64::MAX, |kb| kb.saturating_mul(1024))
+}
+
+/// Bytes in words: `812 MB`, `80.0 GB`.
+pub fn human_bytes(b: f64) -> String {
+    if b >= 1e12 {
+        format!("{:.1} TB", b / 1e12)
+    } else if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else {
+        format!("{:.0} MB", (b / 1e6).max(1.0))
+    }
+}

@@ -141,15 +141,74 @@ impl Pipeline {
                 ));
             }
         }
-        let (study, stages) = crate::compose::compose(src, stages)?;
+        let table = stages;
+        let (study, stages) = crate::compose::compose(src, table)?;
         let axes = parse_sweep(src, &study.axes(), get(doc, "sweep").map(|x| x.1))?;
-        Ok(Pipeline {
+        let pipeline = Pipeline {
             name,
             study: Box::new(study),
             seed,
             axes,
             stages,
-        })
+        };
+        pipeline.check_at_load(src, doc, table)?;
+        Ok(pipeline)
+    }
+
+    /// The stage kinds' checks at load (their inputs' parameters, every
+    /// sweep point, the files they read, the memory an instance needs),
+    /// each error placed at the key it names.
+    fn check_at_load(&self, src: &Source, doc: &Node, stages: &Node) -> Result<(), SpecError> {
+        if self.stages.iter().all(|(d, _)| d.check_at_load.is_none()) {
+            return Ok(());
+        }
+        let points = self.points();
+        let budget = crate::memory_budget();
+        for (def, params) in &self.stages {
+            let Some(check) = def.check_at_load else {
+                continue;
+            };
+            let inputs = def
+                .bindings
+                .iter()
+                .filter_map(|b| {
+                    let (_, p) = self.stages.iter().find(|(d, _)| d.name == b.stage)?;
+                    Some((b.port, b.stage, p))
+                })
+                .collect();
+            let ctx = crate::library::LoadContext {
+                stage: def.name,
+                params,
+                inputs,
+                points: &points,
+                memory_budget: budget,
+            };
+            let Err((key, msg)) = check(&ctx) else {
+                continue;
+            };
+            let sweep = get(doc, "sweep").map(|x| x.1);
+            let (at, full) = match key.strip_prefix("sweep.") {
+                Some(axis) => {
+                    let node = sweep.and_then(|s| get(s, axis)).map(|x| x.1).or(sweep);
+                    (node.map_or(0, |n| n.span.start), key.clone())
+                }
+                None => {
+                    let table = get(stages, def.name).map(|x| x.1);
+                    let at = table
+                        .and_then(|t| crate::params::leaf_position(t, &key))
+                        .or(table.map(|t| t.span.start))
+                        .unwrap_or(0);
+                    let full = if key.is_empty() {
+                        format!("stages.{}", def.name)
+                    } else {
+                        format!("stages.{}.{key}", def.name)
+                    };
+                    (at, full)
+                }
+            };
+            return Err(src.error(at, &full, msg));
+        }
+        Ok(())
     }
 
     /// Every sweep point, last axis varying fastest.

@@ -391,6 +391,9 @@ pub struct StageDef {
     /// Expected work at a sweep point, relative to the other points (None:
     /// the same everywhere); see `StageKind::cost`.
     pub cost: Option<fn(&Point) -> f64>,
+    /// Checks at load beyond its own parameters; see
+    /// `StageKind::check_at_load`.
+    pub check_at_load: Option<LoadCheck>,
     /// Whether it only draws figures (`neurodyn plot` redraws these).
     pub draws: bool,
 }
@@ -466,3 +469,28 @@ pub(crate) fn derived(written: Vec<(String, u64)>) -> Vec<OutputFile> {
         .map(|(path, rows)| OutputFile { path, rows })
         .collect()
 }
+
+/// What a load-time check sees (`StageKind::check_at_load`).
+pub struct LoadContext<'a> {
+    /// The stage's name.
+    pub stage: &'a str,
+    /// Its validated parameters.
+    pub params: &'a Params,
+    /// Per input port: the stage bound to it, and that stage's parameters.
+    pub inputs: Vec<(&'static str, &'a str, &'a Params)>,
+    /// Every sweep point, as this kind sees it.
+    pub points: &'a [Point],
+    /// The memory one instance may use, in bytes (see
+    /// `crate::memory_budget`).
+    pub memory_budget: u64,
+}
+
+/// What every instance needs besides its own estimate (bytes).
+pub const BASELINE_BYTES: f64 = 100e6;
+
+/// A kind's checks at load (`StageKind::check_at_load`).
+pub type LoadCheck = fn(&LoadContext) -> Result<(), LoadError>;
+
+/// A load-time error: the key it is about (the stage's own parameter,
+/// `sweep.AXIS`, or `""` for the stage as a whole), and what is wrong.
+pub type LoadError = (String, String);

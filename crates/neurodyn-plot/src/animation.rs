@@ -7,31 +7,27 @@ use plotters::prelude::*;
 use crate::output::{IoOrDraw, atomic_write, prepare};
 use crate::{Chart, Figure, PlotError, data_ranges, draw_figure, panel_layout, validate};
 
-/// Write an animation to `<base>.gif`: one frame per entry of `frames`
-/// (each a grid of panels in `columns` columns under its title), shown for
-/// `frame_delay_ms` each. Written under a temporary name and renamed, like
-/// the still figures. Fails with [`PlotError::NoData`] when no frame has data.
+/// Write an animation to `<base>.gif`: `n_frames` frames, frame `k` being
+/// `frame(k)`, a grid of panels in `columns` columns under its title, shown
+/// for `frame_delay_ms` each. Frames are made one at a time as they are
+/// encoded, so memory holds one frame whatever their number. Written under
+/// a temporary name and renamed, like the still figures. Fails with
+/// [`PlotError::NoData`] when no frame has data.
 pub fn save_gif(
-    frames: &[(String, Vec<Chart>)],
+    n_frames: usize,
+    frame: impl Fn(usize) -> (String, Vec<Chart>),
     columns: usize,
     base: &Path,
     frame_delay_ms: u32,
 ) -> Result<PathBuf, PlotError> {
     // Every frame has the layout of the first one with data.
-    let Some((title, first)) = frames
-        .iter()
-        .find(|(_, p)| p.iter().any(|c| data_ranges(c).is_some()))
-    else {
+    let has_data = |p: &[Chart]| p.iter().any(|c| data_ranges(c).is_some());
+    let Some((title, first)) = (0..n_frames).map(&frame).find(|(_, p)| has_data(p)) else {
         return Err(PlotError::NoData {
             path: base.to_path_buf(),
         });
     };
-    for (_, panels) in frames {
-        for p in panels {
-            validate(p, base)?;
-        }
-    }
-    let (size, _, columns) = panel_layout(first, columns, base, title)?;
+    let (size, _, columns) = panel_layout(&first, columns, base, &title)?;
     let name = prepare(base)?;
     let gif = base.with_file_name(format!("{name}.gif"));
     let palette = gif_palette();
@@ -47,7 +43,12 @@ pub fn save_gif(
             gif::Encoder::new(std::io::BufWriter::new(file), w, h, &palette).map_err(gif_err)?;
         enc.set_repeat(gif::Repeat::Infinite).map_err(gif_err)?;
         let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
-        for (title, panels) in frames {
+        for k in 0..n_frames {
+            let (title, panels) = frame(k);
+            for p in &panels {
+                validate(p, base).map_err(|e| IoOrDraw::Draw(e.to_string()))?;
+            }
+            let (title, panels) = (&title, &panels);
             {
                 let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
                 let rows = panels.len().div_ceil(columns);

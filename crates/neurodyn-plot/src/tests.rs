@@ -199,7 +199,14 @@ fn gif_has_one_frame_per_entry_and_the_palette_maps_its_own_colours() {
             (format!("frame {k}"), vec![c.clone(), c])
         })
         .collect();
-    let gif = save_gif(&frames, 1, &dir.path().join("anim"), 100).unwrap();
+    let gif = save_gif(
+        frames.len(),
+        |k| frames[k].clone(),
+        1,
+        &dir.path().join("anim"),
+        100,
+    )
+    .unwrap();
     assert_eq!(files_in(dir.path()), ["anim.gif"], "no temporaries left");
     let mut opts = gif::DecodeOptions::new();
     opts.set_color_output(gif::ColorOutput::Indexed);
@@ -230,7 +237,7 @@ fn gif_has_one_frame_per_entry_and_the_palette_maps_its_own_colours() {
         }
     }
     assert!(matches!(
-        save_gif(&[], 1, &dir.path().join("none"), 100),
+        save_gif(0, |k| frames[k].clone(), 1, &dir.path().join("none"), 100),
         Err(PlotError::NoData { .. })
     ));
 }

@@ -19,6 +19,7 @@ use neurodyn_core::contracts::TableKind;
 use crate::PipelineError;
 use crate::params::{ParamDef, Params};
 use crate::study::{AxisDef, OutputFile, Point, Scope, StageContext};
+pub use crate::study::{BASELINE_BYTES, LoadCheck, LoadContext, LoadError};
 pub use crate::typed::{KindParams, check_typed, params_of, typed, upstream_params};
 
 /// What a stage kind does.
@@ -137,6 +138,95 @@ pub struct StageKind {
     /// kind's other points (None: the same at every point). Shards and MPI
     /// dealing balance by it; it never changes what is computed.
     pub cost: Option<fn(&Point) -> f64>,
+    /// Checks at load that need more than the kind's own parameters: the
+    /// parameters of the stages on its inputs, every sweep point, the
+    /// content of a file it names, and the memory an instance needs. They
+    /// run before anything runs; an error names the key it is about.
+    pub check_at_load: Option<LoadCheck>,
+}
+
+impl LoadContext<'_> {
+    /// The stage's parameters as its typed struct (they were checked
+    /// already, so this does not fail for a kind's own struct).
+    pub fn typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, LoadError> {
+        typed(self.params).map_err(|e| (String::new(), format!("internal: {e}")))
+    }
+
+    /// The stage on input `port` and its parameters as `T`, if `port` is
+    /// bound to a stage whose parameters are a `T`.
+    pub fn input<T: serde::de::DeserializeOwned>(&self, port: &str) -> Option<(&str, T)> {
+        let (_, stage, p) = self.inputs.iter().find(|(name, _, _)| *name == port)?;
+        typed(p).ok().map(|t| (*stage, t))
+    }
+
+    /// The distinct values of sweep axis `axis`, in sweep order, each with
+    /// its first point (for messages).
+    pub fn axis_values(&self, axis: &str) -> Vec<(crate::study::AxisValue, &Point)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for p in self.points {
+            if let Some(v) = p.0.iter().find(|(a, _)| *a == axis).map(|(_, v)| *v)
+                && seen.insert(v.canonical())
+            {
+                out.push((v, p));
+            }
+        }
+        out
+    }
+
+    /// A model's refusal of its configuration at `point`, placed at the
+    /// key it names: a sweep axis (`sweep.sigma`), one of the stage's
+    /// parameters, or the stage.
+    pub fn model_error(&self, e: PipelineError, point: &Point) -> LoadError {
+        let at = point.label();
+        if let PipelineError::Core(neurodyn_core::Error::InvalidParameter {
+            name,
+            value,
+            allowed,
+        }) = &e
+        {
+            let msg = format!("{value} is not allowed at {at}: expected {allowed}");
+            if point.0.iter().any(|(a, _)| a == name) {
+                return (format!("sweep.{name}"), msg);
+            }
+            if self.params.0.contains_key(name.as_str()) {
+                return (name.clone(), msg);
+            }
+            return (String::new(), format!("{name} = {msg}"));
+        }
+        (String::new(), format!("at {at}: {e}"))
+    }
+
+    /// An error unless `bytes` fits the memory budget: `key` is the
+    /// parameter that drives it, `what` says what takes the memory and
+    /// `advice` what to change.
+    pub fn fits_memory(
+        &self,
+        bytes: f64,
+        key: &str,
+        what: &str,
+        advice: &str,
+    ) -> Result<(), LoadError> {
+        // the process itself, polars, and the recorder's buffers: a run of
+        // the smallest studies peaks at 84 to 88 MB of RSS
+        let bytes = bytes + BASELINE_BYTES;
+        if bytes <= self.memory_budget as f64 {
+            return Ok(());
+        }
+        Err((
+            key.to_string(),
+            format!(
+                "an instance would need about {} ({what}, and 100 MB for the process), more than the {} it may use; {advice}{}",
+                crate::human_bytes(bytes),
+                crate::human_bytes(self.memory_budget as f64),
+                if crate::memory_budget_is_set() {
+                    " or raise --max-memory"
+                } else {
+                    " (the budget is the memory available now; --max-memory sets it)"
+                }
+            ),
+        ))
+    }
 }
 
 /// A sweep point as it is (the [`StageKind::canonical`] of most kinds).

@@ -7,8 +7,10 @@ use serde::Deserialize;
 
 use super::for_each_sample;
 use crate::PipelineError;
+use crate::library::models::neural_mass;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::ParamDef;
 use crate::params::{float, positive};
@@ -34,6 +36,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Typed parameters.
@@ -70,6 +73,17 @@ fn params() -> Vec<ParamDef> {
         ),
         positive("fcd.step_ms", 1e9, 1000.0, "FCD window step (ms)"),
     ]
+}
+
+/// The FCD window fits the recording of a neural-mass stage on `activity`.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    match ctx.input::<neural_mass::Params>("activity") {
+        Some((stage, sim)) => {
+            neural_mass::check_fcd_window(p.fcd_window_ms, sim.period_ms, stage, &sim)
+        }
+        None => Ok(()),
+    }
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -16,7 +16,8 @@ use crate::PipelineError;
 use crate::library::analyses::for_each_sample;
 use crate::library::models::neural_mass::{self, EXAMPLE_TARGET_FC, file, load_connectome};
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::{ParamDef, ParamKind, choice, float, int, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
@@ -58,6 +59,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 fn params() -> Vec<ParamDef> {
@@ -126,6 +128,57 @@ impl KindParams for Params {
         }
         Ok(())
     }
+}
+
+/// At load: BOLD is written if it is read, the target reads and has one
+/// row per region of the connectome (in its order, if labelled), and the
+/// FCD window fits the recording.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let fp: Params = ctx.typed()?;
+    let Some((stage, sim)) = ctx.input::<neural_mass::Params>("network") else {
+        return Ok(());
+    };
+    let use_bold = fp.signal.as_str() == "bold";
+    if use_bold && sim.bold_write.as_str() != "yes" {
+        return Err((
+            "signal".into(),
+            format!("\"bold\" needs {stage}.bold.write = \"yes\""),
+        ));
+    }
+    let period = if use_bold {
+        sim.bold_period_ms
+    } else {
+        sim.period_ms
+    };
+    neural_mass::check_fcd_window(fp.fcd_window_ms, period, stage, &sim)?;
+    if fp.target.as_str() == "none" {
+        return Ok(());
+    }
+    let bad = |m: String| ("target".to_string(), m);
+    let tm = load_target_labelled(&fp.target).map_err(|e| bad(e.to_string()))?;
+    // the connectome itself is checked by its own stage
+    let Ok(connectome) = load_connectome(&sim.connectome) else {
+        return Ok(());
+    };
+    let n = connectome.n();
+    if tm.n != n {
+        return Err(bad(format!(
+            "\"{}\" is a {} x {} matrix for the {n} regions of {stage}.connectome",
+            fp.target, tm.n, tm.n
+        )));
+    }
+    if let Some(labels) = &tm.labels
+        && let Some(r) = (0..n).find(|&r| labels[r] != connectome.labels()[r])
+    {
+        return Err(bad(format!(
+            "\"{}\": column {} is labelled {:?} but region {r} of the connectome is {:?}; order the target's regions as the connectome's (or drop its header row)",
+            fp.target,
+            r + 1,
+            labels[r],
+            connectome.labels()[r]
+        )));
+    }
+    Ok(())
 }
 
 /// The target FC a `target` parameter names: `(n, values row-major)`.

@@ -14,8 +14,10 @@ use neurodyn_core::{Column, Recorder};
 use serde::Deserialize;
 
 use crate::PipelineError;
+use crate::library::models::rate_rnn_twins;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::{ParamDef, int, positive};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
@@ -55,6 +57,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 fn params() -> Vec<ParamDef> {
@@ -115,6 +118,23 @@ fn stream_rows(
         }
         Ok(())
     })?;
+    Ok(())
+}
+
+/// The transient must leave steps of the twins' run to average over.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let lp: Params = ctx.typed()?;
+    if let Some((stage, sim)) = ctx.input::<rate_rnn_twins::Params>("distance")
+        && lp.benettin_transient_steps >= sim.steps
+    {
+        return Err((
+            "benettin_transient_steps".into(),
+            format!(
+                "{} leaves no step of the {} steps of `{stage}`: must be below {stage}.steps",
+                lp.benettin_transient_steps, sim.steps
+            ),
+        ));
+    }
     Ok(())
 }
 

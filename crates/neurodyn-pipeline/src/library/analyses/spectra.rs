@@ -34,6 +34,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: None,
 };
 
 /// Typed parameters.

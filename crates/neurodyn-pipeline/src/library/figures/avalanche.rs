@@ -63,6 +63,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: None,
 };
 
 fn params() -> Vec<ParamDef> {
@@ -245,33 +246,33 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             let smooth = display::smooth_activity(&states, per, display::DEFAULT_TIME_STRETCH)?;
             let n_frames = (smooth.len() / per).min(frames_max);
             let sigma = point.get("sigma").canonical();
-            let frames: Vec<(String, Vec<Chart>)> = (0..n_frames)
-                .map(|fi| {
-                    let frame = &smooth[fi * per..(fi + 1) * per];
-                    let chart = layered_frame(frame, layers, neurons);
-                    (
-                        format!(
-                            "Layered branching model, sigma = {sigma}: step {:.1}",
-                            fi as f64 / display::DEFAULT_TIME_STRETCH as f64
-                        ),
-                        vec![chart],
-                    )
-                })
-                .collect();
+            // one frame at a time, as it is drawn
+            let frame = |fi: usize| {
+                let frame = &smooth[fi * per..(fi + 1) * per];
+                let chart = layered_frame(frame, layers, neurons);
+                (
+                    format!(
+                        "Layered branching model, sigma = {sigma}: step {:.1}",
+                        fi as f64 / display::DEFAULT_TIME_STRETCH as f64
+                    ),
+                    vec![chart],
+                )
+            };
             let base = fig.join(format!("layered_sigma_{sigma}"));
-            match neurodyn_plot::save_gif(&frames, 1, &base, 40) {
+            match neurodyn_plot::save_gif(n_frames, frame, 1, &base, 40) {
                 Ok(p) => push(&[p]),
                 Err(neurodyn_plot::PlotError::NoData { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
             if fp.png_frames.as_str() == "yes" {
                 let fdir = fig.join(format!("layered_sigma_{sigma}_frames"));
-                for (fi, (title, charts)) in frames.iter().enumerate() {
+                for fi in 0..n_frames {
+                    let (title, charts) = frame(fi);
                     push(&[neurodyn_plot::save_panels_png(
-                        charts,
+                        &charts,
                         1,
                         &fdir.join(format!("frame_{fi:05}")),
-                        title,
+                        &title,
                     )?]);
                 }
             }

@@ -55,6 +55,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: None,
 };
 
 fn params() -> Vec<ParamDef> {
@@ -193,17 +194,17 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         let frames = params_of::<Params>(ctx)?.animation_frames;
         if cond == "normal" && frames > 0 {
             let frame_s = duration / frames as f64;
-            let frames: Vec<(String, Vec<Chart>)> = (0..frames)
-                .map(|f| {
-                    let t1 = (f + 1) as f64 * frame_s;
-                    (
-                        format!("{set}, {cond} serotonin: t = {t1:.1} s"),
-                        panels(t1),
-                    )
-                })
-                .collect();
+            // one frame at a time, as it is drawn
+            let frame = |f: usize| {
+                let t1 = (f + 1) as f64 * frame_s;
+                (
+                    format!("{set}, {cond} serotonin: t = {t1:.1} s"),
+                    panels(t1),
+                )
+            };
             push(&[neurodyn_plot::save_gif(
-                &frames,
+                frames,
+                frame,
                 1,
                 &fig.join(format!("raster_{name}")),
                 100,

@@ -25,7 +25,9 @@ use neurodyn_models::random_graph::{RandomGraphNetwork, RandomGraphParams};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
+use crate::library::{
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of, same_point,
+};
 use crate::params::{choice, float, int};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -48,6 +50,7 @@ pub const KIND: StageKind = StageKind {
     run: simulate,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Models, in the study's order.
@@ -330,6 +333,29 @@ fn animation_spont(p: &Params, sigma: f64) -> f64 {
         "fixed" => p.layered_spont_prob,
         _ => notebook_spont_prob(sigma),
     }
+}
+
+/// At load: the layered model accepts every sigma of the sweep.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    for point in ctx.points {
+        if point.get("model").as_choice() != "layered" {
+            continue;
+        }
+        let sigma = point.get("sigma").as_f64();
+        let check = || -> Result<(), PipelineError> {
+            layered_params(&p, sigma, animation_spont(&p, sigma))?;
+            layered_params(&p, sigma, 0.0)?;
+            Pulses {
+                interval_steps: p.layered_pulse_interval_steps,
+                input_neurons: p.layered_pulse_neurons,
+            }
+            .validate(p.layered_neurons)?;
+            Ok(())
+        };
+        check().map_err(|e| ctx.model_error(e, point))?;
+    }
+    Ok(())
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -15,7 +15,9 @@ use neurodyn_stimuli::targets::Targets;
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of};
+use crate::library::{
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of,
+};
 use crate::params::{ParamDef, choice, choice_list, float, int, int_list, positive};
 use crate::study::{AxisDef, AxisValue, OutputFile, Point, Scope, StageContext, files, recorder};
 
@@ -42,6 +44,7 @@ pub const KIND: StageKind = StageKind {
     run: simulate,
     canonical: canonical_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 const VARIABLES: &[&str] = &["r", "input", "spikes", "weights"];
@@ -320,6 +323,24 @@ impl KindParams for Params {
         }
         Ok(())
     }
+}
+
+/// At load: the connectivity and the per-neuron RLS matrices fit in
+/// memory (each neuron's covers its p n inputs: 4 (p n)^2 bytes stored as
+/// block triangles).
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let n = p.n as f64;
+    let k = p.p * n;
+    ctx.fits_memory(
+        super::sparse_bytes(n, p.p) + 4.0 * (k + 8.0) * (k + 8.0) * n,
+        "n",
+        &format!(
+            "the RLS matrices of n = {} neurons with p n = {k:.0} inputs each",
+            p.n
+        ),
+        "make `n` or `p` smaller",
+    )
 }
 
 fn simulate(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -30,7 +30,9 @@ use rand::RngExt as _;
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
+use crate::library::{
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of, same_point,
+};
 use crate::params::{ParamDef, ParamKind, ParamValue, choice, float, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -53,6 +55,7 @@ pub const KIND: StageKind = StageKind {
     run: simulate,
     canonical: same_point,
     cost: Some(model_cost),
+    check_at_load: Some(check_at_load),
 };
 
 /// Node models on the `model` axis.
@@ -343,6 +346,82 @@ impl KindParams for Params {
         }
         Ok(())
     }
+}
+
+/// At load: the connectome reads, and at each speed of the sweep every
+/// delay stays under 1e9 steps and the delay buffers fit in memory.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let c =
+        load_connectome(&p.connectome).map_err(|e| ("connectome".to_string(), e.to_string()))?;
+    let n = c.n();
+    // each region's longest outgoing delay line, in mm
+    let longest: Vec<(f64, usize)> = (0..n)
+        .map(|j| {
+            (0..n)
+                .filter(|&i| i != j && c.weight(i, j) != 0.0)
+                .map(|i| (c.distance_mm(i, j), i))
+                .fold((0.0, j), |a, b| if b.0 > a.0 { b } else { a })
+        })
+        .collect();
+    let most = (u32::MAX / 4) as f64;
+    for (v, point) in ctx.axis_values("speed") {
+        let speed = v.as_f64();
+        let mut slots = 0.0;
+        for (j, &(d, i)) in longest.iter().enumerate() {
+            let steps = d / speed / p.dt_ms;
+            if steps > most {
+                return Err((
+                    "sweep.speed".into(),
+                    format!(
+                        "{speed} mm/ms (at {}): the delay from region {j} to {i} ({d} mm) is {steps:.3e} steps of dt_ms = {}, more than 1e9; a speed of at least {:.3e} mm/ms keeps every delay under",
+                        point.label(),
+                        p.dt_ms,
+                        longest.iter().map(|l| l.0).fold(0.0, f64::max) / p.dt_ms / most
+                    ),
+                ));
+            }
+            slots += steps.ceil() + 1.0;
+        }
+        // two channels at most (the sine coupling), 8 bytes a value
+        ctx.fits_memory(
+            slots * 2.0 * 8.0,
+            "sweep.speed",
+            &format!("the delay buffers of {n} regions at {speed} mm/ms"),
+            "sweep faster conduction speeds",
+        )?;
+    }
+    Ok(())
+}
+
+/// At load, for an analysis of this kind's recording: an FCD window of
+/// `window_ms` is at least 2 samples of `period_ms` and at most the
+/// samples the run records (an upper bound: the span after the run's
+/// transient).
+pub(crate) fn check_fcd_window(
+    window_ms: f64,
+    period_ms: f64,
+    sim_stage: &str,
+    sim: &Params,
+) -> Result<(), LoadError> {
+    if window_ms <= 0.0 {
+        return Ok(());
+    }
+    let w = (window_ms / period_ms).round();
+    let most = ((sim.duration_ms - sim.transient_ms) / period_ms).floor() + 1.0;
+    if w < 2.0 || w > most {
+        return Err((
+            "fcd.window_ms".into(),
+            format!(
+                "{window_ms} is {w} samples of {period_ms} ms; expected between 2 and the {most} samples `{sim_stage}` records ({sim_stage}.duration_ms = {} after a transient of {} ms), that is {} to {} ms",
+                sim.duration_ms,
+                sim.transient_ms,
+                2.0 * period_ms,
+                most * period_ms
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The connectome a `connectome` parameter names.

@@ -9,7 +9,8 @@ use serde::Deserialize;
 
 use crate::PipelineError;
 use crate::library::{
-    KindParams, Output, Role, StageKind, check_typed, params_of, same_point, seed_axis,
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of,
+    same_point, seed_axis,
 };
 use crate::params::ParamDef;
 use crate::params::{choice, int, positive};
@@ -31,6 +32,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Typed parameters.
@@ -169,6 +171,18 @@ fn axes() -> Vec<AxisDef> {
         },
         seed_axis(),
     ]
+}
+
+/// At load: the connectivity and the states fit in memory.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let n = p.n as f64;
+    ctx.fits_memory(
+        super::sparse_bytes(n, p.p) + 64.0 * n,
+        "n",
+        &format!("the connectivity of n = {} at p = {}", p.n, p.p),
+        "make `n` or `p` smaller",
+    )
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

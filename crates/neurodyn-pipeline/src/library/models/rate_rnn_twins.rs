@@ -12,7 +12,9 @@ use neurodyn_models::rate_rnn::{self, ActivityRecord, RnnForm, RnnParams};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
+use crate::library::{
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of, same_point,
+};
 use crate::params::{ParamDef, choice, choice_list, int, int_list, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -36,6 +38,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 fn axes() -> Vec<AxisDef> {
@@ -116,7 +119,7 @@ pub struct Params {
     p: f64,
     tau_ms: f64,
     pub(crate) dt_ms: f64,
-    steps: usize,
+    pub(crate) steps: usize,
     trials: usize,
     benettin_trials: usize,
     perturbation: f64,
@@ -164,6 +167,22 @@ fn model_params(p: &Params, g: f64) -> Result<RnnParams, PipelineError> {
         p.dt_ms,
         RnnForm::parse(&p.model)?,
     )?)
+}
+
+/// At load: the connectivity and every trial's states fit in memory.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let n = p.n as f64;
+    // a trajectory, its twin and a tangent per trial
+    ctx.fits_memory(
+        super::sparse_bytes(n, p.p) + 4.0 * 8.0 * n * p.trials as f64,
+        "n",
+        &format!(
+            "the connectivity of n = {} at p = {}, and {} trials' states",
+            p.n, p.p, p.trials
+        ),
+        "make `n`, `p` or `trials` smaller",
+    )
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -18,7 +18,9 @@ use neurodyn_stimuli::poisson::{PoissonTrains, RateEpoch};
 use serde::Deserialize;
 
 use crate::PipelineError;
-use crate::library::{KindParams, Output, Role, StageKind, check_typed, params_of, same_point};
+use crate::library::{
+    KindParams, LoadContext, LoadError, Output, Role, StageKind, check_typed, params_of, same_point,
+};
 use crate::params::{ParamDef, choice, float, int, int_list, positive};
 use crate::study::{AxisDef, OutputFile, Scope, StageContext, files, recorder};
 
@@ -40,6 +42,7 @@ pub const KIND: StageKind = StageKind {
     run: simulate,
     canonical: same_point,
     cost: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Serotonin conditions, in the study's order (the figures' x positions).
@@ -399,6 +402,48 @@ pub(crate) fn ring_params(p: &Params, set: &ParameterSet) -> Result<RingParams, 
     );
     params.validate()?;
     Ok(params)
+}
+
+/// At load, for each parameter set of the sweep: the network validates,
+/// the Poisson rates (background and stimulus peak) fit one spike per
+/// step of dt_ms, and the dense weight matrix fits in memory.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let n = (p.n_e + p.n_i) as f64;
+    // the dense n x n weights, and their sparse copy's build
+    ctx.fits_memory(
+        16.0 * n * n,
+        "n_e",
+        &format!("dense weights of n_e + n_i = {n} neurons"),
+        "make `n_e` or `n_i` smaller",
+    )?;
+    for (v, point) in ctx.axis_values("parameter_set") {
+        let set = parameter_set(v.as_choice()).map_err(|e| ctx.model_error(e, point))?;
+        ring_params(&p, &set).map_err(|e| ctx.model_error(e, point))?;
+        let peak = oriented_rates(
+            set.v_e_hz,
+            set.stimulus[0],
+            set.stimulus[1],
+            p.stimulus_deg,
+            &ring_angles_deg(p.n_e),
+        )
+        .into_iter()
+        .chain([set.v_e_hz, set.v_i_hz])
+        .fold(0.0, f64::max);
+        let max_hz = 1000.0 / p.dt_ms;
+        if peak > max_hz {
+            return Err((
+                "dt_ms".into(),
+                format!(
+                    "{} ms allows Poisson rates up to 1/dt = {max_hz} Hz, but parameter set {} drives neurons at up to {peak} Hz: dt_ms must be at most {}",
+                    p.dt_ms,
+                    v.as_choice(),
+                    1000.0 / peak
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn steps_of(seconds: f64, dt_ms: f64) -> u64 {

@@ -31,6 +31,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: None,
 };
 
 fn params() -> Vec<ParamDef> {
@@ -60,6 +61,9 @@ fn params() -> Vec<ParamDef> {
     ]
 }
 
+/// The most currents an f-I curve is computed at.
+const MAX_CURRENTS: usize = 10_000;
+
 /// `[fi_curves]`, typed (the keys of its `ParamDef`s above).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +79,19 @@ impl KindParams for Params {
     fn check(&self) -> Result<(), (&'static str, String)> {
         if self.current_max_pa < self.current_min_pa {
             return Err(("current_max_pa", "must be at least current_min_pa".into()));
+        }
+        let count = (self.current_max_pa - self.current_min_pa) / self.current_step_pa + 1.0;
+        if count > MAX_CURRENTS as f64 {
+            return Err((
+                "current_step_pa",
+                format!(
+                    "{} pA makes {count:.0} currents from {} to {} pA: at most {MAX_CURRENTS} (a step of at least {:.3e} pA)",
+                    self.current_step_pa,
+                    self.current_min_pa,
+                    self.current_max_pa,
+                    (self.current_max_pa - self.current_min_pa) / (MAX_CURRENTS - 1) as f64
+                ),
+            ));
         }
         Ok(())
     }

@@ -51,6 +51,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
+    check_at_load: None,
 };
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
