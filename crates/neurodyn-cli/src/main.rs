@@ -518,8 +518,19 @@ fn dispatch(cmd: Command) -> Result<()> {
                 } else {
                     String::new()
                 };
+                let memory = p
+                    .memory_estimates
+                    .iter()
+                    .find(|(s, _)| *s == def.name)
+                    .map(|(_, b)| {
+                        format!(
+                            "; about {} per instance",
+                            neurodyn_pipeline::human_bytes(*b)
+                        )
+                    })
+                    .unwrap_or_default();
                 out!(
-                    "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing{running}",
+                    "{:>w$}: {fresh} fresh, {stale} stale, {missing} missing{running}{memory}",
                     def.name
                 );
                 for r in reasons {

@@ -396,6 +396,20 @@ fn status_reports_fresh_stale_and_missing() {
         "{s}"
     );
     assert!(s.contains("stale because inputs changed: lyapunov"), "{s}");
+    // the memory an instance needs, estimated at load: at n = 3000 and
+    // p = 0.1, 28 p n^2 bytes of connectivity, 4 x 8 n per trial of states
+    // and 100 MB for the process make 125.4 MB
+    let spec3 = write(
+        tmp.path(),
+        "st3.toml",
+        &text.replace("n = 20\n", "n = 3000\n"),
+    );
+    let s = status(&spec3);
+    assert!(
+        s.lines().any(|l| l.trim_start().starts_with("simulate:")
+            && l.ends_with("; about 125 MB per instance")),
+        "{s}"
+    );
 }
 
 #[test]
@@ -653,6 +667,18 @@ fn inputs_that_failed_late_are_refused_at_load_naming_the_place_and_nothing_is_w
             &[("n_e = ", "n_e = 100000")],
             "stages.simulate.n_e",
             "dense weights of n_e + n_i",
+        ),
+        (
+            "force-motifs",
+            &[("dpr_skip_steps = ", "dpr_skip_steps = 5000")],
+            "stages.analyse.dpr_skip_steps",
+            "leaves no step of the 1000 steps of each loop of `simulate`",
+        ),
+        (
+            "branching-avalanches",
+            &[("poisson.avalanches = ", "poisson.avalanches = 100000000")],
+            "stages.analyse",
+            "the avalanches of poisson.avalanches = 100000000 of `simulate`",
         ),
         (
             "ring-attractor",

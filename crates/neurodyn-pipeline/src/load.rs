@@ -18,6 +18,10 @@ pub struct Pipeline {
     pub axes: Vec<(&'static str, Vec<AxisValue>)>,
     /// Stages with their validated parameters, in topological order.
     pub stages: Vec<(StageDef, Params)>,
+    /// The memory one instance of a stage needs, estimated at load
+    /// (bytes, the process's baseline included), where its kind estimates
+    /// it.
+    pub memory_estimates: Vec<(&'static str, f64)>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -150,17 +154,27 @@ impl Pipeline {
             seed,
             axes,
             stages,
+            memory_estimates: Vec::new(),
         };
-        pipeline.check_at_load(src, doc, table)?;
-        Ok(pipeline)
+        let estimates = pipeline.check_at_load(src, doc, table)?;
+        Ok(Pipeline {
+            memory_estimates: estimates,
+            ..pipeline
+        })
     }
 
     /// The stage kinds' checks at load (their inputs' parameters, every
     /// sweep point, the files they read, the memory an instance needs),
     /// each error placed at the key it names.
-    fn check_at_load(&self, src: &Source, doc: &Node, stages: &Node) -> Result<(), SpecError> {
+    fn check_at_load(
+        &self,
+        src: &Source,
+        doc: &Node,
+        stages: &Node,
+    ) -> Result<Vec<(&'static str, f64)>, SpecError> {
+        let mut estimates = Vec::new();
         if self.stages.iter().all(|(d, _)| d.check_at_load.is_none()) {
-            return Ok(());
+            return Ok(estimates);
         }
         let points = self.points();
         let budget = crate::memory_budget();
@@ -182,8 +196,13 @@ impl Pipeline {
                 inputs,
                 points: &points,
                 memory_budget: budget,
+                estimate: std::cell::Cell::new(0.0),
             };
-            let Err((key, msg)) = check(&ctx) else {
+            let result = check(&ctx);
+            if ctx.estimate.get() > 0.0 {
+                estimates.push((def.name, ctx.estimate.get()));
+            }
+            let Err((key, msg)) = result else {
                 continue;
             };
             let sweep = get(doc, "sweep").map(|x| x.1);
@@ -208,7 +227,7 @@ impl Pipeline {
             };
             return Err(src.error(at, &full, msg));
         }
-        Ok(())
+        Ok(estimates)
     }
 
     /// Every sweep point, last axis varying fastest.

@@ -483,6 +483,8 @@ pub struct LoadContext<'a> {
     /// The memory one instance may use, in bytes (see
     /// `crate::memory_budget`).
     pub memory_budget: u64,
+    /// The largest estimate the check made (bytes, baseline included).
+    pub estimate: std::cell::Cell<f64>,
 }
 
 /// What every instance needs besides its own estimate (bytes).

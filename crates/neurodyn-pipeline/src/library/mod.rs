@@ -210,6 +210,7 @@ impl LoadContext<'_> {
         // the process itself, polars, and the recorder's buffers: a run of
         // the smallest studies peaks at 84 to 88 MB of RSS
         let bytes = bytes + BASELINE_BYTES;
+        self.estimate.set(self.estimate.get().max(bytes));
         if bytes <= self.memory_budget as f64 {
             return Ok(());
         }

@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use super::read_activity;
 use crate::PipelineError;
+use crate::library::models::rate_rnn;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::ParamDef;
 use crate::params::float;
@@ -38,7 +40,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
-    check_at_load: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Typed parameters.
@@ -76,6 +78,25 @@ pub fn mean_off_diagonal(fc: &[f64], n: usize) -> (f64, usize) {
         }
     }
     (if k > 0 { s / k as f64 } else { f64::NAN }, constant)
+}
+
+/// At load, on a rate network's activity: the samples (read whole), the
+/// covariance, its eigenvalues' workspace and the FC fit in memory.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let Some((stage, sim)) = ctx.input::<rate_rnn::Params>("activity") else {
+        return Ok(());
+    };
+    let n = sim.n as f64;
+    let m = ((sim.duration_ms - sim.transient_ms) / sim.sample_ms).max(0.0);
+    ctx.fits_memory(
+        8.0 * m * n + 24.0 * n * n,
+        "",
+        &format!(
+            "{m:.0} samples of the n = {} units of `{stage}`, and n x n covariances",
+            sim.n
+        ),
+        &format!("make {stage}.n smaller, or sample less often ({stage}.sample_ms)"),
+    )
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use crate::PipelineError;
 use crate::library::models::lif_qif_force;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::{ParamDef, int};
 use crate::study::{OutputFile, Scope, StageContext, files, recorder};
@@ -49,8 +50,28 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
-    check_at_load: None,
+    check_at_load: Some(check_at_load),
 };
+
+/// At load: the skipped steps leave some of each loop of the FORCE run.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    match ctx.input::<lif_qif_force::Params>("weights") {
+        Some((stage, sim))
+            if sim.record_variables.iter().any(|v| v == "r")
+                && p.dpr_skip_steps >= sim.steps_per_loop =>
+        {
+            Err((
+                "dpr_skip_steps".into(),
+                format!(
+                    "{} leaves no step of the {} steps of each loop of `{stage}`: must be below {stage}.steps_per_loop",
+                    p.dpr_skip_steps, sim.steps_per_loop
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
 
 fn params() -> Vec<ParamDef> {
     vec![int(
