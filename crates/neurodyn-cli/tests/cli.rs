@@ -669,6 +669,24 @@ fn inputs_that_failed_late_are_refused_at_load_naming_the_place_and_nothing_is_w
             "dense weights of n_e + n_i",
         ),
         (
+            "ring-criticality",
+            &[("bin_ms = 0.5", "bin_ms = 0.55")],
+            "stages.avalanches.bin_ms",
+            "0.55 is not a whole number of the steps of `simulate` (dt = 0.1 ms)",
+        ),
+        (
+            "whole-brain-spectra",
+            &[("segment_samples = ", "segment_samples = 1048576")],
+            "stages.spectra.segment_samples",
+            "is more than the 10001 samples `simulate` records",
+        ),
+        (
+            "whole-brain",
+            &[("integrator = ", "integrator = \"rk4\"")],
+            "stages.simulate.integrator",
+            "gives model wilson_cowan its OU input",
+        ),
+        (
             "force-motifs",
             &[("dpr_skip_steps = ", "dpr_skip_steps = 5000")],
             "stages.analyse.dpr_skip_steps",

@@ -9,7 +9,8 @@ use serde::Deserialize;
 use super::binned_spikes;
 use crate::PipelineError;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::ParamDef;
 use crate::params::{int, positive};
@@ -35,7 +36,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
-    check_at_load: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Typed parameters.
@@ -72,6 +73,11 @@ fn params() -> Vec<ParamDef> {
         ),
     ]);
     p
+}
+
+/// At load: the bins are whole steps of the spiking run.
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    super::check_bin_at_load(ctx, ctx.typed::<Params>()?.bin_ms)
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -88,6 +88,21 @@ fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
     };
     let n = sim.n as f64;
     let m = ((sim.duration_ms - sim.transient_ms) / sim.sample_ms).max(0.0);
+    let p: Params = ctx.typed()?;
+    let after =
+        ((sim.duration_ms - sim.transient_ms.max(p.transient_ms)) / sim.sample_ms).floor() + 1.0;
+    if after < 2.0 {
+        return Err((
+            "transient_ms".into(),
+            format!(
+                "{} leaves {} sample(s) of `{stage}` (every {} ms up to {stage}.duration_ms = {}); expected at least 2",
+                p.transient_ms,
+                after.max(0.0),
+                sim.sample_ms,
+                sim.duration_ms
+            ),
+        ));
+    }
     ctx.fits_memory(
         8.0 * m * n + 24.0 * n * n,
         "",

@@ -52,6 +52,33 @@ pub fn binning_params() -> Vec<crate::params::ParamDef> {
     ]
 }
 
+/// At load: `bin_ms` is a whole number of the steps of the spiking stage
+/// on port `spikes` (a ring-attractor or a lif-qif-force run), as
+/// [`binned_spikes`] requires.
+pub(crate) fn check_bin_at_load(
+    ctx: &crate::library::LoadContext,
+    bin_ms: f64,
+) -> Result<(), crate::library::LoadError> {
+    use crate::library::models::{lif_qif_force, ring_attractor};
+    let (stage, dt) = if let Some((s, p)) = ctx.input::<ring_attractor::Params>("spikes") {
+        (s, p.dt_ms)
+    } else if let Some((s, p)) = ctx.input::<lif_qif_force::Params>("spikes") {
+        (s, p.dt_tau * p.tau_m_ms)
+    } else {
+        return Ok(());
+    };
+    let k = (bin_ms / dt).round();
+    if k < 1.0 || (k * dt - bin_ms).abs() > 1e-9 * bin_ms {
+        return Err((
+            "bin_ms".into(),
+            format!(
+                "{bin_ms} is not a whole number of the steps of `{stage}` (dt = {dt} ms); expected a multiple of {dt}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Events per bin of a spikes table: bins of `bin_ms` (a whole number of
 /// the table's steps) from `transient_ms` on, up to the last spike's bin.
 /// Streams the file batch by batch. Returns the counts, dt_ms and steps per

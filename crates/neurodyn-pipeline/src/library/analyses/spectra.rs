@@ -7,8 +7,10 @@ use serde::Deserialize;
 
 use super::for_each_sample;
 use crate::PipelineError;
+use crate::library::models::neural_mass;
 use crate::library::{
-    KindParams, Output, Port, Role, StageKind, check_typed, no_axes, params_of, same_point,
+    KindParams, LoadContext, LoadError, Output, Port, Role, StageKind, check_typed, no_axes,
+    params_of, same_point,
 };
 use crate::params::ParamDef;
 use crate::params::{float, int};
@@ -34,7 +36,7 @@ pub const KIND: StageKind = StageKind {
     run,
     canonical: same_point,
     cost: None,
-    check_at_load: None,
+    check_at_load: Some(check_at_load),
 };
 
 /// Typed parameters.
@@ -88,6 +90,30 @@ fn params() -> Vec<ParamDef> {
             "overlap of consecutive segments (fraction of a segment)",
         ),
     ]
+}
+
+/// At load, on a neural-mass run: a Welch segment is no longer than the
+/// samples recorded after both transients (an upper bound).
+fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
+    let p: Params = ctx.typed()?;
+    let Some((stage, sim)) = ctx.input::<neural_mass::Params>("activity") else {
+        return Ok(());
+    };
+    let most =
+        ((sim.duration_ms - sim.transient_ms.max(p.transient_ms)) / sim.period_ms).floor() + 1.0;
+    if p.segment_samples as f64 > most {
+        return Err((
+            "segment_samples".into(),
+            format!(
+                "{} is more than the {most} samples `{stage}` records after transient_ms = {} (every {} ms up to {stage}.duration_ms = {})",
+                p.segment_samples,
+                sim.transient_ms.max(p.transient_ms),
+                sim.period_ms,
+                sim.duration_ms
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {

@@ -352,6 +352,22 @@ impl KindParams for Params {
 /// delay stays under 1e9 steps and the delay buffers fit in memory.
 fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
     let p: Params = ctx.typed()?;
+    if p.integrator.as_str() == "rk4" && p.noise_kind.as_str() == "tutorial" {
+        // the tutorial's noise is Wilson-Cowan's own OU input
+        if let Some((_, point)) = ctx
+            .axis_values("model")
+            .into_iter()
+            .find(|(m, _)| m.as_choice() == "wilson_cowan")
+        {
+            return Err((
+                "integrator".into(),
+                format!(
+                    "\"rk4\" is for deterministic runs, and at {} noise.kind = \"tutorial\" gives model wilson_cowan its OU input: use heun or euler",
+                    point.label()
+                ),
+            ));
+        }
+    }
     let c =
         load_connectome(&p.connectome).map_err(|e| ("connectome".to_string(), e.to_string()))?;
     let n = c.n();
