@@ -140,6 +140,9 @@ pub struct Heatmap {
     /// Write each cell's value in it with this many decimals (None: no
     /// text; meant for small grids).
     pub annotate: Option<usize>,
+    /// With `annotate`: a spread per cell (such as the sd over seeds),
+    /// written after the value as `± spread` where finite.
+    pub spread: Option<Vec<f64>>,
     /// Cells `(row, column)` framed by a thick outline, with a legend line
     /// under the title each: `(row, column, what)`.
     pub marks: Vec<(usize, usize, String)>,
@@ -163,6 +166,7 @@ impl Heatmap {
             colorbar_label: String::new(),
             size: (900, 750),
             annotate: None,
+            spread: None,
             marks: Vec::new(),
         }
     }
@@ -170,6 +174,13 @@ impl Heatmap {
     /// Write each cell's value in it with `decimals` decimals.
     pub fn annotate(mut self, decimals: usize) -> Self {
         self.annotate = Some(decimals);
+        self
+    }
+
+    /// Write `± spread[cell]` after each annotated value (row-major, one
+    /// per cell; non-finite: nothing).
+    pub fn spread(mut self, spread: Vec<f64>) -> Self {
+        self.spread = Some(spread);
         self
     }
 
@@ -617,10 +628,15 @@ pub(crate) fn draw_heatmap<DB: DrawingBackend>(
             for j in 0..h.cols {
                 let v = h.values[i * h.cols + j];
                 let [a, b, c, d] = l.cell(i, j);
-                let text = if v.is_finite() {
-                    format!("{v:.decimals$}")
-                } else {
-                    "n/a".to_string()
+                let spread = h
+                    .spread
+                    .as_ref()
+                    .and_then(|s| s.get(i * h.cols + j).copied())
+                    .filter(|s| s.is_finite());
+                let text = match (v.is_finite(), spread) {
+                    (true, Some(s)) => format!("{v:.decimals$} ± {s:.decimals$}"),
+                    (true, None) => format!("{v:.decimals$}"),
+                    (false, _) => "n/a".to_string(),
                 };
                 let [r, g, bl] = value_rgb(h.colormap, v, range);
                 let light = 0.299 * r as f64 + 0.587 * g as f64 + 0.114 * bl as f64 > 140.0;

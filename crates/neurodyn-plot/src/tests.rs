@@ -801,3 +801,28 @@ fn a_band_of_the_wrong_length_is_refused() {
     );
     assert!(files_in(dir.path()).is_empty());
 }
+
+#[test]
+fn a_spread_is_written_after_the_value_only_where_it_is_finite() {
+    // two cells of one value: the first with a spread, the second without
+    let h = Heatmap::new("spread", vec![0.5, 0.5], 1, 2)
+        .colormap(Colormap::Greys)
+        .range(0.0, 1.0)
+        .annotate(3)
+        .spread(vec![0.012, f64::NAN])
+        .size(600, 300);
+    let range = color_range(&h).unwrap();
+    let l = layout(&h, range);
+    let buf = render_rgb(&h);
+    let fill = value_rgb(Colormap::Greys, 0.5, range);
+    // the columns of each cell that hold text, and how wide they spread
+    let ink = |j: usize| {
+        let [a, b, c, d] = l.cell(0, j);
+        let cols: Vec<i32> = (a + 2..c - 2)
+            .filter(|&x| (b + 2..d - 2).any(|y| pixel(&buf, 600, x, y) != fill))
+            .collect();
+        cols.last().unwrap() - cols.first().unwrap()
+    };
+    // "0.500 ± 0.012" is more than twice as wide as "0.500"
+    assert!(ink(0) > 2 * ink(1), "{} vs {}", ink(0), ink(1));
+}

@@ -436,6 +436,8 @@ pub struct FitCell {
     pub speed: f64,
     /// Mean FC similarity over seeds.
     pub mean: f64,
+    /// Its sample sd over seeds (NaN with one seed).
+    pub sd: f64,
 }
 
 /// The fit landscape, sorted by model, k and speed.
@@ -447,6 +449,7 @@ pub fn fit_landscape(path: &Path) -> Result<Vec<FitCell>> {
             col("k"),
             col("speed"),
             col("fc_similarity_mean"),
+            col("fc_similarity_sd"),
         ]),
         &what,
     )?;
@@ -454,12 +457,14 @@ pub fn fit_landscape(path: &Path) -> Result<Vec<FitCell>> {
     let k = f64_column(&df, "k", &what)?;
     let speed = f64_column(&df, "speed", &what)?;
     let mean = f64_column(&df, "fc_similarity_mean", &what)?;
+    let sd = f64_column(&df, "fc_similarity_sd", &what)?;
     Ok((0..df.height())
         .map(|r| FitCell {
             model: model[r].clone(),
             k: k[r].unwrap_or(f64::NAN),
             speed: speed[r].unwrap_or(f64::NAN),
             mean: mean[r].unwrap_or(f64::NAN),
+            sd: sd[r].unwrap_or(f64::NAN),
         })
         .collect())
 }

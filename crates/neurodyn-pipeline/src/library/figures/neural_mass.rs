@@ -24,7 +24,7 @@ pub const KIND: StageKind = StageKind {
     role: Role::Figure,
     scope: Scope::Aggregate,
     doc: "connectivity and distance heatmaps, time series, FC of the best fit and the target, fit landscapes (figures/*.png, .svg)",
-    code_version: "1",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[
@@ -123,10 +123,12 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         let ks = sorted_unique(mine.iter().map(|c| c.k).collect());
         let speeds = sorted_unique(mine.iter().map(|c| c.speed).collect());
         let mut grid = vec![f64::NAN; ks.len() * speeds.len()];
+        let mut sd = grid.clone();
         for c in &mine {
             let r = ks.iter().position(|&k| k == c.k).expect("listed");
             let s = speeds.iter().position(|&v| v == c.speed).expect("listed");
             grid[r * speeds.len() + s] = c.mean;
+            sd[r * speeds.len() + s] = c.sd;
         }
         if grid.iter().any(|v| v.is_finite()) {
             // every cell's value written in it; the best cell framed, and
@@ -143,7 +145,9 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 ks.len(),
                 speeds.len(),
             )
-            .annotate(3);
+            // the mean over seeds and, where there are several, their sd
+            .annotate(3)
+            .spread(sd);
             if let Some((r, c, v)) = best {
                 h = h.mark(
                     r,
@@ -180,7 +184,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 // that fits nowhere stays pale instead of showing its noise
                 .colormap(Colormap::RdBu)
                 .range(-1.0, 1.0)
-                .colorbar_label("Pearson r of FC upper triangles (mean over seeds)");
+                .colorbar_label("Pearson r of FC upper triangles (mean ± sd over seeds)");
             push(neurodyn_plot::save_heatmap(
                 &h,
                 &fig.join(format!("fit_landscape_{m}")),
