@@ -579,10 +579,17 @@ fn stages_lists_and_describes_the_library_and_bad_graphs_exit_2() {
     assert!(!tmp.path().join("out").exists());
 }
 
-/// `pipelines/NAME.toml` with each `(line prefix, replacement line)` applied.
-fn edited(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+/// The text of `pipelines/NAME.toml` with the lines that start with each
+/// prefix of `edits` replaced (each prefix must start a line).
+pub(crate) fn shipped_edited(name: &str, edits: &[(&str, &str)]) -> String {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let text = std::fs::read_to_string(repo.join(format!("pipelines/{name}.toml"))).unwrap();
+    for (p, _) in edits {
+        assert!(
+            text.lines().any(|l| l.starts_with(p)),
+            "{name}: no line {p}"
+        );
+    }
     let mut out = String::new();
     for line in text.lines() {
         match edits.iter().find(|(prefix, _)| line.starts_with(prefix)) {
@@ -591,13 +598,12 @@ fn edited(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
         }
         out.push('\n');
     }
-    assert!(
-        edits
-            .iter()
-            .all(|(p, _)| text.lines().any(|l| l.starts_with(p))),
-        "{edits:?}"
-    );
-    write(dir, "edited.toml", &out)
+    out
+}
+
+/// [`shipped_edited`] written to `dir/edited.toml`.
+fn edited(dir: &Path, name: &str, edits: &[(&str, &str)]) -> PathBuf {
+    write(dir, "edited.toml", &shipped_edited(name, edits))
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{bin, files, temps, write};
+use crate::cli::{bin, files, shipped_edited, temps, write};
 
 /// xorshift64*: a fixed stream of cases from a seed, no dependency.
 struct Rng(u64);
@@ -91,27 +91,6 @@ const BASES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
 ];
-
-/// The text of a base pipeline: its file with the lines that start with
-/// each prefix replaced.
-fn base_text(name: &str, edits: &[(&str, &str)]) -> String {
-    let text = std::fs::read_to_string(repo().join(format!("pipelines/{name}.toml"))).unwrap();
-    for (p, _) in edits {
-        assert!(
-            text.lines().any(|l| l.starts_with(p)),
-            "{name}: no line {p}"
-        );
-    }
-    let mut out = String::new();
-    for line in text.lines() {
-        match edits.iter().find(|(p, _)| line.starts_with(p)) {
-            Some((_, new)) => out.push_str(new),
-            None => out.push_str(line),
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// The kind of a TOML value as written: what a wrong type changes.
 fn value_kind(v: &str) -> &'static str {
@@ -276,7 +255,10 @@ const LIMIT: Duration = Duration::from_secs(8);
 fn mutated_pipeline_files_are_refused_at_load_or_run_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
     let mut rng = Rng(0x5eed_2026_1206);
-    let bases: Vec<(&str, String)> = BASES.iter().map(|(n, e)| (*n, base_text(n, e))).collect();
+    let bases: Vec<(&str, String)> = BASES
+        .iter()
+        .map(|(n, e)| (*n, shipped_edited(n, e)))
+        .collect();
     // every base runs as it is, within the limit: mutations start from a
     // valid file
     for (name, text) in &bases {
