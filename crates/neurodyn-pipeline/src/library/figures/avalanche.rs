@@ -28,7 +28,7 @@ pub const KIND: StageKind = StageKind {
     role: Role::Figure,
     scope: Scope::Aggregate,
     doc: "CCDFs with the fitted power laws, mean size by duration, rasters, layered-model animations (figures/*)",
-    code_version: "1",
+    code_version: "2",
     params,
     axes: no_axes,
     inputs: &[
@@ -104,9 +104,10 @@ pub struct Params {
 
 fn label(point: &Point) -> String {
     format!(
-        "{} sigma={}",
+        "{} sigma={} seed={}",
         point.get("model").as_choice(),
-        point.get("sigma").canonical()
+        point.get("sigma").canonical(),
+        point.get("seed").canonical()
     )
 }
 
@@ -138,7 +139,7 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
             first_seed as i64,
         )?;
         let mut chart = Chart::new(format!(
-            "Avalanche {quantity}s: CCDF (points) and fitted power law from xmin (lines)"
+            "Avalanche {quantity}s (seed {first_seed}): CCDF and power-law fit from xmin"
         ))
         .labels(quantity.to_string(), format!("P({quantity} >= x)"))
         .log_x(true)
@@ -154,7 +155,8 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
                 .push(Series::markers(label.clone(), unlog(cx), unlog(cy)).with_colour(k));
             if let Some(f) = fits.iter().find(|f| f.label == label) {
                 let xmax = x.iter().copied().max().unwrap_or(f.xmin).max(f.xmin);
-                let (fx, fy) = log_fitted_ccdf(f, xmax);
+                // on the log axes as they are (a log10 pair drew nowhere)
+                let (fx, fy) = fitted_ccdf(f, xmax);
                 chart
                     .series
                     .push(Series::line(format!("{label} fit"), fx, fy).with_colour(k));
@@ -172,10 +174,12 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         first_seed as i64,
     )?;
     // log-log axes, where the crackling relation <S>(T) ~ T^gamma is a line
-    let mut chart = Chart::new("Mean avalanche size by duration (crackling: slope gamma)")
-        .labels("duration (bins)", "mean size")
-        .log_x(true)
-        .log_y(true);
+    let mut chart = Chart::new(format!(
+        "Mean avalanche size by duration, seed {first_seed} (crackling: slope gamma)"
+    ))
+    .labels("duration (bins)", "mean size")
+    .log_x(true)
+    .log_y(true);
     for (label, x, y) in curves {
         chart.series.push(Series::line_markers(label, x, y));
     }
@@ -303,8 +307,9 @@ fn log_ccdf(x: &[u64]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The fitted power law's CCDF on the whole sample's scale, `(n_tail / n)
-/// ζ(α, x) / ζ(α, xmin)` from `xmin` to `xmax`, in log10.
-fn log_fitted_ccdf(
+/// ζ(α, x) / ζ(α, xmin)` from `xmin` to `xmax` (61 points evenly spaced in
+/// log x).
+fn fitted_ccdf(
     f: &neurodyn_tables::branching_avalanches::FitRow,
     xmax: u64,
 ) -> (Vec<f64>, Vec<f64>) {
@@ -320,10 +325,7 @@ fn log_fitted_ccdf(
                 .powf(a + (b - a) * k as f64 / 60.0)
                 .round()
                 .max(f.xmin as f64);
-            (
-                x.log10(),
-                (scale * powerlaw::hurwitz_zeta(f.alpha, x) / z0).log10(),
-            )
+            (x, scale * powerlaw::hurwitz_zeta(f.alpha, x) / z0)
         })
         .unzip()
 }
@@ -367,4 +369,30 @@ fn read_cells(path: &Path) -> Result<Vec<(u32, u32, u32)>, PipelineError> {
         Ok(())
     })?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fitted_ccdf;
+    use neurodyn_tables::branching_avalanches::FitRow;
+
+    #[test]
+    fn the_fitted_ccdf_is_in_the_units_of_the_log_axes_it_is_drawn_on() {
+        let f = FitRow {
+            label: "poisson sigma=1".into(),
+            alpha: 1.5,
+            xmin: 4,
+            n_tail: 250,
+            n: 1000,
+        };
+        let (x, y) = fitted_ccdf(&f, 10_000);
+        // it starts at (xmin, n_tail / n) and ends at xmax, as sizes and
+        // probabilities (a log10 pair fell off the log axes)
+        assert_eq!((x[0], y[0]), (4.0, 0.25));
+        assert_eq!(*x.last().unwrap(), 10_000.0);
+        // a power law of exponent 1.5 falls as x^-0.5 far from xmin
+        let (a, b) = (x.len() - 11, x.len() - 1);
+        let slope = (y[b] / y[a]).ln() / (x[b] / x[a]).ln();
+        assert!((slope + 0.5).abs() < 0.01, "{slope}");
+    }
 }
