@@ -131,7 +131,7 @@ fn the_slurm_recipe_runs_shards_then_aggregates_to_a_plain_runs_data() {
             )
         ),
     );
-    let recipes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/slurm");
+    let recipes = repo().join("examples/slurm");
     let sbatch = |script: &str, task: Option<u32>| {
         let mut c = Command::new("bash");
         c.arg(recipes.join(script))
@@ -177,17 +177,22 @@ pub(crate) fn rnn_chaos_stages(simulate: &str, lyapunov: &str) -> String {
 
 /// `neurodyn run SPEC --quiet --threads 2 --out OUT`.
 pub(crate) fn run_cmd(spec: &Path, out: &Path) -> Command {
+    run_cmd_threads(spec, out, 2)
+}
+
+/// `neurodyn run SPEC --quiet --threads THREADS --out OUT`.
+pub(crate) fn run_cmd_threads(spec: &Path, out: &Path, threads: usize) -> Command {
     let mut c = bin();
-    c.args([
-        "run",
-        spec.to_str().unwrap(),
-        "--quiet",
-        "--threads",
-        "2",
-        "--out",
-    ])
-    .arg(out);
+    c.args(["run", spec.to_str().unwrap(), "--quiet", "--threads"])
+        .arg(threads.to_string())
+        .arg("--out")
+        .arg(out);
     c
+}
+
+/// The repository's root (the shipped pipelines, examples and data).
+pub(crate) fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The stdout of a command that must have succeeded (else its exit code,
@@ -331,18 +336,7 @@ fn the_first_failing_point_stops_the_run_and_no_other_point_starts() {
     let out = tmp.path().join("out");
     // one worker: the diverging point is the first taken
     let spec = hopf_sweep(tmp.path(), "1e4, 0.1, 0.2, 0.5, 1.0, 2.0");
-    let o = bin()
-        .args([
-            "run",
-            spec.to_str().unwrap(),
-            "--quiet",
-            "--threads",
-            "1",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = run_cmd_threads(&spec, &out, 1).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("model hopf diverged at k = 10000"), "{err}");
@@ -582,8 +576,7 @@ fn stages_lists_and_describes_the_library_and_bad_graphs_exit_2() {
 /// The text of `pipelines/NAME.toml` with the lines that start with each
 /// prefix of `edits` replaced (each prefix must start a line).
 pub(crate) fn shipped_edited(name: &str, edits: &[(&str, &str)]) -> String {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let text = std::fs::read_to_string(repo.join(format!("pipelines/{name}.toml"))).unwrap();
+    let text = std::fs::read_to_string(repo().join(format!("pipelines/{name}.toml"))).unwrap();
     for (p, _) in edits {
         assert!(
             text.lines().any(|l| l.starts_with(p)),
@@ -724,7 +717,7 @@ fn inputs_that_failed_late_are_refused_at_load_naming_the_place_and_nothing_is_w
         let spec = edited(tmp.path(), name, edits);
         let t = Instant::now();
         let o = bin()
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .current_dir(repo())
             // a fixed budget: the same refusals on any machine
             .args([
                 "run",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli::{bin, files, shipped_edited, temps, write};
+use crate::cli::{bin, files, repo, run_cmd_threads, shipped_edited, temps, write};
 
 /// xorshift64*: a fixed stream of cases from a seed, no dependency.
 struct Rng(u64);
@@ -32,10 +32,6 @@ impl Rng {
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// Small versions of the shipped pipelines (every key still listed): the
@@ -263,17 +259,8 @@ fn mutated_pipeline_files_are_refused_at_load_or_run_cleanly() {
     // valid file
     for (name, text) in &bases {
         let spec = write(tmp.path(), &format!("{name}.toml"), text);
-        let mut cmd = bin();
-        cmd.current_dir(repo())
-            .args([
-                "run",
-                spec.to_str().unwrap(),
-                "--quiet",
-                "--threads",
-                "1",
-                "--out",
-            ])
-            .arg(tmp.path().join("base"));
+        let mut cmd = run_cmd_threads(&spec, &tmp.path().join("base"), 1);
+        cmd.current_dir(repo());
         let (code, err, _) = run_limited(cmd, LIMIT);
         assert_eq!(code, Some(0), "base {name}: {err}");
     }
@@ -283,11 +270,8 @@ fn mutated_pipeline_files_are_refused_at_load_or_run_cleanly() {
         let (mutated, what, wrong_type) = mutate(text, &mut rng);
         let spec = write(tmp.path(), &format!("case{case}.toml"), &mutated);
         let out = tmp.path().join(format!("out{case}"));
-        let mut cmd = bin();
-        cmd.current_dir(repo())
-            .args(["run", spec.to_str().unwrap(), "--quiet", "--threads", "1"])
-            .args(["--max-memory", "4G", "--out"])
-            .arg(&out);
+        let mut cmd = run_cmd_threads(&spec, &out, 1);
+        cmd.current_dir(repo()).args(["--max-memory", "4G"]);
         let t0 = Instant::now();
         let (code, err, _) = run_limited(cmd, LIMIT);
         let case_name = format!("{name} case {case}, {what}: {}", err.trim());

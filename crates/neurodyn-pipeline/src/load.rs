@@ -22,6 +22,9 @@ pub struct Pipeline {
     /// (bytes, the process's baseline included), where its kind estimates
     /// it.
     pub memory_estimates: Vec<(&'static str, f64)>,
+    /// Every sweep point, made once at load (the checks at load and the
+    /// plan share them).
+    points: std::sync::Arc<Vec<Point>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -148,6 +151,7 @@ impl Pipeline {
         let table = stages;
         let (study, stages) = crate::compose::compose(src, table)?;
         let axes = parse_sweep(src, &study.axes(), get(doc, "sweep").map(|x| x.1))?;
+        let points = std::sync::Arc::new(make_points(&study, &axes));
         let pipeline = Pipeline {
             name,
             study: Box::new(study),
@@ -155,6 +159,7 @@ impl Pipeline {
             axes,
             stages,
             memory_estimates: Vec::new(),
+            points,
         };
         let estimates = pipeline.check_at_load(src, doc, table)?;
         Ok(Pipeline {
@@ -176,7 +181,6 @@ impl Pipeline {
         if self.stages.iter().all(|(d, _)| d.check_at_load.is_none()) {
             return Ok(estimates);
         }
-        let points = self.points();
         let budget = crate::memory_budget();
         for (def, params) in &self.stages {
             let Some(check) = def.check_at_load else {
@@ -194,7 +198,7 @@ impl Pipeline {
                 stage: def.name,
                 params,
                 inputs,
-                points: &points,
+                points: &self.points,
                 memory_budget: budget,
                 estimate: std::cell::Cell::new(0.0),
             };
@@ -231,30 +235,42 @@ impl Pipeline {
     }
 
     /// Every sweep point, last axis varying fastest.
-    pub fn points(&self) -> Vec<Point> {
-        let mut pts = vec![Point(Vec::new())];
-        for (name, values) in &self.axes {
-            let mut next = Vec::with_capacity(pts.len() * values.len());
-            for p in &pts {
-                for v in values {
-                    let mut q = p.clone();
-                    q.0.push((name, *v));
-                    next.push(q);
-                }
-            }
-            pts = next;
-        }
-        // equal canonical points run once (a hash set: linear in the points)
-        let mut seen = std::collections::HashSet::with_capacity(pts.len());
-        let mut out: Vec<Point> = Vec::with_capacity(pts.len());
-        for p in pts {
-            let p = self.study.canonical_point(p);
-            if seen.insert(p.label()) {
-                out.push(p);
-            }
-        }
-        out
+    pub fn points(&self) -> &[Point] {
+        &self.points
     }
+
+    /// [`Pipeline::points`], shared (the plan and every instance's context
+    /// hold them without a copy).
+    pub fn shared_points(&self) -> std::sync::Arc<Vec<Point>> {
+        self.points.clone()
+    }
+}
+
+/// Every sweep point of `axes`, last axis varying fastest, each made
+/// canonical by `study`; equal canonical points once.
+fn make_points(study: &dyn Study, axes: &[(&'static str, Vec<AxisValue>)]) -> Vec<Point> {
+    let mut pts = vec![Point(Vec::new())];
+    for (name, values) in axes {
+        let mut next = Vec::with_capacity(pts.len() * values.len());
+        for p in &pts {
+            for v in values {
+                let mut q = p.clone();
+                q.0.push((name, *v));
+                next.push(q);
+            }
+        }
+        pts = next;
+    }
+    // equal canonical points run once (a hash set: linear in the points)
+    let mut seen = std::collections::HashSet::with_capacity(pts.len());
+    let mut out: Vec<Point> = Vec::with_capacity(pts.len());
+    for p in pts {
+        let p = study.canonical_point(p);
+        if seen.insert(p.label()) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn axis_value(src: &Source, key: &str, def: &AxisDef, node: &Node) -> Result<AxisValue, SpecError> {

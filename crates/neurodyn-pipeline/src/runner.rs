@@ -151,7 +151,7 @@ impl<'p> Plan<'p> {
     /// Lay out the instances of `pipeline` under `out_root`.
     pub fn new(pipeline: &'p Pipeline, out_root: &Path) -> Self {
         let pipeline_dir = out_root.join(&pipeline.name);
-        let points = pipeline.points();
+        let points = pipeline.shared_points();
         let all_labels: String = points.iter().map(|p| p.label() + ";").collect();
         let mut instances: Vec<Instance> = Vec::new();
         // a PerPoint stage's instances: one per point, in sweep order, from here
@@ -247,7 +247,7 @@ impl<'p> Plan<'p> {
         Plan {
             pipeline,
             pipeline_dir,
-            points: std::sync::Arc::new(points),
+            points,
             instances,
             first,
         }

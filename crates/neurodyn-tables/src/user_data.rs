@@ -248,8 +248,7 @@ fn format_of(path: &Path, column: &str) -> Result<Format> {
 }
 
 /// The table at `path`; `column` (the one wanted) is named in errors.
-fn scan_input(path: &Path, column: &str) -> Result<LazyFrame> {
-    let format = format_of(path, column)?;
+fn scan_input(path: &Path, column: &str, format: &Format) -> Result<LazyFrame> {
     if !path.exists() {
         return Err(TableError(format!(
             "{}: no such file (reading column `{column}`)",
@@ -264,7 +263,7 @@ fn scan_input(path: &Path, column: &str) -> Result<LazyFrame> {
     }
     let what = || format!("{} (reading column `{column}`)", path.display());
     let p = crate::ctx(PlRefPath::try_from_path(path), what)?;
-    match format {
+    match *format {
         Format::Parquet => {
             let args = ScanArgsParquet {
                 hive_options: HiveOptions {
@@ -391,7 +390,8 @@ fn numbers_of_text(path: &Path, column: &str, c: &Column) -> Result<Column> {
 /// The column `column` of the table at `path`, checked to exist, be numeric
 /// and have at least one row.
 fn input_column(path: &Path, column: &str) -> Result<Column> {
-    let mut lf = scan_input(path, column)?;
+    let format = format_of(path, column)?;
+    let mut lf = scan_input(path, column, &format)?;
     let schema = crate::ctx(lf.collect_schema(), || {
         format!("{} (reading column `{column}`)", path.display())
     })?;
@@ -414,7 +414,7 @@ fn input_column(path: &Path, column: &str) -> Result<Column> {
     if c.is_empty() {
         return Err(err(path, column, "the table has no rows"));
     }
-    if matches!(format_of(path, column)?, Format::Delimited(_)) && c.dtype() == &DataType::String {
+    if matches!(format, Format::Delimited(_)) && c.dtype() == &DataType::String {
         c = numbers_of_text(path, column, &c)?;
     }
     let dtype = c.dtype().clone();

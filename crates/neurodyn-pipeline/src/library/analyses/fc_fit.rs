@@ -160,25 +160,34 @@ fn check_at_load(ctx: &LoadContext) -> Result<(), LoadError> {
     let Ok(connectome) = load_connectome(&sim.connectome) else {
         return Ok(());
     };
+    match target_mismatch(&tm, &connectome, stage) {
+        Some(m) => Err(bad(format!("\"{}\": {m}", fp.target))),
+        None => Ok(()),
+    }
+}
+
+/// What keeps a target FC from being compared with a network on
+/// `connectome` (simulated by `stage`): its size, or its labels' order.
+fn target_mismatch(
+    tm: &neurodyn_io::connectome::LabelledMatrix,
+    connectome: &neurodyn_core::connectome::Connectome,
+    stage: &str,
+) -> Option<String> {
     let n = connectome.n();
     if tm.n != n {
-        return Err(bad(format!(
-            "\"{}\" is a {} x {} matrix for the {n} regions of {stage}.connectome",
-            fp.target, tm.n, tm.n
-        )));
+        return Some(format!(
+            "a {} x {} matrix for the {n} regions of {stage}.connectome",
+            tm.n, tm.n
+        ));
     }
-    if let Some(labels) = &tm.labels
-        && let Some(r) = (0..n).find(|&r| labels[r] != connectome.labels()[r])
-    {
-        return Err(bad(format!(
-            "\"{}\": column {} is labelled {:?} but region {r} of the connectome is {:?}; order the target's regions as the connectome's (or drop its header row)",
-            fp.target,
-            r + 1,
-            labels[r],
-            connectome.labels()[r]
-        )));
-    }
-    Ok(())
+    let labels = tm.labels.as_ref()?;
+    let r = (0..n).find(|&r| labels[r] != connectome.labels()[r])?;
+    Some(format!(
+        "column {} is labelled {:?} but region {r} of the connectome is {:?}; order the target's regions as the connectome's (or drop its header row)",
+        r + 1,
+        labels[r],
+        connectome.labels()[r]
+    ))
 }
 
 /// The target FC a `target` parameter names: `(n, values row-major)`.
@@ -273,27 +282,13 @@ fn run(ctx: &StageContext) -> Result<Vec<OutputFile>, PipelineError> {
         None
     } else {
         let tm = load_target_labelled(target_param)?;
-        let (tn, target) = (tm.n, tm.values);
-        if tn != n {
+        if let Some(m) = target_mismatch(&tm, &connectome, ctx.binding("network").stage) {
             return Err(PipelineError::Other(format!(
-                "{}.target = \"{target_param}\": a {tn} x {tn} matrix for a connectome of {n} regions",
+                "{}.target = \"{target_param}\": {m}",
                 ctx.stage
             )));
         }
-        let mismatch = tm.labels.as_ref().and_then(|labels| {
-            (0..n)
-                .find(|&r| labels[r] != connectome.labels()[r])
-                .map(|r| (labels[r].clone(), r))
-        });
-        if let Some((label, r)) = mismatch {
-            return Err(PipelineError::Other(format!(
-                "{}.target = \"{target_param}\": column {} is labelled {label:?} but region {r} of the connectome is {:?}; \
-                 order the target's regions as the connectome's (or drop its header row)",
-                ctx.stage,
-                r + 1,
-                connectome.labels()[r]
-            )));
-        }
+        let target = tm.values;
         Some(target)
     };
     // Dominant frequency per region: Welch with half-overlapping segments

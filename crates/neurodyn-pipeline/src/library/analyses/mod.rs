@@ -67,16 +67,22 @@ pub(crate) fn check_bin_at_load(
     } else {
         return Ok(());
     };
-    let k = (bin_ms / dt).round();
-    if k < 1.0 || (k * dt - bin_ms).abs() > 1e-9 * bin_ms {
-        return Err((
+    match steps_per_bin(bin_ms, dt) {
+        Some(_) => Ok(()),
+        None => Err((
             "bin_ms".into(),
             format!(
                 "{bin_ms} is not a whole number of the steps of `{stage}` (dt = {dt} ms); expected a multiple of {dt}"
             ),
-        ));
+        )),
     }
-    Ok(())
+}
+
+/// The steps of `dt` ms in a bin of `bin_ms`, if it is a whole number of
+/// them (at least one).
+fn steps_per_bin(bin_ms: f64, dt: f64) -> Option<u64> {
+    let k = (bin_ms / dt).round();
+    (k >= 1.0 && (k * dt - bin_ms).abs() <= 1e-9 * bin_ms).then_some(k as u64)
 }
 
 /// Events per bin of a spikes table: bins of `bin_ms` (a whole number of
@@ -89,13 +95,11 @@ pub fn binned_spikes(
     transient_ms: f64,
 ) -> Result<(Vec<u64>, f64, u64), PipelineError> {
     let dt = writer_param(path, "dt_ms")?;
-    let k = (bin_ms / dt).round();
-    if k < 1.0 || (k * dt - bin_ms).abs() > 1e-9 * bin_ms {
-        return Err(PipelineError::Other(format!(
+    let per_bin = steps_per_bin(bin_ms, dt).ok_or_else(|| {
+        PipelineError::Other(format!(
             "bin_ms = {bin_ms} is not a whole number of the spikes' steps (dt_ms = {dt}); expected a multiple of {dt}"
-        )));
-    }
-    let per_bin = k as u64;
+        ))
+    })?;
     let skip = (transient_ms / dt).round() as u64;
     let mut counts: Vec<u64> = Vec::new();
     neurodyn_io::for_each_batch(path, |b| {
